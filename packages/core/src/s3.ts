@@ -1,0 +1,54 @@
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { badInput } from './errors.js';
+
+export interface S3Location {
+  bucket: string;
+  /** key prefix without leading or trailing slash ('' for the bucket root) */
+  prefix: string;
+  region?: string;
+  endpoint?: string;
+}
+
+/**
+ * Parses `s3://bucket[/prefix][?region=R&endpoint=URL]` as nix and terraform users write it.
+ * `field` names the flag or document field in errors.
+ */
+export function parseS3Url(url: string, field: string): S3Location {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw badInput(field, 's3://bucket[/prefix][?region=&endpoint=]', url);
+  }
+  if (u.protocol !== 's3:') throw badInput(field, 'an s3:// URL', url);
+  const bucket = u.hostname;
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw badInput(`${field} (bucket)`, 'a valid S3 bucket name', bucket);
+  const loc: S3Location = { bucket, prefix: decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '') };
+  const region = u.searchParams.get('region');
+  const endpoint = u.searchParams.get('endpoint');
+  if (region) loc.region = region;
+  if (endpoint) {
+    const ep = /^[a-z]+:\/\//.test(endpoint) ? endpoint : `https://${endpoint}`;
+    loc.endpoint = ep;
+  }
+  return loc;
+}
+
+/** Joins the location's prefix and a relative key. */
+export function s3Key(loc: S3Location, key: string): string {
+  return loc.prefix ? `${loc.prefix}/${key}` : key;
+}
+
+/**
+ * An S3 client for a location: credentials from the AWS SDK default chain, endpoint from the
+ * URL or `AWS_ENDPOINT_URL_S3`/`AWS_ENDPOINT_URL` (the SDK reads those itself), path-style
+ * addressing whenever a custom endpoint is in use (S3-compatible stores).
+ */
+export function makeS3Client(loc: Pick<S3Location, 'region' | 'endpoint'>, extra: S3ClientConfig = {}): S3Client {
+  const endpoint = loc.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+  return new S3Client({
+    region: loc.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+    ...extra,
+  });
+}
