@@ -101,8 +101,14 @@ function fromOclif(err: Error & { oclif?: { exit?: number } }): IwpError {
   if (err instanceof IwpError || (err as { name?: string }).name === 'IwpError') return err as IwpError;
   const isParse = err instanceof Errors.CLIError && (err.oclif?.exit === 2 || /flag|argument|expected/i.test(err.message));
   if (isParse) {
-    const first = err.message.split('\n').find((l) => l.trim() !== '') ?? err.message;
-    return new IwpError(ErrorCode.BAD_INPUT, first.trim(), { exitCode: ExitCode.BAD_INPUT });
+    // oclif's messages span lines ("Parsing --count\n\tExpected an integer ..."): make them one.
+    const line = err.message
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !/^See more help/i.test(l))
+      .join(': ')
+      .replace(/^Parsing (--[\w-]+): /, '$1: ');
+    return new IwpError(ErrorCode.BAD_INPUT, line, { exitCode: ExitCode.BAD_INPUT });
   }
   return toIwpError(err);
 }
