@@ -1,1 +1,13 @@
-export {};
+export { runPipeline, recordRejectedRun, initialRecord, type RunOptions, type RunEventSink } from './run.js';
+export { buildEvent, githubEvent, genericEvent, parsePayload, type EventInput } from './event.js';
+export { SOURCE_ALIASES, normalizeSource } from './event-source.js';
+export { loadSecrets, parseSecrets, readSecretsFile } from './secrets.js';
+export { Masker } from './mask.js';
+export { newRunId } from './run-id.js';
+export { openRunStore, defaultRunsDir, FileRunStore, S3RunStore, SCRIPT_LOG, type RunLog, type RunStore } from './stores/index.js';
+export { createExecutor, EXECUTORS, type Executor, type JobSpec, type JobContext, type JobOutcome } from './executors/index.js';
+export type { ExecutorOptions } from './worker/protocol.js';
+export { createGateway, type Gateway, type GatewayOptions } from './server/gateway.js';
+export { DeliveryLog } from './server/deliveries.js';
+export { sign, verifySignature } from './server/signature.js';
+export { WorkerPool } from './worker-pool.js';

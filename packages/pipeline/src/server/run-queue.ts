@@ -1,0 +1,79 @@
+import PQueue from 'p-queue';
+import type { PipelineRun } from '@iwp/core';
+import type { EventInput } from '../event.js';
+import { initialRecord } from '../record.js';
+import { newRunId } from '../run-id.js';
+import { runPipeline, type RunEventSink, type RunOptions } from '../run.js';
+import { WorkerPool } from '../worker-pool.js';
+import type { GatewayMetrics } from './metrics.js';
+
+export type RunSettings = Omit<RunOptions, 'event' | 'runId' | 'receivedAt' | 'onEvent' | 'worker'>;
+
+/**
+ * Runs of accepted events, `concurrency` at a time, each in a worker taken from a pool of
+ * started ones. A queued run is recorded at once (status `queued`), so its id can be
+ * answered to the webhook and looked up before it starts.
+ */
+export class RunQueue {
+  private readonly queue: PQueue;
+  private readonly pool: WorkerPool;
+
+  constructor(
+    private readonly settings: RunSettings,
+    private readonly metrics: GatewayMetrics,
+    private readonly emit: RunEventSink,
+    opts: { concurrency: number; spareWorkers: number },
+  ) {
+    this.queue = new PQueue({ concurrency: opts.concurrency });
+    this.pool = new WorkerPool(opts.spareWorkers);
+  }
+
+  get waiting(): number {
+    return this.queue.size;
+  }
+
+  get running(): number {
+    return this.queue.pending;
+  }
+
+  async add(input: EventInput, receivedAt: Date): Promise<PipelineRun> {
+    const { store, script } = this.settings;
+    const runId = newRunId(receivedAt);
+    const queued = initialRecord(runId, script, input, '', 'queued');
+    await store.prepare(runId);
+    await store.save(queued);
+    this.metrics.queued.inc();
+    void this.queue.add(() => this.run(input, runId, receivedAt));
+    return queued;
+  }
+
+  idle(): Promise<void> {
+    return this.queue.onIdle();
+  }
+
+  close(): void {
+    this.pool.close();
+  }
+
+  private async run(event: EventInput, runId: string, receivedAt: Date): Promise<void> {
+    const m = this.metrics;
+    m.queued.dec();
+    m.running.inc();
+    const onEvent: RunEventSink = (name, fields, text) => {
+      if (name === 'run.started' && typeof fields.latencyMs === 'number') m.startSeconds.observe(fields.latencyMs / 1000);
+      this.emit(name, fields, text);
+    };
+    try {
+      const run = await runPipeline({ ...this.settings, event, runId, receivedAt, onEvent, worker: () => this.pool.take() });
+      m.runs.inc({ status: run.status });
+      m.runSeconds.observe({ status: run.status }, ((run as { durationMs?: number }).durationMs ?? 0) / 1000);
+      for (const j of run.jobs) if (j.durationMs !== undefined) m.jobSeconds.observe({ executor: j.executor ?? '', status: j.status }, j.durationMs / 1000);
+    } catch (err) {
+      // the runner itself failed (store not writable): the gateway goes on
+      m.runs.inc({ status: 'failed' });
+      this.emit('run.error', { run: runId, error: (err as Error).message }, `run ${runId}: ${(err as Error).message}`);
+    } finally {
+      m.running.dec();
+    }
+  }
+}

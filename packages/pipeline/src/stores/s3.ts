@@ -1,0 +1,104 @@
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cacheDir, notFound, s3Key, type PipelineRun, type S3Location } from '@iwp/core';
+import { RUN_ID_PATTERN } from '../run-id.js';
+import { FileRunStore, readLogs, resolveId } from './file.js';
+import type { RunLog, RunStore } from './types.js';
+
+/**
+ * Run history under an S3 prefix: `<prefix>/<run id>/run.json`, `event.json`,
+ * `script.log`, `logs/<job>.log`. A live run writes into a local staging directory; its
+ * record is uploaded when it starts and when it ends, its logs when it ends.
+ */
+export class S3RunStore implements RunStore {
+  private readonly staging: FileRunStore;
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly loc: S3Location,
+    stagingDir: string = cacheDir('pipeline', 's3-staging', loc.bucket, loc.prefix),
+  ) {
+    this.staging = new FileRunStore(stagingDir);
+  }
+
+  get location(): string {
+    return `s3://${this.loc.bucket}${this.loc.prefix ? `/${this.loc.prefix}` : ''}`;
+  }
+
+  prepare(id: string): Promise<string> {
+    return this.staging.prepare(id);
+  }
+
+  logLocation(id: string): string {
+    return `${this.location}/${id}/logs`;
+  }
+
+  async save(run: PipelineRun): Promise<void> {
+    await this.staging.save(run);
+    if (run.status === 'running' || run.status === 'queued') await this.put(`${run.id}/run.json`, JSON.stringify(run, null, 2));
+  }
+
+  async finish(run: PipelineRun): Promise<void> {
+    await this.staging.save(run);
+    const dir = join(this.staging.dir, run.id);
+    const logs = await readdir(join(dir, 'logs')).catch(() => [] as string[]);
+    const files = ['event.json', 'script.log', ...logs.map((l) => `logs/${l}`)];
+    for (const rel of files) {
+      const body = await readFile(join(dir, rel)).catch(() => undefined);
+      if (body) await this.put(`${run.id}/${rel}`, body);
+    }
+    // the record last: a reader that sees a finished run finds its logs
+    await this.put(`${run.id}/run.json`, JSON.stringify(run, null, 2));
+  }
+
+  async list(): Promise<PipelineRun[]> {
+    const ids = await this.ids();
+    const out: PipelineRun[] = [];
+    for (const id of ids) {
+      const run = await this.getText(`${id}/run.json`).then((t) => JSON.parse(t) as PipelineRun, () => undefined);
+      if (run) out.push(run);
+    }
+    return out;
+  }
+
+  async get(idOrPrefix: string): Promise<PipelineRun> {
+    const id = resolveId(idOrPrefix, await this.ids(), this.location);
+    return JSON.parse(await this.getText(`${id}/run.json`)) as PipelineRun;
+  }
+
+  async logs(idOrPrefix: string, job?: string): Promise<RunLog[]> {
+    const run = await this.get(idOrPrefix);
+    return readLogs(run, job, (rel) => `${this.location}/${run.id}/${rel}`, (url) => this.getText(url.slice(this.location.length + 1)));
+  }
+
+  private async ids(): Promise<string[]> {
+    const ids: string[] = [];
+    let token: string | undefined;
+    const prefix = this.loc.prefix ? `${this.loc.prefix}/` : '';
+    do {
+      const r = await this.s3.send(new ListObjectsV2Command({ Bucket: this.loc.bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }));
+      for (const p of r.CommonPrefixes ?? []) {
+        const id = p.Prefix?.slice(prefix.length).replace(/\/$/, '');
+        if (id && RUN_ID_PATTERN.test(id)) ids.push(id);
+      }
+      token = r.IsTruncated ? r.NextContinuationToken : undefined;
+    } while (token);
+    return ids.sort().reverse();
+  }
+
+  private async put(rel: string, body: string | Uint8Array): Promise<void> {
+    await this.s3.send(new PutObjectCommand({ Bucket: this.loc.bucket, Key: s3Key(this.loc, rel), Body: body }));
+  }
+
+  private async getText(rel: string): Promise<string> {
+    try {
+      const r = await this.s3.send(new GetObjectCommand({ Bucket: this.loc.bucket, Key: s3Key(this.loc, rel) }));
+      return (await r.Body?.transformToString('utf8')) ?? '';
+    } catch (err) {
+      if ((err as { name?: string }).name === 'NoSuchKey') throw notFound(`${this.location}/${rel}`);
+      throw err;
+    }
+  }
+}
+
