@@ -4,6 +4,10 @@ import { ErrorCode, ExitCode, IwpError, toIwpError } from './errors.js';
 import { Logger, type LogFormat } from './log.js';
 import { printResult, renderText } from './output.js';
 
+// iwp targets Node 20; the AWS SDK's notice about its future Node 22 requirement is not
+// something a user of our tools can act on, so it stays off stderr unless asked for.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 

@@ -1,4 +1,5 @@
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { createRequire } from 'node:module';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { badInput } from './errors.js';
 
 export interface S3Location {
@@ -46,7 +47,9 @@ export function s3Key(loc: S3Location, key: string): string {
  */
 export function makeS3Client(loc: Pick<S3Location, 'region' | 'endpoint'>, extra: S3ClientConfig = {}): S3Client {
   const endpoint = loc.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  return new S3Client({
+  // loaded on first use: the SDK is heavy and most commands never need it
+  const { S3Client: Client } = createRequire(import.meta.url)('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+  return new Client({
     region: loc.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
     ...extra,
