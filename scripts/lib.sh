@@ -39,7 +39,8 @@ wait_http() {
 start_bg() {
   local name=$1 logf=$2; shift 2
   mkdir -p "$IWP_TESTENV_DIR/pids" "$(dirname "$logf")"
-  setsid "$@" >"$logf" 2>&1 < /dev/null &
+  # 9>&- : the daemon must not inherit the testenv lock
+  setsid "$@" >"$logf" 2>&1 < /dev/null 9>&- &
   echo $! > "$IWP_TESTENV_DIR/pids/$name.pid"
 }
 

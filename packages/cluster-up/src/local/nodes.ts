@@ -1,0 +1,51 @@
+import type { CoreV1Api, V1Node } from '@kubernetes/client-node';
+
+export const KWOK_ANNOTATION = 'kwok.x-k8s.io/node';
+
+export interface NodeRequest {
+  name: string;
+  role: string;
+  labels?: Record<string, string>;
+  taints?: { key: string; value?: string; effect: string }[];
+  cpu?: string;
+  memory?: string;
+  pods?: string;
+}
+
+/** A simulated node that kwok manages: it turns Ready and runs the pods bound to it. */
+export function kwokNode(n: NodeRequest): V1Node {
+  const capacity = { cpu: n.cpu ?? '4', memory: n.memory ?? '16Gi', pods: n.pods ?? '110' };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: n.name,
+      annotations: { [KWOK_ANNOTATION]: 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      labels: {
+        'kubernetes.io/hostname': n.name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        type: 'kwok',
+        ...(n.role === 'control-plane' ? { 'node-role.kubernetes.io/control-plane': '' } : { 'node-role.kubernetes.io/worker': '' }),
+        ...n.labels,
+      },
+    },
+    spec: n.taints?.length ? { taints: n.taints } : {},
+    status: { allocatable: capacity, capacity, nodeInfo: { kubeletVersion: 'fake', kubeProxyVersion: 'fake', architecture: 'amd64', operatingSystem: 'linux', bootID: '', containerRuntimeVersion: '', kernelVersion: '', machineID: '', osImage: '', systemUUID: '' } },
+  };
+}
+
+/** Creates the nodes that do not exist yet. */
+export async function ensureNodes(core: CoreV1Api, nodes: NodeRequest[]): Promise<void> {
+  const existing = new Set((await core.listNode()).items.map((n) => n.metadata?.name));
+  for (const n of nodes) if (!existing.has(n.name)) await core.createNode({ body: kwokNode(n) });
+}
+
+/** name → Ready for every node. */
+export async function nodeReadiness(core: CoreV1Api): Promise<{ name: string; ready: boolean; labels: Record<string, string> }[]> {
+  return (await core.listNode()).items.map((n) => ({
+    name: n.metadata?.name ?? '',
+    labels: n.metadata?.labels ?? {},
+    ready: (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+  }));
+}
