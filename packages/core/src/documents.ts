@@ -71,6 +71,35 @@ export const Cluster = Type.Object(
 );
 export type Cluster = Static<typeof Cluster>;
 
+const Cidr = Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+$', description: 'IPv4 CIDR' });
+export const EnvironmentNode = Type.Object(
+  {
+    role: Type.Union([Type.Literal('control-plane'), Type.Literal('worker')]),
+    count: Type.Integer({ minimum: 1 }),
+    instanceType: Type.Optional(Type.String({ minLength: 1 })),
+    labels: Type.Optional(Type.Record(Type.String(), Type.String())),
+    taints: Type.Optional(Type.Array(Type.Object({ key: Type.String({ minLength: 1 }), value: Type.Optional(Type.String()), effect: Type.String() }))),
+  },
+  open,
+);
+/** An environment descriptor (nix/environments/*.nix evaluated to JSON): what cluster-up creates. */
+export const Environment = Type.Object(
+  {
+    ...header('Environment'),
+    name: Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$' }),
+    provider: Type.Union([Type.Literal('local'), Type.Literal('kind'), Type.Literal('ec2'), Type.Literal('vm')]),
+    kubernetes: Type.Object({ version: Type.String({ pattern: '^v\\d+\\.\\d+\\.\\d+$' }) }, open),
+    nodes: Type.Array(EnvironmentNode, { minItems: 1 }),
+    network: Type.Optional(Type.Object({ cidr: Cidr, subnets: Type.Array(Cidr), adminCidr: Cidr }, open)),
+    region: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    registry: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    cache: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    addons: Type.Optional(Type.Array(Type.Union([Type.Literal('knative'), Type.Literal('monitoring')]))),
+  },
+  open,
+);
+export type Environment = Static<typeof Environment>;
+
 export const TrafficTarget = Type.Object(
   {
     revisionName: Type.Optional(Type.String()),
@@ -225,6 +254,7 @@ export type ErrorDocument = Static<typeof ErrorDocument>;
 export const schemas = {
   Image,
   Cluster,
+  Environment,
   KnativeService,
   CachePush,
   CacheVerify,

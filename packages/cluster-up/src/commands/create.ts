@@ -1,34 +1,53 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand, badInput, runProcess } from '@iwp/core';
+import { API_VERSION, BaseCommand, IwpError, ErrorCode, badInput, runProcess } from '@iwp/core';
 import { resolveBinDir } from '../bins.js';
-import { createLocal } from '../local/provider.js';
+import { loadDescriptor, localNodes } from '../descriptor.js';
+import { createLocal, localStateDir } from '../local/provider.js';
 import type { NodeRequest } from '../local/nodes.js';
 import { stateDirFlag } from '../flags.js';
 
 export default class Create extends BaseCommand<typeof Create> {
-  static override description = 'create a Kubernetes cluster and print its Cluster document';
+  static override description = 'create a Kubernetes cluster from an environment descriptor (or flags) and print its Cluster document';
   static override examples = [
+    '<%= config.bin %> create -f nix/environments/local.nix',
     '<%= config.bin %> create --provider local --name dev --nodes 2',
-    '<%= config.bin %> create --provider local --name dev | knative-deploy install',
+    '<%= config.bin %> create -f nix/environments/local.nix --dry-run',
   ];
   static override flags = {
-    provider: Flags.option({ options: ['local'] as const, default: 'local' as const, description: 'where the cluster runs' })(),
-    name: Flags.string({ char: 'n', description: 'cluster name', required: true }),
-    nodes: Flags.integer({ default: 1, description: 'number of (simulated) worker nodes' }),
+    file: Flags.string({ char: 'f', description: 'environment descriptor (.nix evaluated by nix-instantiate, or .json)', helpValue: 'ENV' }),
+    provider: Flags.option({ options: ['local', 'kind', 'ec2', 'vm'] as const, description: 'where the cluster runs [default: local]' })(),
+    name: Flags.string({ char: 'n', description: 'cluster name (required without -f)' }),
+    nodes: Flags.integer({ description: 'number of (simulated) worker nodes [default: 1]' }),
     'bin-dir': Flags.string({ description: 'directory with etcd, kube-apiserver, ... [default: $IWP_K8S_BIN or scripts/k8s/build]', helpValue: 'DIR' }),
-    'kubernetes-version': Flags.string({ description: 'Kubernetes release to build when no --bin-dir is given', default: 'v1.34.4' }),
     timeout: Flags.integer({ default: 180, description: 'seconds to wait for the API, nodes and service accounts' }),
+    'dry-run': Flags.boolean({ description: 'print the plan, create nothing' }),
     ...stateDirFlag,
   };
 
   protected async execute() {
     const f = this.flags;
-    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(f.name)) throw badInput('--name', 'a DNS label (a-z, 0-9, -)', f.name);
-    if (f.nodes < 1 || f.nodes > 100) throw badInput('--nodes', '1..100', f.nodes);
-    const binDir = await resolveBinDir(runProcess, f['bin-dir'], f['kubernetes-version']);
-    const nodes: NodeRequest[] = Array.from({ length: f.nodes }, (_, i) => ({ name: `${f.name}-worker-${i + 1}`, role: 'worker' }));
-    return createLocal({
-      name: f.name, nodes, binDir, stateDir: f['state-dir'], run: runProcess, logger: this.logger, timeoutMs: f.timeout * 1000,
-    });
+    const env = f.file ? await loadDescriptor(runProcess, f.file) : undefined;
+    const name = f.name ?? env?.name;
+    if (!name) throw badInput('--name', 'a cluster name (or -f ENV)');
+    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(name)) throw badInput('--name', 'a DNS label (a-z, 0-9, -)', name);
+    if (f.nodes !== undefined && (f.nodes < 1 || f.nodes > 100)) throw badInput('--nodes', '1..100', f.nodes);
+    const provider = f.provider ?? env?.provider ?? 'local';
+    if (provider !== 'local') {
+      throw new IwpError(ErrorCode.FAILED, `provider ${provider}: not available in this version of cluster-up (local is)`);
+    }
+    const version = env?.kubernetes.version ?? 'v1.34.4';
+    const nodes: NodeRequest[] = env && f.nodes === undefined
+      ? localNodes({ ...env, name })
+      : Array.from({ length: f.nodes ?? 1 }, (_, i) => ({ name: `${name}-worker-${i + 1}`, role: 'worker' }));
+    const stateDir = localStateDir(name, f['state-dir']);
+    if (f['dry-run']) {
+      return {
+        apiVersion: API_VERSION, kind: 'ClusterPlan', name, provider, kubernetes: { version }, stateDir,
+        processes: ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'],
+        nodes: nodes.map((n) => ({ name: n.name, role: n.role, labels: n.labels ?? {}, taints: n.taints ?? [] })),
+      };
+    }
+    const binDir = await resolveBinDir(runProcess, f['bin-dir'], version);
+    return createLocal({ name, nodes, binDir, stateDir, run: runProcess, logger: this.logger, timeoutMs: f.timeout * 1000 });
   }
 }

@@ -38,6 +38,7 @@ export function kwokNode(n: NodeRequest): V1Node {
 /** Creates the nodes that do not exist yet. */
 export async function ensureNodes(core: CoreV1Api, nodes: NodeRequest[]): Promise<void> {
   const existing = new Set((await core.listNode()).items.map((n) => n.metadata?.name));
+  // taints go on after kwok has marked the node Ready (kwok keeps its own status fields)
   for (const n of nodes) if (!existing.has(n.name)) await core.createNode({ body: kwokNode(n) });
 }
 
