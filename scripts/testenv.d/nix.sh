@@ -12,6 +12,8 @@ nix_up() {
   nix_conf_line experimental-features "experimental-features = nix-command"
   # builds run as the calling user: no build-users group needed in single-user mode
   nix_conf_line build-users-group "build-users-group ="
+  # only loopback is reachable here: asking cache.nixos.org costs seconds of retries per build
+  [ -n "${IWP_NIX_KEEP_SUBSTITUTERS:-}" ] || nix_conf_line substituters "substituters ="
   env_set NIX_REMOTE ""
   env_set IWP_NIX_VERSION "$(nix --version | awk '{print $NF}')"
   nix_status

@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cacheDir, writeFileAtomic } from '@iwp/core';
+import { storeEntries, writeLayer, type Entry, type LayerBlob } from './tar.js';
+
+/** Bumped whenever the bytes a layer gets would change for the same input. */
+const FORMAT = 'iwp-layer-v1-gzip6';
+
+/**
+ * Layers by content key under `~/.cache/iwp/nix-image`: `blobs/sha256/<hex>` and
+ * `layers/<key>.json`. Store paths are immutable, so a layer of store paths keyed by the
+ * paths is never tarred or hashed twice.
+ */
+export class LayerCache {
+  constructor(readonly dir = cacheDir('nix-image')) {}
+
+  blobPath(digest: string): string {
+    return join(this.dir, 'blobs', 'sha256', digest.replace(/^sha256:/, ''));
+  }
+
+  private keyFile(key: string): string {
+    return join(this.dir, 'layers', `${key}.json`);
+  }
+
+  private async lookup(key: string): Promise<LayerBlob | undefined> {
+    try {
+      const hit = JSON.parse(await readFile(this.keyFile(key), 'utf8')) as LayerBlob;
+      const st = await stat(this.blobPath(hit.digest));
+      return st.size === hit.size ? hit : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async make(key: string, entries: () => AsyncIterable<Entry> | Iterable<Entry>): Promise<{ blob: LayerBlob; cached: boolean }> {
+    const hit = await this.lookup(key);
+    if (hit) return { blob: hit, cached: true };
+    await mkdir(join(this.dir, 'blobs', 'sha256'), { recursive: true });
+    // written under a key name, renamed to its digest once known (same directory: atomic)
+    const building = join(this.dir, 'blobs', 'sha256', `.building-${key}`);
+    const blob = await writeLayer(building, entries());
+    await rename(building, this.blobPath(blob.digest));
+    await writeFileAtomic(this.keyFile(key), JSON.stringify(blob));
+    return { blob, cached: false };
+  }
+
+  /** The layer holding exactly these store paths. */
+  storeLayer(paths: string[]): Promise<{ blob: LayerBlob; cached: boolean }> {
+    const key = createHash('sha256').update(`${FORMAT}\0store\0${[...paths].sort().join('\0')}`).digest('hex');
+    return this.make(key, () => storeEntries(paths));
+  }
+
+  /** A layer of arbitrary entries, keyed by their full description. */
+  entriesLayer(entries: Entry[]): Promise<{ blob: LayerBlob; cached: boolean }> {
+    const key = createHash('sha256').update(`${FORMAT}\0entries\0${JSON.stringify(entries)}`).digest('hex');
+    return this.make(key, () => entries);
+  }
+}

@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, rename, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@iwp/core';
+
+export const MEDIA = {
+  manifest: 'application/vnd.oci.image.manifest.v1+json',
+  index: 'application/vnd.oci.image.index.v1+json',
+  config: 'application/vnd.oci.image.config.v1+json',
+  layerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  dockerConfig: 'application/vnd.docker.container.image.v1+json',
+  dockerLayer: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+} as const;
+
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+}
+
+/** JSON with sorted keys and no whitespace: the same document is always the same bytes. */
+export function canonical(v: unknown): Buffer {
+  const sort = (x: unknown): unknown =>
+    Array.isArray(x) ? x.map(sort)
+      : x && typeof x === 'object' ? Object.fromEntries(Object.keys(x as object).sort().map((k) => [k, sort((x as Record<string, unknown>)[k])]))
+        : x;
+  return Buffer.from(JSON.stringify(sort(v)));
+}
+
+export const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+export interface BuiltImage {
+  manifest: Buffer;
+  manifestDigest: string;
+  config: Buffer;
+  configDigest: string;
+  layers: (Descriptor & { diffId: string; file: string; storePaths: string[] })[];
+}
+
+/** The image config and manifest for the layers (OCI media types, fixed creation time). */
+export function assemble(
+  layers: BuiltImage['layers'],
+  runConfig: Record<string, unknown>,
+  platform: { os: string; architecture: string },
+): BuiltImage {
+  const config = canonical({
+    ...platform,
+    created: '1970-01-01T00:00:01Z',
+    config: runConfig,
+    rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
+    history: layers.map((l) => ({ created: '1970-01-01T00:00:01Z', created_by: l.storePaths.length ? `nix-image: ${l.storePaths.length} store path(s)` : 'nix-image: customisation layer' })),
+  });
+  const configDigest = sha256(config);
+  const manifest = canonical({
+    schemaVersion: 2,
+    mediaType: MEDIA.manifest,
+    config: { mediaType: MEDIA.config, digest: configDigest, size: config.length },
+    layers: layers.map((l) => ({ mediaType: MEDIA.layerGzip, digest: l.digest, size: l.size })),
+  });
+  return { manifest, manifestDigest: sha256(manifest), config, configDigest, layers };
+}
+
+/**
+ * Writes an OCI image layout directory (oci-layout, index.json, blobs/sha256/*); blobs that
+ * are already there with the right size are left alone. `index.json` is written last.
+ */
+export async function writeOciDir(dir: string, img: BuiltImage, refName: string): Promise<{ written: number }> {
+  const blobs = join(dir, 'blobs', 'sha256');
+  await mkdir(blobs, { recursive: true });
+  let written = 0;
+  const have = async (digest: string, size: number) => (await stat(join(blobs, digest.slice(7))).catch(() => undefined))?.size === size;
+  for (const l of img.layers) {
+    if (!(await have(l.digest, l.size))) {
+      await copyFile(l.file, join(blobs, `${l.digest.slice(7)}.tmp`));
+      await rename(join(blobs, `${l.digest.slice(7)}.tmp`), join(blobs, l.digest.slice(7)));
+      written++;
+    }
+  }
+  for (const [b, d] of [[img.config, img.configDigest], [img.manifest, img.manifestDigest]] as const) {
+    if (!(await have(d, b.length))) {
+      await writeFileAtomic(join(blobs, d.slice(7)), b);
+      written++;
+    }
+  }
+  await writeFileAtomic(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  const index = {
+    schemaVersion: 2,
+    mediaType: MEDIA.index,
+    manifests: [{ mediaType: MEDIA.manifest, digest: img.manifestDigest, size: img.manifest.length, annotations: { 'org.opencontainers.image.ref.name': refName } }],
+  };
+  await writeFileAtomic(join(dir, 'index.json'), JSON.stringify(index));
+  return { written };
+}
+
+/** Reads an OCI layout written by writeOciDir (or any single-manifest gzip layout). */
+export async function readOciDir(dir: string): Promise<BuiltImage> {
+  const { readFile } = await import('node:fs/promises');
+  const blob = (d: string) => join(dir, 'blobs', 'sha256', d.replace(/^sha256:/, ''));
+  const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as { manifests?: Descriptor[] };
+  const desc = index.manifests?.find((m) => m.mediaType === MEDIA.manifest || m.mediaType === MEDIA.dockerManifest);
+  if (!desc) throw new Error(`${dir}: index.json names no image manifest`);
+  const manifest = await readFile(blob(desc.digest));
+  const m = JSON.parse(manifest.toString()) as { config: Descriptor; layers: Descriptor[] };
+  const config = await readFile(blob(m.config.digest));
+  const diffIds = (JSON.parse(config.toString()) as { rootfs?: { diff_ids?: string[] } }).rootfs?.diff_ids ?? [];
+  return {
+    manifest, manifestDigest: desc.digest, config, configDigest: m.config.digest,
+    layers: m.layers.map((l, i) => ({ ...l, diffId: diffIds[i] ?? '', file: blob(l.digest), storePaths: [] })),
+  };
+}

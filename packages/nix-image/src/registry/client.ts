@@ -1,0 +1,202 @@
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { ErrorCode, IwpError } from '@iwp/core';
+import { parseChallenge, type Credentials } from './auth.js';
+
+export interface ClientOptions {
+  credentials?: Credentials;
+  /** plain HTTP (default for loopback registries) */
+  plainHttp?: boolean;
+  retries?: number;
+  /** blobs larger than this are uploaded in chunks of this size */
+  chunkSize?: number;
+}
+
+type Body = () => RequestInit['body'] | undefined;
+
+interface Req {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: Body;
+  scope?: string;
+  /** statuses the caller handles itself */
+  ok?: number[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Counters of what crossed the wire, for reports and tests. */
+export interface Traffic {
+  requests: number;
+  bytesUploaded: number;
+}
+
+/**
+ * The OCI distribution API (v2) over fetch: token and basic auth from WWW-Authenticate
+ * challenges, retries with backoff on 5xx and connection errors.
+ */
+export class RegistryClient {
+  readonly base: string;
+  readonly traffic: Traffic = { requests: 0, bytesUploaded: 0 };
+  private authorization = new Map<string, string>();
+
+  constructor(readonly registry: string, private readonly opts: ClientOptions = {}) {
+    const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(registry);
+    this.base = `${opts.plainHttp ?? loopback ? 'http' : 'https'}://${registry}`;
+  }
+
+  private async authenticate(challenge: string, scope: string | undefined): Promise<string | undefined> {
+    const { scheme, params } = parseChallenge(challenge);
+    const creds = this.opts.credentials;
+    const basic = creds ? `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` : undefined;
+    if (scheme === 'basic') return basic;
+    if (scheme !== 'bearer' || !params.realm) return undefined;
+    const url = new URL(params.realm);
+    if (params.service) url.searchParams.set('service', params.service);
+    if (scope ?? params.scope) url.searchParams.set('scope', scope ?? params.scope!);
+    const res = await fetch(url, { headers: basic ? { authorization: basic } : {} });
+    this.traffic.requests++;
+    if (!res.ok) throw new IwpError(ErrorCode.AUTH_FAILED, `${this.registry}: token request failed: HTTP ${res.status}`);
+    const tok = (await res.json()) as { token?: string; access_token?: string };
+    const t = tok.token ?? tok.access_token;
+    return t ? `Bearer ${t}` : undefined;
+  }
+
+  async request(r: Req): Promise<Response> {
+    const retries = this.opts.retries ?? 3;
+    const key = r.scope ?? '';
+    for (let attempt = 0, authed = false; ; attempt++) {
+      const headers: Record<string, string> = { ...r.headers };
+      const auth = this.authorization.get(key) ?? this.authorization.get('');
+      if (auth) headers.authorization = auth;
+      let res: Response;
+      try {
+        const body = r.body?.();
+        res = await fetch(`${this.base}${r.path}`, {
+          method: r.method, headers, body, redirect: 'follow', ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+        } as RequestInit);
+        this.traffic.requests++;
+      } catch (err) {
+        if (attempt < retries) {
+          await sleep(200 * 2 ** attempt);
+          continue;
+        }
+        throw new IwpError(ErrorCode.UNREACHABLE, `${this.registry}: ${r.method} ${r.path}: ${(err as Error).message}`, { cause: err });
+      }
+      if (res.status === 401 && !authed) {
+        await res.body?.cancel();
+        const challenge = res.headers.get('www-authenticate');
+        const value = challenge ? await this.authenticate(challenge, r.scope) : undefined;
+        if (!value) throw new IwpError(ErrorCode.AUTH_FAILED, `${this.registry}: authentication required (use --creds or ~/.docker/config.json)`);
+        this.authorization.set(key, value);
+        authed = true;
+        attempt--;
+        continue;
+      }
+      if (res.status >= 500 && attempt < retries && !(r.ok ?? []).includes(res.status)) {
+        await res.body?.cancel();
+        await sleep(200 * 2 ** attempt);
+        continue;
+      }
+      if (res.status === 401 || res.status === 403) {
+        await res.body?.cancel();
+        throw new IwpError(ErrorCode.AUTH_FAILED, `${this.registry}: ${r.method} ${r.path}: access denied (HTTP ${res.status})`);
+      }
+      if (res.status >= 400 && !(r.ok ?? []).includes(res.status)) {
+        const text = await res.text().catch(() => '');
+        throw new IwpError(ErrorCode.HTTP_ERROR, `${this.registry}: ${r.method} ${r.path}: HTTP ${res.status} ${text.slice(0, 200).trim()}`);
+      }
+      return res;
+    }
+  }
+
+  private scope(repo: string, push = false): string {
+    return `repository:${repo}:${push ? 'pull,push' : 'pull'}`;
+  }
+
+  async blobExists(repo: string, digest: string): Promise<boolean> {
+    const res = await this.request({ method: 'HEAD', path: `/v2/${repo}/blobs/${digest}`, scope: this.scope(repo), ok: [404] });
+    return res.status === 200;
+  }
+
+  /** Cross-repository mount; false (and the opened session cancelled) when the registry declines. */
+  async mountBlob(repo: string, digest: string, from: string): Promise<boolean> {
+    const res = await this.request({
+      method: 'POST', path: `/v2/${repo}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`,
+      scope: `${this.scope(repo, true)} repository:${from}:pull`,
+    });
+    await res.body?.cancel();
+    if (res.status === 201) return true;
+    const loc = res.headers.get('location');
+    if (loc) await this.request({ method: 'DELETE', path: this.relative(loc), scope: this.scope(repo, true), ok: [404, 405] }).then((r) => r.body?.cancel(), () => undefined);
+    return false;
+  }
+
+  private relative(location: string): string {
+    const u = new URL(location, this.base);
+    return `${u.pathname}${u.search}`;
+  }
+
+  private withDigest(location: string, digest: string): string {
+    return `${this.relative(location)}${location.includes('?') ? '&' : '?'}digest=${encodeURIComponent(digest)}`;
+  }
+
+  /** POST a session (the registry ignores a body on POST), then one PUT of the whole blob, or PATCH chunks and a closing PUT. */
+  async uploadBlob(repo: string, digest: string, size: number, source: string | Buffer): Promise<void> {
+    const scope = this.scope(repo, true);
+    const start = await this.request({ method: 'POST', path: `/v2/${repo}/blobs/uploads/`, scope });
+    await start.body?.cancel();
+    let loc = start.headers.get('location');
+    if (!loc) throw new IwpError(ErrorCode.HTTP_ERROR, `${this.registry}: upload session without a Location`);
+    const chunk = this.opts.chunkSize ?? 64 * 1024 * 1024;
+    const stream = (s: number, e: number): Body => typeof source === 'string'
+      ? () => Readable.toWeb(createReadStream(source, { start: s, end: e - 1 })) as ReadableStream
+      : () => source.subarray(s, e);
+    if (size <= chunk) {
+      const res = await this.request({
+        method: 'PUT', path: this.withDigest(loc, digest), scope,
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+        body: size ? stream(0, size) : () => new Uint8Array(0),
+      });
+      await res.body?.cancel();
+    } else {
+      for (let off = 0; off < size; off += chunk) {
+        const end = Math.min(size, off + chunk);
+        const res = await this.request({
+          method: 'PATCH', path: this.relative(loc), scope,
+          headers: { 'content-type': 'application/octet-stream', 'content-length': String(end - off), 'content-range': `${off}-${end - 1}` },
+          body: stream(off, end),
+        });
+        await res.body?.cancel();
+        loc = res.headers.get('location') ?? loc;
+      }
+      const res = await this.request({ method: 'PUT', path: this.withDigest(loc, digest), scope, headers: { 'content-length': '0' } });
+      await res.body?.cancel();
+    }
+    this.traffic.bytesUploaded += size;
+  }
+
+  /** The digest a tag points at, or undefined when the tag does not exist. */
+  async manifestDigest(repo: string, reference: string, accept: string[]): Promise<string | undefined> {
+    const res = await this.request({
+      method: 'HEAD', path: `/v2/${repo}/manifests/${reference}`, scope: this.scope(repo), headers: { accept: accept.join(', ') }, ok: [404],
+    });
+    return res.status === 200 ? res.headers.get('docker-content-digest') ?? undefined : undefined;
+  }
+
+  async putManifest(repo: string, reference: string, body: Buffer, mediaType: string): Promise<string | undefined> {
+    const res = await this.request({
+      method: 'PUT', path: `/v2/${repo}/manifests/${reference}`, scope: this.scope(repo, true),
+      headers: { 'content-type': mediaType }, body: () => body,
+    });
+    await res.body?.cancel();
+    this.traffic.bytesUploaded += body.length;
+    return res.headers.get('docker-content-digest') ?? undefined;
+  }
+
+  async getManifest(repo: string, reference: string, accept: string[]): Promise<{ body: Buffer; mediaType: string }> {
+    const res = await this.request({ method: 'GET', path: `/v2/${repo}/manifests/${reference}`, scope: this.scope(repo), headers: { accept: accept.join(', ') } });
+    return { body: Buffer.from(await res.arrayBuffer()), mediaType: res.headers.get('content-type') ?? '' };
+  }
+}

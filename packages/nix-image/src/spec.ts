@@ -1,0 +1,53 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { IwpError, ErrorCode, badInput, parseJson, type Runner } from '@iwp/core';
+
+/** What nix/lib/image.nix's mkImage evaluates to. */
+export interface ImageSpec {
+  name: string;
+  tag: string;
+  config: Record<string, unknown>;
+  extraFiles: Record<string, string>;
+  contents: { drv: string; out: string; name: string }[];
+}
+
+/**
+ * Evaluates an image description: a file or directory (`default.nix`), called with its
+ * defaults when it is a function, optionally selecting `-A attr`.
+ */
+export async function evalSpec(run: Runner, target: string, attr?: string): Promise<ImageSpec> {
+  const path = resolve(target);
+  if (!(await stat(path).then(() => true, () => false))) throw new IwpError(ErrorCode.FILE_NOT_FOUND, `image: ${target}: no such file or directory`);
+  const select = attr ? `.${attr.split('.').map((a) => JSON.stringify(a)).join('.')}` : '';
+  const expr = `let f = import ${JSON.stringify(path)}; v = if builtins.isFunction f then f { } else f; in v${select}`;
+  const r = await run('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { reject: false });
+  if (r.exitCode !== 0) {
+    const lines = r.stderr.split('\n').map((l) => l.trim());
+    const msg = lines.find((l) => l.includes('mkImage:')) ?? lines.find((l) => l.startsWith('error:')) ?? r.stderr.trim();
+    throw new IwpError(ErrorCode.BAD_INPUT, `${target}: ${msg.replace(/^error:\s*/, '').replace(/^.*mkImage:\s*/, '')}`);
+  }
+  const v = parseJson(r.stdout, target) as Partial<ImageSpec> & { kind?: string };
+  if (v.kind !== 'ImageSpec') throw badInput(target, 'an expression made with mkImage (nix/lib/image.nix)', v.kind ?? typeof v);
+  return { name: v.name!, tag: v.tag ?? 'latest', config: v.config ?? {}, extraFiles: v.extraFiles ?? {}, contents: v.contents ?? [] };
+}
+
+/** Builds (or substitutes) the contents; returns their output paths. */
+export async function realise(run: Runner, spec: ImageSpec): Promise<string[]> {
+  if (spec.contents.length === 0) return [];
+  await run('nix-store', ['--realise', ...spec.contents.map((c) => c.drv)]);
+  return spec.contents.map((c) => c.out);
+}
+
+export interface PathInfo {
+  path: string;
+  narSize: number;
+  references: string[];
+}
+
+/** The closure of the given paths with each path's references, from the store. */
+export async function closure(run: Runner, paths: string[]): Promise<PathInfo[]> {
+  if (paths.length === 0) return [];
+  const r = await run('nix', ['--extra-experimental-features', 'nix-command', 'path-info', '--json', '--recursive', ...paths]);
+  const infos = JSON.parse(r.stdout) as { path: string; narSize: number; references?: string[] }[];
+  return infos.map((i) => ({ path: i.path, narSize: i.narSize, references: (i.references ?? []).filter((x) => x !== i.path) }));
+}
