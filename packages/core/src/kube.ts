@@ -33,22 +33,55 @@ export interface ApplyOptions {
   force?: boolean;
 }
 
-/** Server-side apply of each object, in order, as `kubectl apply --server-side` does. */
+/**
+ * True for API groups served by Kubernetes itself (core, `apps`, `*.k8s.io`, ...), whose
+ * kinds @kubernetes/client-node has models for.
+ */
+export function isBuiltinGroup(apiVersion: string): boolean {
+  const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
+  return !group.includes('.') || group.endsWith('.k8s.io');
+}
+
+/**
+ * Server-side apply of each object, in order, as `kubectl apply --server-side` does.
+ * Custom resources go through the custom-objects API: the generic client serializes by
+ * `<Version><Kind>` and would take a Knative `serving.knative.dev/v1` Service for a core
+ * `v1` Service, dropping its spec.
+ */
 export async function serverSideApply<T extends KubernetesObject>(
   client: KubernetesObjectApi,
   objects: T[],
   opts: ApplyOptions = {},
+  custom?: import('@kubernetes/client-node').CustomObjectsApi,
 ): Promise<T[]> {
+  const k8s = kubeClientNode();
   const out: T[] = [];
   for (const obj of objects) {
-    const applied = await client.patch(
-      obj,
-      undefined,
-      opts.dryRun ? 'All' : undefined,
-      opts.fieldManager ?? FIELD_MANAGER,
-      opts.force ?? true,
-      kubeClientNode().PatchStrategy.ServerSideApply,
-    );
+    if (isBuiltinGroup(obj.apiVersion ?? 'v1') || !custom) {
+      const applied = await client.patch(
+        obj,
+        undefined,
+        opts.dryRun ? 'All' : undefined,
+        opts.fieldManager ?? FIELD_MANAGER,
+        opts.force ?? true,
+        k8s.PatchStrategy.ServerSideApply,
+      );
+      out.push(applied as T);
+      continue;
+    }
+    const [group, version] = obj.apiVersion!.split('/') as [string, string];
+    // discovery (plural, scope) as the generic client does it; protected in its typings only
+    const discover = client as unknown as { resource(apiVersion: string, kind: string): Promise<{ name: string; namespaced: boolean } | undefined> };
+    const res = await discover.resource(obj.apiVersion!, obj.kind!);
+    if (!res) throw new Error(`${obj.apiVersion} ${obj.kind}: not served by the cluster (are its CRDs installed?)`);
+    const options = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
+    const common = {
+      group, version, plural: res.name, name: obj.metadata!.name!, body: obj,
+      fieldManager: opts.fieldManager ?? FIELD_MANAGER, force: opts.force ?? true, ...(opts.dryRun ? { dryRun: 'All' } : {}),
+    };
+    const applied = res.namespaced
+      ? await custom.patchNamespacedCustomObject({ ...common, namespace: obj.metadata?.namespace ?? 'default' }, options)
+      : await custom.patchClusterCustomObject(common, options);
     out.push(applied as T);
   }
   return out;
