@@ -7,6 +7,8 @@ let
   shellHook = ''
     export IWP_ROOT=${root}
     export PATH=${root}/bin:$PATH
+    # kubectl and the control plane built by scripts/k8s/build, when present
+    for d in "$HOME"/.cache/iwp/testenv/k8s-*/bin; do [ -d "$d" ] && export PATH="$d:$PATH"; done
     if [ ! -e ${root}/packages/core/dist/index.js ]; then
       echo "iwp: the workspace is not built yet: run ${root}/scripts/bootstrap" >&2
     fi
