@@ -176,6 +176,9 @@ const LockFields = {
   pid: Type.Optional(Type.Integer()),
   created: Time,
   expires: Type.Optional(Time),
+  /** lease length; an unrenewed lock expires `ttlMs` after its last renewal */
+  ttlMs: Type.Optional(Type.Integer({ minimum: 0 })),
+  expired: Type.Optional(Type.Boolean()),
 };
 export const Lock = Type.Object({ ...header('Lock'), ...LockFields }, open);
 export type Lock = Static<typeof Lock>;

@@ -16,9 +16,14 @@ export interface ReadDocumentOptions<K extends Kind> {
 }
 
 export async function readStream(stream: Readable): Promise<string> {
+  return (await readStreamBytes(stream)).toString('utf8');
+}
+
+/** Everything a stream gives, as bytes. */
+export async function readStreamBytes(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** Parses JSON, turning a syntax error into a bad-input error that says where. */

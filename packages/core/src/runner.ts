@@ -1,4 +1,4 @@
-import { execa, type Options } from 'execa';
+import type { Options } from 'execa';
 import { ErrorCode, IwpError, redact } from './errors.js';
 
 export interface RunResult {
@@ -31,6 +31,7 @@ export const runProcess: Runner = async (file, args, opts = {}) => {
   };
   let r;
   try {
+    const { execa } = await import('execa'); // loaded on first use: most commands never run a process
     r = await execa(file, [...args], execaOpts);
   } catch (err) {
     throw new IwpError(ErrorCode.PROCESS_FAILED, `${file}: ${(err as Error).message}`, { cause: err });

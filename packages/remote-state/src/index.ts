@@ -1,1 +1,13 @@
-export {};
+export * from './check.js';
+export * from './diff.js';
+export * from './envelope.js';
+export * from './exec.js';
+export * from './keys.js';
+export * from './lock-backend.js';
+export * from './lock-table.js';
+export * from './locks.js';
+export * from './stack.js';
+export * from './store/file.js';
+export * from './store/open.js';
+export * from './store/s3.js';
+export * from './store/types.js';

@@ -1,0 +1,14 @@
+import { Errors } from '@oclif/core';
+import { BaseCommand, ExitCode } from '@iwp/core';
+import { openStack, storeFlags } from '../context.js';
+
+export default class HasState extends BaseCommand<typeof HasState> {
+  static override description = 'exit 0 when the stack has a state, 4 when it has none';
+  static override flags = { ...storeFlags };
+
+  protected async execute() {
+    const stack = openStack(this.flags);
+    if (await stack.current()) return undefined;
+    throw new Errors.ExitError(ExitCode.NOT_FOUND);
+  }
+}

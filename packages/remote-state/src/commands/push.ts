@@ -1,0 +1,44 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '@iwp/core';
+import { openStack, storeFlags } from '../context.js';
+import { confirmPush, resolveExpect } from '../push-base.js';
+import { parseState } from '../envelope.js';
+import { runHook } from '../hooks.js';
+import { readSource } from '../input.js';
+import { readRecord, updateRecord } from '../record.js';
+import { stateInfo } from '../stack.js';
+
+export default class Push extends BaseCommand<typeof Push> {
+  static override description = 'write a new version of the state, compare-and-swap on the version last pulled here';
+  static override examples = [
+    '<%= config.bin %> push state.json',
+    'nixops export --all | <%= config.bin %> push -',
+    '<%= config.bin %> push --from "nixops export --all" --before-upload "age -r $KEY"',
+  ];
+  static override args = { file: Args.string({ description: 'state file, or - for stdin' }) };
+  static override flags = {
+    ...storeFlags,
+    from: Flags.string({ description: 'take the state from the stdout of this shell command', helpValue: 'CMD' }),
+    'before-upload': Flags.string({ description: 'pipe the state through this shell command before upload (encrypt); stored as bytes', helpValue: 'CMD' }),
+    'expect-version': Flags.integer({ description: 'replace only this version (default: the version last pulled in this directory)', min: 0 }),
+    force: Flags.boolean({ description: 'replace whatever version is current' }),
+    raw: Flags.boolean({ description: 'the state is bytes, not JSON' }),
+    yes: Flags.boolean({ char: 'y', description: 'do not ask for confirmation on a terminal' }),
+    'lock-id': Flags.string({ description: 'the lock you hold, when the stack is locked [env: REMOTE_STATE_LOCK_ID]', env: 'REMOTE_STATE_LOCK_ID' }),
+  };
+
+  protected async execute() {
+    const stack = openStack(this.flags);
+    const { bytes, source } = await readSource(this.args.file, this.flags.from);
+    let parsed = parseState(bytes, this.flags.raw, source === 'stdin' ? 'FILE (stdin)' : source);
+    const rec = await readRecord(stack.store.url, stack.name);
+    const expect = await resolveExpect(stack, rec, { force: this.flags.force, expectVersion: this.flags['expect-version'] });
+    if (!this.flags.yes && source !== 'stdin' && !(await confirmPush(stack, parsed))) return undefined;
+    if (this.flags['before-upload']) parsed = parseState(await runHook('--before-upload', this.flags['before-upload'], parsed.bytes), true, '--before-upload');
+    const lockId = this.flags['lock-id'] ?? rec.lock?.id;
+    const out = await stack.push(parsed, expect, lockId ? { lockId } : {});
+    await updateRecord(stack.store.url, stack.name, { version: out.env.version, etag: out.etag });
+    this.logger.info(`pushed ${stack.name} version ${out.env.version}`);
+    return stateInfo(stack, out, undefined);
+  }
+}

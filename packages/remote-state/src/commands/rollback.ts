@@ -1,0 +1,23 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '@iwp/core';
+import { openStack, storeFlags } from '../context.js';
+import { readRecord, updateRecord } from '../record.js';
+import { stateInfo } from '../stack.js';
+
+export default class Rollback extends BaseCommand<typeof Rollback> {
+  static override description = 'write a new version equal to an older one (history is never rewritten)';
+  static override flags = {
+    ...storeFlags,
+    to: Flags.integer({ description: 'the version to return to', required: true, min: 1 }),
+    'lock-id': Flags.string({ description: 'the lock you hold, when the stack is locked [env: REMOTE_STATE_LOCK_ID]', env: 'REMOTE_STATE_LOCK_ID' }),
+  };
+
+  protected async execute() {
+    const stack = openStack(this.flags);
+    const lockId = this.flags['lock-id'] ?? (await readRecord(stack.store.url, stack.name)).lock?.id;
+    const out = await stack.rollback(this.flags.to, lockId ? { lockId } : {});
+    await updateRecord(stack.store.url, stack.name, { version: out.env.version, etag: out.etag });
+    this.logger.info(`${stack.name} version ${out.env.version} = version ${this.flags.to}`);
+    return stateInfo(stack, out, undefined);
+  }
+}

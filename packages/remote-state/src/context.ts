@@ -1,0 +1,66 @@
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Flags } from '@oclif/core';
+import { badInput } from '@iwp/core';
+import { checkStackName } from './keys.js';
+import { ObjectLockBackend, type LockBackend } from './lock-backend.js';
+import { TableLockBackend } from './lock-table.js';
+import { Stack } from './stack.js';
+import { openStore } from './store/open.js';
+
+export const storeFlags = {
+  store: Flags.string({
+    char: 's',
+    description: 'where stacks live: s3://bucket[/prefix][?region=&endpoint=] or file:///dir [env: REMOTE_STATE_STORE]',
+    env: 'REMOTE_STATE_STORE',
+    helpValue: 'URL',
+  }),
+  stack: Flags.string({
+    description: 'stack name [env: REMOTE_STATE_STACK; default: the name of $IWP_ENVIRONMENT, else the directory name]',
+    env: 'REMOTE_STATE_STACK',
+    helpValue: 'NAME',
+  }),
+  'lock-table': Flags.string({
+    description: 'keep locks in this DynamoDB table (hash key LockID) instead of lock.json [env: REMOTE_STATE_LOCK_TABLE]',
+    env: 'REMOTE_STATE_LOCK_TABLE',
+    helpValue: 'TABLE',
+  }),
+};
+
+export interface StoreFlagValues {
+  store?: string;
+  stack?: string;
+  'lock-table'?: string;
+}
+
+/** The stack named by flags, or by the environment descriptor, or by the directory. */
+export function stackName(flag: string | undefined): string {
+  if (flag !== undefined) return checkStackName(flag);
+  const envFile = process.env.IWP_ENVIRONMENT;
+  if (envFile) {
+    try {
+      const env = JSON.parse(readFileSync(envFile, 'utf8')) as { name?: unknown };
+      if (typeof env.name === 'string') return checkStackName(env.name, 'IWP_ENVIRONMENT (name)');
+    } catch (err) {
+      throw badInput('IWP_ENVIRONMENT', 'an Environment document (JSON)', `${envFile} (${(err as Error).message})`);
+    }
+  }
+  return checkStackName(basename(process.cwd()), '--stack (from the directory name)');
+}
+
+export function openLocks(flags: StoreFlagValues, store: ReturnType<typeof openStore>): LockBackend {
+  const table = flags['lock-table'];
+  if (!table) return new ObjectLockBackend(store);
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(table)) throw badInput('--lock-table', 'a DynamoDB table name', table);
+  const { DynamoDBClient } = createRequire(import.meta.url)('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
+  const client = new DynamoDBClient({ region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1' });
+  return new TableLockBackend(client, table, store.url);
+}
+
+/** Store, lock backend and stack from the common flags; `--store` is required. */
+export function openStack(flags: StoreFlagValues): Stack {
+  if (!flags.store) throw badInput('--store', 'a store URL (s3://bucket[/prefix] or file:///dir), or REMOTE_STATE_STORE');
+  const store = openStore(flags.store);
+  return new Stack(store, openLocks(flags, store), stackName(flags.stack));
+}

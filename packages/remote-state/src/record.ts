@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '@iwp/core';
+
+/**
+ * What this working directory last saw of a stack, as terraform keeps `.terraform/`: the
+ * version and ETag pulled (the base of the next compare-and-swap push) and the lock held.
+ * `$REMOTE_STATE_DIR` (default `./.remote-state`).
+ */
+export interface LocalRecord {
+  store: string;
+  stack: string;
+  version?: number | null;
+  etag?: string | null;
+  lock?: { id: string; token: string } | null;
+}
+
+export function recordDir(): string {
+  return resolve(process.env.REMOTE_STATE_DIR ?? '.remote-state');
+}
+
+function recordPath(store: string, stack: string): string {
+  const h = createHash('sha256').update(store).digest('hex').slice(0, 12);
+  return join(recordDir(), `${stack}.${h}.json`);
+}
+
+export async function readRecord(store: string, stack: string): Promise<LocalRecord> {
+  try {
+    const r = JSON.parse(await readFile(recordPath(store, stack), 'utf8')) as LocalRecord;
+    if (r.store === store && r.stack === stack) return r;
+  } catch {
+    /* none yet */
+  }
+  return { store, stack };
+}
+
+export async function updateRecord(store: string, stack: string, patch: Partial<LocalRecord>): Promise<void> {
+  const cur = await readRecord(store, stack);
+  await writeFileAtomic(recordPath(store, stack), `${JSON.stringify({ ...cur, ...patch, store, stack }, null, 2)}\n`);
+}
+
+export async function dropRecord(store: string, stack: string): Promise<void> {
+  await rm(recordPath(store, stack), { force: true });
+}

@@ -1,0 +1,132 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCode, IwpError } from '@iwp/core';
+import type { Condition, ObjectEntry, ObjectStore, StoredObject } from './types.js';
+
+const MUTEX_STALE_MS = 30_000;
+
+/**
+ * A directory on one machine (`file:///dir`). Creation is a hard link of a fully written
+ * temp file (atomic, fails if the name exists, like O_EXCL); a conditional replace or
+ * delete holds a short per-key mutex file created with O_EXCL while it compares the ETag
+ * (the SHA-256 of the content) and renames.
+ */
+export class FileStore implements ObjectStore {
+  readonly url: string;
+
+  constructor(private readonly dir: string) {
+    this.url = `file://${dir}`;
+  }
+
+  private path(key: string): string {
+    return join(this.dir, ...key.split('/'));
+  }
+
+  async get(key: string): Promise<StoredObject | undefined> {
+    const body = await readFile(this.path(key)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    return body && { body, etag: etagOf(body) };
+  }
+
+  async put(key: string, body: Buffer | string, cond: Condition = {}): Promise<{ etag: string }> {
+    const path = this.path(key);
+    const data = typeof body === 'string' ? Buffer.from(body) : body;
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const fh = await open(tmp, 'wx', 0o644);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      if (cond.ifNoneMatch) {
+        await link(tmp, path).catch((err: NodeJS.ErrnoException) => {
+          throw err.code === 'EEXIST' ? casLost(this.url, key) : err;
+        });
+      } else if (cond.ifMatch) {
+        await this.withMutex(path, async () => {
+          await this.expect(key, cond.ifMatch!);
+          await rename(tmp, path);
+        });
+      } else {
+        await rename(tmp, path);
+      }
+    } finally {
+      await rm(tmp, { force: true });
+    }
+    return { etag: etagOf(data) };
+  }
+
+  async delete(key: string, cond: Condition = {}): Promise<void> {
+    const path = this.path(key);
+    if (!cond.ifMatch) return void (await rm(path, { force: true }));
+    await this.withMutex(path, async () => {
+      await this.expect(key, cond.ifMatch!);
+      await unlink(path);
+    });
+  }
+
+  async list(prefix: string): Promise<ObjectEntry[]> {
+    const out: ObjectEntry[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const e of entries) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) await walk(p);
+        else if (e.isFile() && !e.name.endsWith('.tmp') && !e.name.endsWith('.mutex')) {
+          const key = relative(this.dir, p).split('/').join('/');
+          if (!key.startsWith(prefix)) continue;
+          const s = await stat(p).catch(() => undefined);
+          if (s) out.push({ key, size: s.size, modified: s.mtime.toISOString() });
+        }
+      }
+    };
+    await walk(this.dir);
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async ensureReachable(): Promise<void> {
+    const s = await stat(this.dir).catch(() => undefined);
+    if (!s?.isDirectory()) throw new IwpError(ErrorCode.NOT_FOUND, `${this.url}: directory not found`, { hint: `mkdir -p ${this.dir}` });
+  }
+
+  private async expect(key: string, etag: string): Promise<void> {
+    const cur = await this.get(key);
+    if (!cur || cur.etag !== etag) throw casLost(this.url, key);
+  }
+
+  private async withMutex<T>(path: string, fn: () => Promise<T>): Promise<T> {
+    const mutex = `${path}.mutex`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const fh = await open(mutex, 'wx');
+        await fh.close();
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const s = await stat(mutex).catch(() => undefined);
+        if (s && Date.now() - s.mtimeMs > MUTEX_STALE_MS) await rm(mutex, { force: true });
+        await sleep(Math.min(2 + attempt, 20));
+      }
+    }
+    try {
+      return await fn();
+    } finally {
+      await rm(mutex, { force: true });
+    }
+  }
+}
+
+export function etagOf(body: Buffer): string {
+  return `"${createHash('sha256').update(body).digest('hex').slice(0, 32)}"`;
+}
+
+function casLost(url: string, key: string): IwpError {
+  return new IwpError(ErrorCode.CAS_LOST, `${url}/${key} changed since it was read (compare-and-swap lost)`, { details: { key } });
+}

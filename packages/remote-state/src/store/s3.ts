@@ -1,0 +1,133 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createRequire } from 'node:module';
+import { ErrorCode, ExitCode, IwpError, s3Key, type S3Location } from '@iwp/core';
+import type { Condition, ObjectEntry, ObjectStore, StoredObject } from './types.js';
+
+type S3 = typeof import('@aws-sdk/client-s3');
+const sdk = (): S3 => createRequire(import.meta.url)('@aws-sdk/client-s3') as S3;
+
+/**
+ * An S3 (or S3-compatible) bucket prefix. Conditional writes use `If-None-Match: *` and
+ * `If-Match: <etag>` on PutObject and DeleteObject; a 412 PreconditionFailed or a 409
+ * ConditionalRequestConflict (S3's answer to two concurrent conditional writes) is a lost race.
+ */
+export class S3Store implements ObjectStore {
+  readonly url: string;
+  readonly endpoint: string | undefined;
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly loc: S3Location,
+  ) {
+    this.url = `s3://${loc.bucket}${loc.prefix ? `/${loc.prefix}` : ''}`;
+    this.endpoint = loc.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+  }
+
+  private key(rel: string): string {
+    return s3Key(this.loc, rel);
+  }
+
+  async get(rel: string): Promise<StoredObject | undefined> {
+    try {
+      const out = await this.s3.send(new (sdk().GetObjectCommand)({ Bucket: this.loc.bucket, Key: this.key(rel) }));
+      const body = Buffer.from(await out.Body!.transformToByteArray());
+      return { body, etag: out.ETag ?? '' };
+    } catch (err) {
+      if (errorName(err) === 'NoSuchKey') return undefined;
+      throw this.translate(err, rel);
+    }
+  }
+
+  async put(rel: string, body: Buffer | string, cond: Condition = {}): Promise<{ etag: string }> {
+    try {
+      const out = await this.s3.send(
+        new (sdk().PutObjectCommand)({
+          Bucket: this.loc.bucket,
+          Key: this.key(rel),
+          Body: typeof body === 'string' ? Buffer.from(body) : body,
+          ContentType: 'application/json',
+          ...(cond.ifMatch ? { IfMatch: cond.ifMatch } : {}),
+          ...(cond.ifNoneMatch ? { IfNoneMatch: cond.ifNoneMatch } : {}),
+        }),
+      );
+      return { etag: out.ETag ?? '' };
+    } catch (err) {
+      throw this.translate(err, rel);
+    }
+  }
+
+  async delete(rel: string, cond: Condition = {}): Promise<void> {
+    try {
+      await this.s3.send(
+        new (sdk().DeleteObjectCommand)({ Bucket: this.loc.bucket, Key: this.key(rel), ...(cond.ifMatch ? { IfMatch: cond.ifMatch } : {}) }),
+      );
+    } catch (err) {
+      // a conditional delete of a key that is gone: it changed since it was read
+      if (cond.ifMatch && errorName(err) === 'NoSuchKey') throw this.translate(Object.assign(new Error('gone'), { name: 'PreconditionFailed' }), rel);
+      throw this.translate(err, rel);
+    }
+  }
+
+  async list(prefix: string): Promise<ObjectEntry[]> {
+    const out: ObjectEntry[] = [];
+    const base = this.loc.prefix ? `${this.loc.prefix}/` : '';
+    let token: string | undefined;
+    try {
+      do {
+        const page = await this.s3.send(
+          new (sdk().ListObjectsV2Command)({ Bucket: this.loc.bucket, Prefix: base + prefix, ContinuationToken: token }),
+        );
+        for (const o of page.Contents ?? []) {
+          out.push({ key: o.Key!.slice(base.length), size: o.Size ?? 0, modified: (o.LastModified ?? new Date(0)).toISOString() });
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    } catch (err) {
+      throw this.translate(err, prefix);
+    }
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async ensureReachable(): Promise<void> {
+    try {
+      await this.s3.send(new (sdk().HeadBucketCommand)({ Bucket: this.loc.bucket }));
+    } catch (err) {
+      throw this.translate(err, '');
+    }
+  }
+
+  private translate(err: unknown, rel: string): IwpError {
+    if (err instanceof IwpError) return err;
+    const name = errorName(err);
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const where = `${this.url}/${rel}`;
+    if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || status === 412 || status === 409) {
+      return new IwpError(ErrorCode.CAS_LOST, `${where} changed since it was read (compare-and-swap lost)`, { details: { key: rel } });
+    }
+    if (name === 'NoSuchBucket' || (name === 'NotFound' && rel === '')) {
+      return new IwpError(ErrorCode.NOT_FOUND, `bucket ${this.loc.bucket} not found`, {
+        hint: `create it first (aws s3 mb s3://${this.loc.bucket})`,
+        details: { bucket: this.loc.bucket },
+      });
+    }
+    if (
+      ['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'ExpiredToken', 'CredentialsProviderError', 'Forbidden'].includes(name) ||
+      status === 403 ||
+      /credential/i.test(String((err as Error).message))
+    ) {
+      return new IwpError(ErrorCode.AUTH_FAILED, `${where}: access denied (${name}: ${(err as Error).message})`, {
+        exitCode: ExitCode.BAD_INPUT,
+        hint: 'check AWS_PROFILE / AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and the bucket policy',
+      });
+    }
+    const code = (err as { code?: string }).code;
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || name === 'TimeoutError') {
+      return new IwpError(ErrorCode.UNREACHABLE, `${this.url}: cannot reach the S3 endpoint (${(err as Error).message})`, { cause: err });
+    }
+    return new IwpError(ErrorCode.FAILED, `${where}: ${name}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function errorName(err: unknown): string {
+  return (err as { name?: string; Code?: string }).Code ?? (err as { name?: string }).name ?? 'Error';
+}
