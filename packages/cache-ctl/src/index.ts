@@ -1,1 +1,10 @@
-export {};
+export * from './cache.js';
+export * from './compression.js';
+export * from './gc.js';
+export * from './keys.js';
+export * from './localstore.js';
+export * from './narinfo.js';
+export * from './nix32.js';
+export * from './push.js';
+export * from './serve.js';
+export * from './verify.js';

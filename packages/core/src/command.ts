@@ -42,6 +42,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected flags!: BaseFlags<T>;
   protected args!: BaseArgs<T>;
+  /** every positional argument, for commands with `strict = false` (variadic paths) */
+  protected positional: string[] = [];
   protected logger!: Logger;
 
   /** The work of the command; returns the result document (undefined prints nothing). */
@@ -55,7 +57,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   public override async init(): Promise<void> {
     await super.init();
     const ctor = this.ctor as typeof BaseCommand & typeof Command;
-    const { args, flags } = await this.parse({
+    const { args, flags, argv } = await this.parse({
       flags: ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
       // oclif would read a missing argument from stdin; stdin carries documents here.
@@ -64,6 +66,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     });
     this.flags = flags as BaseFlags<T>;
     this.args = args as BaseArgs<T>;
+    this.positional = argv.map(String);
     const f = this.flags as { quiet?: boolean; 'log-format'?: LogFormat };
     this.logger = new Logger({ format: f['log-format'] ?? 'text', quiet: f.quiet ?? false, tool: this.config.bin });
   }

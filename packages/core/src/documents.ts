@@ -162,7 +162,9 @@ export const CacheGC = Type.Object(
     dryRun: Type.Boolean(),
     kept: Count,
     deleted: Count,
+    deletedNars: Type.Optional(Count),
     bytesFreed: Count,
+    deletedPaths: Type.Optional(Type.Array(Type.String())),
   },
   open,
 );

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { API_VERSION, cacheDir, IwpError, writeFileAtomic } from '@iwp/core';
 import { isCasLost } from './locks.js';
-import type { ObjectStore } from './store/types.js';
+import type { ObjectStore } from '@iwp/core';
 
 export interface BackendCheck {
   apiVersion: typeof API_VERSION;

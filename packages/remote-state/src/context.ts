@@ -7,7 +7,7 @@ import { checkStackName } from './keys.js';
 import { ObjectLockBackend, type LockBackend } from './lock-backend.js';
 import { TableLockBackend } from './lock-table.js';
 import { Stack } from './stack.js';
-import { openStore } from './store/open.js';
+import { openStore } from '@iwp/core';
 
 export const storeFlags = {
   store: Flags.string({

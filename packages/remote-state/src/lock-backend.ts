@@ -1,4 +1,4 @@
-import type { ObjectStore } from './store/types.js';
+import type { ObjectStore } from '@iwp/core';
 import { stackKey } from './keys.js';
 
 /** What `lock.json` (or a lock table item) holds: the `Lock` document's fields. */

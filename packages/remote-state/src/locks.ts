@@ -71,7 +71,7 @@ export async function acquireLock(backend: LockBackend, stack: string, opts: Acq
     }
     if (now() >= deadline) throw lockHeld(holder.info, now());
     opts.onWait?.(holder.info);
-    const backoff = Math.min(1000, 50 * 1.5 ** Math.min(attempt, 12));
+    const backoff = Math.min(500, 25 * 1.5 ** Math.min(attempt, 12));
     await sleep(Math.min(backoff * (0.5 + Math.random()), Math.max(1, deadline - now())));
   }
 }

@@ -3,7 +3,7 @@ import { makeEnvelope, readEnvelope, stateBytes, type parseState, type StateEnve
 import { historyKey, stackKey, versionOfHistoryKey } from './keys.js';
 import type { LockBackend, LockInfo } from './lock-backend.js';
 import { isCasLost, isExpired, lockHeld, whoAmI } from './locks.js';
-import type { ObjectStore } from './store/types.js';
+import type { ObjectStore } from '@iwp/core';
 
 /** The version a push replaces: what was pulled (`etag` null: no state yet), or `force`. */
 export type Expect = { version: number | null; etag: string | null } | 'force';
@@ -106,9 +106,14 @@ export class Stack {
       throw err;
     }
     try {
-      await this.store.put(historyKey(this.name, env.version), body, { ifNoneMatch: '*' });
+      // a server-side copy of exactly the version written: the bytes are not sent twice
+      await this.store.copy(stackKey(this.name, 'state.json'), historyKey(this.name, env.version), etag);
     } catch (err) {
-      if (!isCasLost(err)) throw err; // already recorded by an earlier attempt of this write
+      if (!isCasLost(err)) throw err;
+      // already replaced by the next version: write the entry from our own bytes
+      await this.store.put(historyKey(this.name, env.version), body, { ifNoneMatch: '*' }).catch((e: unknown) => {
+        if (!isCasLost(e)) throw e;
+      });
     }
     return { env, etag };
   }

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openStore, parseState, Stack, ObjectLockBackend, isCasLost } from '../src/index.js';
+import { openStore } from '@iwp/core';
+import { parseState, Stack, ObjectLockBackend, isCasLost } from '../src/index.js';
 import { bucket, needsS3, tempDir, workspace } from './helpers.js';
 
 const N = 16;

@@ -1,7 +1,7 @@
 import { BaseCommand, badInput } from '@iwp/core';
 import { ensureSafeBackend, unsafeBackend } from '../check.js';
 import { storeFlags } from '../context.js';
-import { openStore } from '../store/open.js';
+import { openStore } from '@iwp/core';
 
 export default class CheckBackend extends BaseCommand<typeof CheckBackend> {
   static override description = 'prove the store honours conditional writes (two racing creates: exactly one wins; stale If-Match refused)';

@@ -2,7 +2,7 @@ import { BaseCommand, list, renderTable } from '@iwp/core';
 import { openLocks, storeFlags } from '../context.js';
 import { lockDocument } from '../lock-flags.js';
 import { isExpired } from '../locks.js';
-import { openStore } from '../store/open.js';
+import { openStore } from '@iwp/core';
 import { badInput } from '@iwp/core';
 
 export default class Locks extends BaseCommand<typeof Locks> {

@@ -1,7 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
 import { createRequire } from 'node:module';
-import { ErrorCode, ExitCode, IwpError, s3Key, type S3Location } from '@iwp/core';
-import type { Condition, ObjectEntry, ObjectStore, StoredObject } from './types.js';
+import { ErrorCode, ExitCode, IwpError } from '../errors.js';
+import { s3Key, type S3Location } from '../s3.js';
+import type { Condition, ObjectEntry, ObjectHead, ObjectStore, StoredObject } from './types.js';
 
 type S3 = typeof import('@aws-sdk/client-s3');
 const sdk = (): S3 => createRequire(import.meta.url)('@aws-sdk/client-s3') as S3;
@@ -38,6 +40,46 @@ export class S3Store implements ObjectStore {
     }
   }
 
+  async head(rel: string): Promise<ObjectHead | undefined> {
+    try {
+      const out = await this.s3.send(new (sdk().HeadObjectCommand)({ Bucket: this.loc.bucket, Key: this.key(rel) }));
+      return { size: out.ContentLength ?? 0, etag: out.ETag ?? '', modified: (out.LastModified ?? new Date(0)).toISOString() };
+    } catch (err) {
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (errorName(err) === 'NotFound' || errorName(err) === 'NoSuchKey' || status === 404) {
+        if (errorName(err) === 'NoSuchBucket') throw this.translate(err, rel);
+        return undefined;
+      }
+      throw this.translate(err, rel);
+    }
+  }
+
+  async getStream(rel: string): Promise<Readable | undefined> {
+    try {
+      const out = await this.s3.send(new (sdk().GetObjectCommand)({ Bucket: this.loc.bucket, Key: this.key(rel) }));
+      return out.Body as Readable;
+    } catch (err) {
+      if (errorName(err) === 'NoSuchKey') return undefined;
+      throw this.translate(err, rel);
+    }
+  }
+
+  async putStream(rel: string, body: Readable, opts: { contentType?: string } = {}): Promise<void> {
+    const { Upload } = createRequire(import.meta.url)('@aws-sdk/lib-storage') as typeof import('@aws-sdk/lib-storage');
+    try {
+      // parts of 8 MiB, 4 at a time: one PutObject for small bodies, multipart above that
+      await new Upload({
+        client: this.s3,
+        params: { Bucket: this.loc.bucket, Key: this.key(rel), Body: body, ContentType: opts.contentType ?? 'application/octet-stream' },
+        partSize: 8 * 1024 * 1024,
+        queueSize: 4,
+        leavePartsOnError: false,
+      }).done();
+    } catch (err) {
+      throw this.translate(err, rel);
+    }
+  }
+
   async put(rel: string, body: Buffer | string, cond: Condition = {}): Promise<{ etag: string }> {
     try {
       const out = await this.s3.send(
@@ -65,6 +107,21 @@ export class S3Store implements ObjectStore {
       // a conditional delete of a key that is gone: it changed since it was read
       if (cond.ifMatch && errorName(err) === 'NoSuchKey') throw this.translate(Object.assign(new Error('gone'), { name: 'PreconditionFailed' }), rel);
       throw this.translate(err, rel);
+    }
+  }
+
+  async copy(from: string, to: string, sourceEtag: string): Promise<void> {
+    try {
+      await this.s3.send(
+        new (sdk().CopyObjectCommand)({
+          Bucket: this.loc.bucket,
+          Key: this.key(to),
+          CopySource: `${this.loc.bucket}/${this.key(from).split('/').map(encodeURIComponent).join('/')}`,
+          CopySourceIfMatch: sourceEtag,
+        }),
+      );
+    } catch (err) {
+      throw this.translate(err, from);
     }
   }
 

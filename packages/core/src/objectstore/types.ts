@@ -1,7 +1,15 @@
+import type { Readable } from 'node:stream';
+
 /** One object read from a store: its bytes and the ETag a conditional write compares against. */
 export interface StoredObject {
   body: Buffer;
   etag: string;
+}
+
+export interface ObjectHead {
+  size: number;
+  etag: string;
+  modified: string;
 }
 
 export interface ObjectEntry {
@@ -20,8 +28,9 @@ export interface Condition {
 }
 
 /**
- * The few operations remote-state needs from a store. Every conditional operation either
- * happens atomically or throws a CAS_LOST IwpError (exit 3); nothing is half-written.
+ * A bucket prefix or a directory, as remote-state and cache-ctl use them. Every conditional
+ * operation either happens atomically or throws a CAS_LOST IwpError (exit 3); an object is
+ * never seen half-written (S3 puts are atomic; files are written to a temp name and renamed).
  */
 export interface ObjectStore {
   /** `s3://bucket/prefix` or `file:///dir`, for documents and messages */
@@ -31,6 +40,17 @@ export interface ObjectStore {
   get(key: string): Promise<StoredObject | undefined>;
   put(key: string, body: Buffer | string, cond?: Condition): Promise<{ etag: string }>;
   delete(key: string, cond?: Condition): Promise<void>;
+  /**
+   * Copies an object inside the store without sending its bytes again (S3 CopyObject);
+   * CAS_LOST when the source's ETag is no longer `sourceEtag`.
+   */
+  copy(from: string, to: string, sourceEtag: string): Promise<void>;
+  /** size, ETag and time of an object, without its bytes */
+  head(key: string): Promise<ObjectHead | undefined>;
+  /** the object's bytes as a stream (for large objects) */
+  getStream(key: string): Promise<Readable | undefined>;
+  /** writes a stream of unknown length: S3 multipart upload for large bodies, temp file + rename on disk */
+  putStream(key: string, body: Readable, opts?: { contentType?: string }): Promise<void>;
   /** every key under a prefix (relative to the store), in key order */
   list(prefix: string): Promise<ObjectEntry[]>;
   /** fails with NOT_FOUND (exit 4) when the bucket or directory does not exist */

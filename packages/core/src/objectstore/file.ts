@@ -1,9 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCode, IwpError } from '@iwp/core';
-import type { Condition, ObjectEntry, ObjectStore, StoredObject } from './types.js';
+import { ErrorCode, IwpError } from '../errors.js';
+import type { Condition, ObjectEntry, ObjectHead, ObjectStore, StoredObject } from './types.js';
 
 const MUTEX_STALE_MS = 30_000;
 
@@ -30,6 +33,32 @@ export class FileStore implements ObjectStore {
       throw err;
     });
     return body && { body, etag: etagOf(body) };
+  }
+
+  async head(key: string): Promise<ObjectHead | undefined> {
+    const s = await stat(this.path(key)).catch(() => undefined);
+    if (!s?.isFile()) return undefined;
+    // the ETag of a file is its content hash: read it only for small files (locks, narinfos)
+    const etag = s.size <= 1024 * 1024 ? etagOf(await readFile(this.path(key))) : `"${s.size.toString(16)}-${Math.floor(s.mtimeMs).toString(16)}"`;
+    return { size: s.size, etag, modified: s.mtime.toISOString() };
+  }
+
+  async getStream(key: string): Promise<Readable | undefined> {
+    const path = this.path(key);
+    const s = await stat(path).catch(() => undefined);
+    return s?.isFile() ? createReadStream(path) : undefined;
+  }
+
+  async putStream(key: string, body: Readable): Promise<void> {
+    const path = this.path(key);
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await pipeline(body, createWriteStream(tmp, { flags: 'wx' }));
+      await rename(tmp, path);
+    } finally {
+      await rm(tmp, { force: true });
+    }
   }
 
   async put(key: string, body: Buffer | string, cond: Condition = {}): Promise<{ etag: string }> {
@@ -70,6 +99,12 @@ export class FileStore implements ObjectStore {
       await this.expect(key, cond.ifMatch!);
       await unlink(path);
     });
+  }
+
+  async copy(from: string, to: string, sourceEtag: string): Promise<void> {
+    const src = await this.get(from);
+    if (!src || src.etag !== sourceEtag) throw casLost(this.url, from);
+    await this.put(to, src.body);
   }
 
   async list(prefix: string): Promise<ObjectEntry[]> {

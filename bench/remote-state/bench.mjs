@@ -1,0 +1,76 @@
+// Prints "name: value" lines and ratios against the AWS SDK run in the same process.
+import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
+import { makeS3Client, S3Store } from '../../packages/core/dist/index.js';
+import { acquireLock, releaseLock, ObjectLockBackend, parseState, Stack, ensureSafeBackend } from '../../packages/remote-state/dist/index.js';
+
+const require = createRequire(new URL('../../packages/remote-state/package.json', import.meta.url));
+const { CreateBucketCommand, GetObjectCommand, PutObjectCommand } = require('@aws-sdk/client-s3');
+if (!process.env.AWS_ENDPOINT_URL) throw new Error('AWS_ENDPOINT_URL not set: run through scripts/bench');
+
+const s3 = makeS3Client({});
+let requests = 0;
+s3.middlewareStack.add((next) => (args) => { requests++; return next(args); }, { step: 'finalizeRequest', name: 'count' });
+const bucket = `iwp-bench-rs-${Date.now().toString(36)}`;
+await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+const loc = { bucket, prefix: 'bench' };
+const store = new S3Store(s3, loc);
+const locks = new ObjectLockBackend(store);
+await ensureSafeBackend(store);
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
+const ms = (x) => `${x.toFixed(1)} ms`;
+
+// 1. requests per uncontended lock+unlock cycle
+const cycles = 20;
+requests = 0;
+for (let i = 0; i < cycles; i++) {
+  const held = await acquireLock(locks, 'cycle', { ttlMs: 60_000 });
+  await releaseLock(locks, 'cycle', { id: held.info.id, token: held.token });
+}
+console.log(`requests per lock+unlock cycle: ${(requests / cycles).toFixed(2)} (goal 2)`);
+
+// 2. acquisition latency with 8 contenders, each taking the lock 5 times
+const waits = [];
+requests = 0;
+const t0 = performance.now();
+await Promise.all(Array.from({ length: 8 }, async () => {
+  for (let i = 0; i < 5; i++) {
+    const start = performance.now();
+    const held = await acquireLock(locks, 'contended', { ttlMs: 60_000, waitMs: 120_000 });
+    waits.push(performance.now() - start);
+    await new Promise((r) => setTimeout(r, 5)); // a short critical section
+    await releaseLock(locks, 'contended', { id: held.info.id, token: held.token });
+    await new Promise((r) => setTimeout(r, 50)); // work outside the lock before the next round
+  }
+}));
+const total = performance.now() - t0;
+console.log(`lock acquisition with 8 contenders: p50 ${ms(pct(waits, 50))}, p99 ${ms(pct(waits, 99))}, ${waits.length} acquisitions in ${ms(total)}, ${(requests / waits.length).toFixed(1)} requests each`);
+
+// 3. push and pull of a 5 MB JSON state against the SDK's PutObject/GetObject of the same bytes
+const stack = new Stack(store, locks, 'big');
+await stack.init();
+const blob = { resources: Array.from({ length: 28_000 }, (_, i) => ({ id: i, data: randomBytes(100).toString('base64') })) };
+const parsed = parseState(Buffer.from(JSON.stringify(blob)), false, 'bench');
+console.log(`state size: ${(parsed.bytes.length / 1e6).toFixed(1)} MB`);
+const N = 5;
+let base = { version: null, etag: null };
+const pushT = [], putT = [], pullT = [], getT = [];
+for (let i = 0; i < N; i++) {
+  let s = performance.now();
+  const out = await stack.push(parsed, base);
+  pushT.push(performance.now() - s);
+  base = { version: out.env.version, etag: out.etag };
+  s = performance.now();
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'raw/state.json', Body: parsed.bytes }));
+  putT.push(performance.now() - s);
+  s = performance.now();
+  await stack.pull();
+  pullT.push(performance.now() - s);
+  s = performance.now();
+  const g = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'raw/state.json' }));
+  await g.Body.transformToByteArray();
+  getT.push(performance.now() - s);
+}
+const med = (xs) => pct(xs, 50);
+console.log(`push 5 MB: ${ms(med(pushT))} (state + history objects) vs sdk PutObject ${ms(med(putT))}: ratio ${(med(pushT) / med(putT)).toFixed(2)}x`);
+console.log(`pull 5 MB: ${ms(med(pullT))} vs sdk GetObject ${ms(med(getT))}: ratio ${(med(pullT) / med(getT)).toFixed(2)}x`);

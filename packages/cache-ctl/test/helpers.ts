@@ -1,0 +1,88 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHash, randomUUID } from 'node:crypto';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { makeS3Client } from '@iwp/core';
+import { execa, type Options } from 'execa';
+
+export const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url));
+export const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+export const needsNix = (!process.env.IWP_NIX_VERSION && 'nix not set up: start the test environment (scripts/testenv up)') || false;
+export const needsS3 = (!process.env.AWS_ENDPOINT_URL && 'AWS_ENDPOINT_URL not set: start the test environment (scripts/testenv up)') || needsNix;
+
+type T = { teardown(fn: () => unknown): void };
+
+export async function tempDir(t: T, prefix = 'iwp-cache-ctl-'): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), prefix));
+  t.teardown(() => rm(d, { recursive: true, force: true }));
+  return d;
+}
+
+export async function bucket(name = 'cache'): Promise<string> {
+  const b = `iwp-${name}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+  await makeS3Client({}).send(new CreateBucketCommand({ Bucket: b }));
+  return b;
+}
+
+/** Runs the built `cache-ctl` (JSON output). */
+export function cli(args: string[], opts: Options = {}) {
+  return execa('node', [bin, args[0]!, '--json', ...args.slice(1)], { reject: false, stdin: 'ignore', ...opts } as Options);
+}
+
+export async function cliJson(args: string[], opts: Options = {}) {
+  const r = await cli(args, opts);
+  if (r.exitCode !== 0) throw new Error(`cache-ctl ${args.join(' ')} exited ${r.exitCode}: ${String(r.stderr)}`);
+  return JSON.parse(String(r.stdout)) as Record<string, unknown>;
+}
+
+/** Builds a fresh closure (a new nonce: new store paths); returns [top, ...closure]. */
+export async function buildClosure(bigMiB = 0, t?: T): Promise<{ top: string; closure: string[] }> {
+  const nonce = randomUUID();
+  const r = await execa('nix-build', ['--no-out-link', fixture('closure.nix'), '--argstr', 'nonce', nonce, '--arg', 'bigMiB', String(bigMiB)]);
+  const top = String(r.stdout).trim();
+  const q = await execa('nix-store', ['--query', '--requisites', top]);
+  const closure = String(q.stdout).split('\n').filter(Boolean).sort();
+  t?.teardown(() => execa('nix-store', ['--delete', ...closure], { reject: false }));
+  return { top, closure };
+}
+
+/** sha256 of `nix-store --dump PATH` */
+export async function dumpHash(path: string): Promise<string> {
+  const r = await execa('nix-store', ['--dump', path], { encoding: 'buffer' });
+  return createHash('sha256').update(r.stdout as Uint8Array).digest('hex');
+}
+
+/** Removes paths from the local store (they have no GC roots). */
+export async function deleteLocal(paths: string[]): Promise<void> {
+  await execa('nix-store', ['--delete', ...paths]);
+}
+
+export async function keyPair(t: T, dir: string, name = 'test-cache-1') {
+  const k = await cliJson(['keygen', '--name', name, '--secret-key', join(dir, 'key.sec'), '--public-key', join(dir, 'key.pub')]);
+  return { sec: join(dir, 'key.sec'), pub: String(k.publicKey) };
+}
+
+/** Starts `cache-ctl serve` on a free port; stops it at teardown. */
+export async function serve(t: T, store: string): Promise<string> {
+  const child = execa('node', [bin, 'serve', '--json', '--from', store, '--listen', '127.0.0.1:0'], { reject: false, stdin: 'ignore' });
+  t.teardown(() => {
+    child.kill('SIGTERM');
+    return child;
+  });
+  let buf = '';
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      try {
+        resolve(String((JSON.parse(buf) as { url: string }).url));
+      } catch {
+        /* not all of it yet */
+      }
+    });
+    void child.then((r) => reject(new Error(`serve exited ${r.exitCode}: ${String(r.stderr)}`)));
+  });
+}
+
+export const nixOpts = (substituter: string, pub: string) => ['--option', 'substituters', substituter, '--option', 'trusted-public-keys', pub];
