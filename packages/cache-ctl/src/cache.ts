@@ -2,6 +2,7 @@ import pMap from 'p-map';
 import { ErrorCode, IwpError, type ObjectStore } from '@iwp/core';
 import { formatNarInfo, parseNarInfo, type NarInfo } from './narinfo.js';
 
+const HASH_ALPHABET = '0123456789abcdfghijklmnpqrsvwxyz';
 const NARINFO = /^([0-9a-df-np-sv-z]{32})\.narinfo$/;
 /** above this many paths, listing the cache's keys is cheaper than one HEAD a path */
 const LIST_THRESHOLD = 64;
@@ -37,10 +38,16 @@ export class BinaryCache {
     await this.store.put(`${hash}.narinfo`, formatNarInfo(n));
   }
 
-  /** hash parts of every narinfo in the cache, with their time */
+  /**
+   * Hash parts of every narinfo, with their time. On S3 the listing is split by the first
+   * character of the hash (32 prefixes, 8 at a time): the pages come back in parallel and
+   * the NARs under `nar/` are never listed.
+   */
   async listNarInfos(): Promise<Map<string, { modified: string; size: number }>> {
     const out = new Map<string, { modified: string; size: number }>();
-    for (const o of await this.store.list('')) {
+    const shards = this.store.url.startsWith('s3://') ? [...HASH_ALPHABET] : [''];
+    const pages = await pMap(shards, (p) => this.store.list(p), { concurrency: 8 });
+    for (const o of pages.flat()) {
       const m = NARINFO.exec(o.key);
       if (m) out.set(m[1]!, { modified: o.modified, size: o.size });
     }

@@ -1,4 +1,5 @@
-import { PassThrough, type Duplex } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { execa } from 'execa';
 import { badInput } from '@iwp/core';
 
@@ -8,8 +9,8 @@ export type Compression = 'zstd' | 'xz' | 'bzip2' | 'none';
 export const EXT: Record<Compression, string> = { zstd: '.zst', xz: '.xz', bzip2: '.bz2', none: '' };
 
 const TOOLS: Record<Exclude<Compression, 'none'>, { compress: string[]; decompress: string[] }> = {
-  zstd: { compress: ['zstd', '-q', '-c', '-3', '-T0'], decompress: ['zstd', '-q', '-dc'] },
-  xz: { compress: ['xz', '-c', '-6', '-T0'], decompress: ['xz', '-dc'] },
+  zstd: { compress: ['zstd', '-q', '-c', '-3', '-T1'], decompress: ['zstd', '-q', '-dc'] },
+  xz: { compress: ['xz', '-c', '-6', '-T1'], decompress: ['xz', '-dc'] },
   bzip2: { compress: ['bzip2', '-c'], decompress: ['bzip2', '-dc'] },
 };
 
@@ -18,12 +19,25 @@ export function parseCompression(text: string, field = '--compression'): Compres
   throw badInput(field, 'zstd, xz, bzip2 or none', text);
 }
 
-/**
- * A duplex stream through the standard compressor (zstd, xz, bzip2 from the system), so large
- * NARs are never held in memory; `none` is a pass-through.
- */
-export function codec(c: Compression, direction: 'compress' | 'decompress'): Duplex {
-  if (c === 'none') return new PassThrough();
-  const [cmd, ...args] = TOOLS[c][direction];
-  return execa(cmd!, args, { encoding: 'buffer' }).duplex();
+/** A compressor or decompressor process: write to `input`, read from `output`. */
+export interface Codec {
+  input: Writable;
+  output: Readable;
+  done: Promise<unknown>;
 }
+
+/**
+ * The standard compressor (zstd, xz, bzip2 from the system) as a process whose stdin and
+ * stdout are piped directly, so large NARs stream through and are never held in memory;
+ * `none` is a pass-through. One thread each: `--jobs` paths are compressed in parallel.
+ */
+export function codec(c: Compression, direction: 'compress' | 'decompress'): Codec {
+  if (c === 'none') {
+    const p = new PassThrough();
+    return { input: p, output: p, done: Promise.resolve() };
+  }
+  const [cmd, ...args] = TOOLS[c][direction];
+  const proc = execa(cmd!, args, { encoding: 'buffer', buffer: { stdout: false }, stdin: 'pipe', stdout: 'pipe' });
+  return { input: proc.stdin!, output: proc.stdout!, done: proc };
+}
+

@@ -62,7 +62,8 @@ export async function pushPath(cache: BinaryCache, info: PathInfo, opts: Pick<Pu
   const dump = dumpPath(info.path);
   const upload = cache.store.putStream(narKey, file, { contentType: 'application/x-nix-nar' });
   try {
-    await Promise.all([pipeline(dump.stdout!, nar, codec(opts.compression, 'compress'), file), upload, dump]);
+    const c = codec(opts.compression, 'compress');
+    await Promise.all([pipeline(dump.stdout!, nar, c.input), pipeline(c.output, file), c.done, upload, dump]);
   } catch (err) {
     dump.kill();
     file.destroy();

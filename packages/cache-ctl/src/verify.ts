@@ -36,7 +36,8 @@ export async function verifyEntry(cache: BinaryCache, hash: string, keys: Public
   const file = new HashCounter();
   const nar = new HashCounter();
   try {
-    await pipeline(body, file, codec(parseCompression(n.compression, 'Compression'), 'decompress'), nar, discard());
+    const c = codec(parseCompression(n.compression, 'Compression'), 'decompress');
+    await Promise.all([pipeline(body, file, c.input), pipeline(c.output, nar, discard()), c.done]);
   } catch (err) {
     return bad(`NAR ${n.url} does not decompress (${n.compression}): ${(err as Error).message.split('\n')[0]}`);
   }
