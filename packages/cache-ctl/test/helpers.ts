@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash, randomUUID } from 'node:crypto';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { makeS3Client } from '@iwp/core';
+import { tempDir as coreTempDir, testBucket } from '@iwp/core/testing';
 import { execa, type Options } from 'execa';
 
 export const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url));
@@ -13,18 +10,6 @@ export const needsNix = (!process.env.IWP_NIX_VERSION && 'nix not set up: start 
 export const needsS3 = (!process.env.AWS_ENDPOINT_URL && 'AWS_ENDPOINT_URL not set: start the test environment (scripts/testenv up)') || needsNix;
 
 type T = { teardown(fn: () => unknown): void };
-
-export async function tempDir(t: T, prefix = 'iwp-cache-ctl-'): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), prefix));
-  t.teardown(() => rm(d, { recursive: true, force: true }));
-  return d;
-}
-
-export async function bucket(name = 'cache'): Promise<string> {
-  const b = `iwp-${name}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-  await makeS3Client({}).send(new CreateBucketCommand({ Bucket: b }));
-  return b;
-}
 
 /** Runs the built `cache-ctl` (JSON output). */
 export function cli(args: string[], opts: Options = {}) {
@@ -86,3 +71,6 @@ export async function serve(t: T, store: string): Promise<string> {
 }
 
 export const nixOpts = (substituter: string, pub: string) => ['--option', 'substituters', substituter, '--option', 'trusted-public-keys', pub];
+
+export const tempDir = (t: T, prefix = 'iwp-cache-ctl-') => coreTempDir(t, prefix);
+export const bucket = (name = 'test') => testBucket(name);
