@@ -15,3 +15,4 @@ export * from './objectstore/types.js';
 export * from './objectstore/s3.js';
 export * from './objectstore/file.js';
 export * from './objectstore/open.js';
+export * from './kube-flags.js';

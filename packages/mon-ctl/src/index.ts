@@ -1,1 +1,9 @@
-export {};
+export * from './components.js';
+export * from './dashboards.js';
+export * from './exporters.js';
+export * from './grafana.js';
+export * from './install.js';
+export * from './manifests.js';
+export * from './prom-api.js';
+export * from './prometheus.js';
+export * from './status.js';

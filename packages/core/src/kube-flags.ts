@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ErrorCode, IwpError, loadKubeConfig, parseJson, validateDocument, type Cluster } from '@iwp/core';
+import type { Cluster } from './documents.js';
+import { ErrorCode, IwpError } from './errors.js';
+import { parseJson } from './input.js';
+import { loadKubeConfig } from './kube.js';
+import { validateDocument } from './validate.js';
 
 export const clusterFlags = {
   cluster: Flags.string({ description: 'a Cluster document (cluster-up\'s output) naming the cluster', helpValue: 'FILE' }),

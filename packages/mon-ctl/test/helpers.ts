@@ -1,0 +1,56 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa, type Options } from 'execa';
+import { tempDir } from '@iwp/core/testing';
+
+export const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url));
+export const cacheCtl = fileURLToPath(new URL('../../cache-ctl/bin/run.js', import.meta.url));
+export const promBin = process.env.IWP_PROMETHEUS_BIN;
+export const needsProm = (!promBin && 'IWP_PROMETHEUS_BIN not set: start the test environment (scripts/testenv up)') || false;
+export const needsKube = (!process.env.KUBECONFIG && 'KUBECONFIG not set: start the test environment (scripts/testenv up)') || false;
+
+type T = { teardown(fn: () => unknown): void };
+
+export function cli(args: string[], opts: Options = {}) {
+  return execa('node', [bin, args[0]!, '--json', ...args.slice(1)], { reject: false, stdin: 'ignore', ...opts } as Options);
+}
+
+export async function cliJson(args: string[], opts: Options = {}) {
+  const r = await cli(args, opts);
+  if (r.exitCode !== 0) throw new Error(`mon-ctl ${args.join(' ')} exited ${r.exitCode}: ${String(r.stderr)}`);
+  return JSON.parse(String(r.stdout)) as Record<string, unknown>;
+}
+
+/** A free port on loopback. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Starts the built Prometheus with a config file; stopped at teardown. Returns its URL. */
+export async function startPrometheus(t: T, configText: string): Promise<string> {
+  const dir = await tempDir(t, 'iwp-mon-ctl-');
+  await writeFile(join(dir, 'prometheus.yml'), configText);
+  const port = await freePort();
+  const child = execa(join(promBin!, 'prometheus'), [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
+    reject: false,
+    stdin: 'ignore',
+  });
+  t.teardown(() => {
+    child.kill('SIGTERM');
+    return child;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) return url;
+    if (child.exitCode !== null) break;
+    await sleep(200);
+  }
+  throw new Error(`prometheus did not start: ${String((await child).stderr)}`);
+}
