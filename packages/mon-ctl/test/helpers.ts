@@ -14,7 +14,7 @@ export const needsKube = (!process.env.KUBECONFIG && 'KUBECONFIG not set: start 
 type T = { teardown(fn: () => unknown): void };
 
 export function cli(args: string[], opts: Options = {}) {
-  return execa('node', [bin, args[0]!, '--json', ...args.slice(1)], { reject: false, stdin: 'ignore', ...opts } as Options);
+  return execa('node', [bin, ...args, '--json'], { reject: false, stdin: 'ignore', ...opts } as Options);
 }
 
 export async function cliJson(args: string[], opts: Options = {}) {

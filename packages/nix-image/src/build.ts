@@ -1,8 +1,9 @@
 import { badInput, type Runner } from '@iwp/core';
 import { customizationEntries } from './customization.js';
 import { LayerCache } from './layer-cache.js';
-import { popularityLayers } from './layering.js';
-import { assemble, type BuiltImage } from './oci.js';
+import { lockedLayers, popularityLayers } from './layering.js';
+import { readLock, writeLock } from './lock.js';
+import { assemble, mediaTypes, type BuiltImage, type ImageFormat, type LayerCompression } from './oci.js';
 import { closure, evalSpec, realise, type ImageSpec } from './spec.js';
 
 export const MAX_LAYERS_CEILING = 127;
@@ -13,6 +14,10 @@ export interface BuildOptions {
   attr?: string;
   maxLayers?: number;
   cache?: LayerCache;
+  format?: ImageFormat;
+  /** a layer-plan lockfile: read when present, written after the build */
+  lock?: string;
+  compression?: LayerCompression;
   /** called as each layer is made, for progress */
   onLayer?: (i: number, total: number, cached: boolean) => void;
 }
@@ -29,21 +34,35 @@ function goArch(): string {
   return ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[process.arch] ?? process.arch;
 }
 
+/** The layer plan: by popularity, or following a lockfile (which is then updated). */
+export async function planLayers(infos: import('./spec.js').PathInfo[], maxLayers: number, lock?: string): Promise<string[][]> {
+  const locked = lock ? await readLock(lock) : undefined;
+  const groups = locked ? lockedLayers(infos, locked, maxLayers - 1) : popularityLayers(infos, maxLayers - 1);
+  if (lock) await writeLock(lock, groups);
+  return groups;
+}
+
+export function checkMaxLayers(maxLayers: number): number {
+  if (!Number.isInteger(maxLayers) || maxLayers < 2 || maxLayers > MAX_LAYERS_CEILING) {
+    throw badInput('--max-layers', `an integer 2..${MAX_LAYERS_CEILING}`, maxLayers);
+  }
+  return maxLayers;
+}
+
 /**
  * Evaluates the image description, realises its contents, and writes one layer per popular
  * store path (at most maxLayers - 1 store layers) plus the customisation layer. Unchanged
  * layers come from the layer cache, so a rebuild of an unchanged closure tars nothing.
  */
 export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
-  const maxLayers = opts.maxLayers ?? 100;
-  if (!Number.isInteger(maxLayers) || maxLayers < 2 || maxLayers > MAX_LAYERS_CEILING) {
-    throw badInput('--max-layers', `an integer 2..${MAX_LAYERS_CEILING}`, maxLayers);
-  }
-  const cache = opts.cache ?? new LayerCache();
+  const maxLayers = checkMaxLayers(opts.maxLayers ?? 100);
+  const compression = opts.compression ?? 'gzip';
+  if (opts.format === 'docker' && compression === 'zstd') throw badInput('--compression', 'gzip with --format docker (Docker schema 2 has no zstd layers)', 'zstd');
+  const cache = opts.cache ?? new LayerCache(undefined, compression);
   const spec = await evalSpec(opts.run, opts.target, opts.attr);
   const outs = await realise(opts.run, spec);
   const infos = await closure(opts.run, outs);
-  const groups = popularityLayers(infos, maxLayers - 1);
+  const groups = await planLayers(infos, maxLayers, opts.lock);
   const total = groups.length + 1;
   const layers: BuiltImage['layers'] = [];
   let cachedLayers = 0;
@@ -57,6 +76,6 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   if (custom.cached) cachedLayers++;
   opts.onLayer?.(total, total, custom.cached);
   layers.push({ mediaType: '', digest: custom.blob.digest, size: custom.blob.size, diffId: custom.blob.diffId, file: cache.blobPath(custom.blob.digest), storePaths: [] });
-  const image = assemble(layers, spec.config, { os: 'linux', architecture: goArch() });
+  const image = assemble(layers, spec.config, { os: 'linux', architecture: goArch() }, mediaTypes(opts.format ?? 'oci', compression));
   return { spec, image, storePaths: infos.map((i) => i.path).sort(), cachedLayers };
 }

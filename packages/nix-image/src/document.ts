@@ -1,5 +1,5 @@
 import { API_VERSION, type Image } from '@iwp/core';
-import { MEDIA, type BuiltImage } from './oci.js';
+import type { BuiltImage } from './oci.js';
 import type { PushReport } from './push.js';
 
 /** The `Image` document other tools read (knative-deploy, cache-ctl). */
@@ -9,10 +9,10 @@ export function imageDocument(ref: string, img: BuiltImage, extra: { repository?
     kind: 'Image',
     ref,
     digest: img.manifestDigest,
-    mediaType: MEDIA.manifest,
+    mediaType: img.mediaType,
     ...(extra.repository ? { repository: extra.repository } : {}),
     ...(extra.tag ? { tag: extra.tag } : {}),
-    layers: img.layers.map((l) => ({ digest: l.digest, diffId: l.diffId, size: l.size, mediaType: MEDIA.layerGzip, storePaths: l.storePaths })),
+    layers: img.layers.map((l) => ({ digest: l.digest, diffId: l.diffId, size: l.size, mediaType: l.mediaType, storePaths: l.storePaths })),
     configDigest: img.configDigest,
     ...(extra.config ? { config: extra.config } : {}),
     ...(extra.storePaths ? { storePaths: extra.storePaths } : {}),

@@ -5,7 +5,7 @@ import { cacheDir, writeFileAtomic } from '@iwp/core';
 import { storeEntries, writeLayer, type Entry, type LayerBlob } from './tar.js';
 
 /** Bumped whenever the bytes a layer gets would change for the same input. */
-const FORMAT = 'iwp-layer-v1-gzip6';
+const FORMAT = { gzip: 'iwp-layer-v1-gzip6', zstd: 'iwp-layer-v1-zstd3' } as const;
 
 /**
  * Layers by content key under `~/.cache/iwp/nix-image`: `blobs/sha256/<hex>` and
@@ -13,7 +13,10 @@ const FORMAT = 'iwp-layer-v1-gzip6';
  * paths is never tarred or hashed twice.
  */
 export class LayerCache {
-  constructor(readonly dir = cacheDir('nix-image')) {}
+  constructor(
+    readonly dir = cacheDir('nix-image'),
+    readonly compression: 'gzip' | 'zstd' = 'gzip',
+  ) {}
 
   blobPath(digest: string): string {
     return join(this.dir, 'blobs', 'sha256', digest.replace(/^sha256:/, ''));
@@ -39,7 +42,7 @@ export class LayerCache {
     await mkdir(join(this.dir, 'blobs', 'sha256'), { recursive: true });
     // written under a key name, renamed to its digest once known (same directory: atomic)
     const building = join(this.dir, 'blobs', 'sha256', `.building-${key}`);
-    const blob = await writeLayer(building, entries());
+    const blob = await writeLayer(building, entries(), this.compression);
     await rename(building, this.blobPath(blob.digest));
     await writeFileAtomic(this.keyFile(key), JSON.stringify(blob));
     return { blob, cached: false };
@@ -47,13 +50,13 @@ export class LayerCache {
 
   /** The layer holding exactly these store paths. */
   storeLayer(paths: string[]): Promise<{ blob: LayerBlob; cached: boolean }> {
-    const key = createHash('sha256').update(`${FORMAT}\0store\0${[...paths].sort().join('\0')}`).digest('hex');
+    const key = createHash('sha256').update(`${FORMAT[this.compression]}\0store\0${[...paths].sort().join('\0')}`).digest('hex');
     return this.make(key, () => storeEntries(paths));
   }
 
   /** A layer of arbitrary entries, keyed by their full description. */
   entriesLayer(entries: Entry[]): Promise<{ blob: LayerBlob; cached: boolean }> {
-    const key = createHash('sha256').update(`${FORMAT}\0entries\0${JSON.stringify(entries)}`).digest('hex');
+    const key = createHash('sha256').update(`${FORMAT[this.compression]}\0entries\0${JSON.stringify(entries)}`).digest('hex');
     return this.make(key, () => entries);
   }
 }

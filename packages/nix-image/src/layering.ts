@@ -30,3 +30,34 @@ export function popularityLayers(infos: PathInfo[], maxStoreLayers: number): str
   const tail = ordered.slice(maxStoreLayers - 1);
   return tail.length ? [...head, tail.sort()] : head;
 }
+
+/** `/nix/store/<hash>-node-20.11.1` -> `node-20.11.1`: what a path is, whatever its hash. */
+export function pathName(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1).slice(33);
+}
+
+/**
+ * Layers that follow a lock: each locked group keeps its place, holding this closure's paths
+ * of the same names (a path rebuilt with a new hash stays in its layer); paths the lock does
+ * not know are layered by popularity in the layers left. At most `maxStoreLayers` groups.
+ */
+export function lockedLayers(infos: PathInfo[], locked: string[][], maxStoreLayers: number): string[][] {
+  const byName = new Map<string, string[]>();
+  for (const i of infos) byName.set(pathName(i.path), [...(byName.get(pathName(i.path)) ?? []), i.path]);
+  const assigned = new Set<string>();
+  const groups: string[][] = [];
+  for (const names of locked) {
+    const g = names.flatMap((n) => byName.get(n) ?? []).filter((p) => !assigned.has(p));
+    if (!g.length) continue;
+    g.forEach((p) => assigned.add(p));
+    groups.push(g.sort());
+  }
+  const rest = infos.filter((i) => !assigned.has(i.path));
+  if (!rest.length) return groups;
+  const budget = maxStoreLayers - groups.length;
+  if (budget < 1) {
+    groups[groups.length - 1] = [...groups[groups.length - 1]!, ...rest.map((i) => i.path)].sort();
+    return groups;
+  }
+  return [...groups, ...popularityLayers(rest, budget)];
+}

@@ -8,10 +8,20 @@ export const MEDIA = {
   index: 'application/vnd.oci.image.index.v1+json',
   config: 'application/vnd.oci.image.config.v1+json',
   layerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  layerZstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
   dockerConfig: 'application/vnd.docker.container.image.v1+json',
   dockerLayer: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
 } as const;
+
+/** OCI media types (the default) or Docker image manifest v2 schema 2, as registries and runtimes expect. */
+export type ImageFormat = 'oci' | 'docker';
+export type LayerCompression = 'gzip' | 'zstd';
+
+export function mediaTypes(format: ImageFormat, compression: LayerCompression): { manifest: string; config: string; layer: string } {
+  if (format === 'docker') return { manifest: MEDIA.dockerManifest, config: MEDIA.dockerConfig, layer: MEDIA.dockerLayer };
+  return { manifest: MEDIA.manifest, config: MEDIA.config, layer: compression === 'zstd' ? MEDIA.layerZstd : MEDIA.layerGzip };
+}
 
 export interface Descriptor {
   mediaType: string;
@@ -32,6 +42,8 @@ export function canonical(v: unknown): Buffer {
 export const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 export interface BuiltImage {
+  /** the manifest's media type (OCI or Docker schema 2) */
+  mediaType: string;
   manifest: Buffer;
   manifestDigest: string;
   config: Buffer;
@@ -44,6 +56,7 @@ export function assemble(
   layers: BuiltImage['layers'],
   runConfig: Record<string, unknown>,
   platform: { os: string; architecture: string },
+  types: { manifest: string; config: string; layer: string } = mediaTypes('oci', 'gzip'),
 ): BuiltImage {
   const config = canonical({
     ...platform,
@@ -55,11 +68,11 @@ export function assemble(
   const configDigest = sha256(config);
   const manifest = canonical({
     schemaVersion: 2,
-    mediaType: MEDIA.manifest,
-    config: { mediaType: MEDIA.config, digest: configDigest, size: config.length },
-    layers: layers.map((l) => ({ mediaType: MEDIA.layerGzip, digest: l.digest, size: l.size })),
+    mediaType: types.manifest,
+    config: { mediaType: types.config, digest: configDigest, size: config.length },
+    layers: layers.map((l) => ({ mediaType: types.layer, digest: l.digest, size: l.size })),
   });
-  return { manifest, manifestDigest: sha256(manifest), config, configDigest, layers };
+  return { mediaType: types.manifest, manifest, manifestDigest: sha256(manifest), config, configDigest, layers: layers.map((l) => ({ ...l, mediaType: types.layer })) };
 }
 
 /**
@@ -88,7 +101,7 @@ export async function writeOciDir(dir: string, img: BuiltImage, refName: string)
   const index = {
     schemaVersion: 2,
     mediaType: MEDIA.index,
-    manifests: [{ mediaType: MEDIA.manifest, digest: img.manifestDigest, size: img.manifest.length, annotations: { 'org.opencontainers.image.ref.name': refName } }],
+    manifests: [{ mediaType: img.mediaType, digest: img.manifestDigest, size: img.manifest.length, annotations: { 'org.opencontainers.image.ref.name': refName } }],
   };
   await writeFileAtomic(join(dir, 'index.json'), JSON.stringify(index));
   return { written };
@@ -106,7 +119,7 @@ export async function readOciDir(dir: string): Promise<BuiltImage> {
   const config = await readFile(blob(m.config.digest));
   const diffIds = (JSON.parse(config.toString()) as { rootfs?: { diff_ids?: string[] } }).rootfs?.diff_ids ?? [];
   return {
-    manifest, manifestDigest: desc.digest, config, configDigest: m.config.digest,
+    mediaType: desc.mediaType, manifest, manifestDigest: desc.digest, config, configDigest: m.config.digest,
     layers: m.layers.map((l, i) => ({ ...l, diffId: diffIds[i] ?? '', file: blob(l.digest), storePaths: [] })),
   };
 }

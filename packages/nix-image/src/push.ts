@@ -80,7 +80,7 @@ export async function pushImage(
       await client.uploadBlob(ref.repository, b.digest, b.size, b.file || img.config);
       report.uploaded++;
     });
-    await client.putManifest(ref.repository, tag, img.manifest, MEDIA.manifest);
+    await client.putManifest(ref.repository, tag, img.manifest, img.mediaType);
     report.manifestPushed = true;
     await locations.record(ref.repository, blobs.map((b) => b.digest));
   }

@@ -5,6 +5,7 @@ import { posix } from 'node:path';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { execa } from 'execa';
 import { pack as tarPack, type Header, type Pack } from 'tar-stream';
 
 /** The fixed time of every entry (dockerTools uses the same): 1970-01-01T00:00:01Z. */
@@ -82,17 +83,28 @@ async function writeEntries(p: Pack, entries: AsyncIterable<Entry> | Iterable<En
  * in the order given. Node's zlib writes a gzip header without a time, so equal input gives
  * equal bytes.
  */
-export async function writeLayer(dest: string, entries: AsyncIterable<Entry> | Iterable<Entry>): Promise<LayerBlob> {
+export async function writeLayer(dest: string, entries: AsyncIterable<Entry> | Iterable<Entry>, compression: 'gzip' | 'zstd' = 'gzip'): Promise<LayerBlob> {
   const p = tarPack();
   const diff = createHash('sha256');
   const blob = createHash('sha256');
   const size = { n: 0 };
   const tmp = `${dest}.${process.pid}.tmp`;
   try {
-    await Promise.all([
-      writeEntries(p, entries).catch((err) => p.destroy(err)),
-      pipeline(p, hashing(diff), createGzip({ level: 6 }), hashing(blob, size), new PassThrough(), createWriteStream(tmp)),
-    ]);
+    if (compression === 'zstd') {
+      // zstd from the system, single-threaded: the same bytes on every machine
+      const z = execa('zstd', ['-q', '-c', '-3', '--single-thread'], { encoding: 'buffer', buffer: { stdout: false }, stdin: 'pipe', stdout: 'pipe' });
+      await Promise.all([
+        writeEntries(p, entries).catch((err) => p.destroy(err)),
+        pipeline(p, hashing(diff), z.stdin!),
+        pipeline(z.stdout!, hashing(blob, size), createWriteStream(tmp)),
+        z,
+      ]);
+    } else {
+      await Promise.all([
+        writeEntries(p, entries).catch((err) => p.destroy(err)),
+        pipeline(p, hashing(diff), createGzip({ level: 6 }), hashing(blob, size), new PassThrough(), createWriteStream(tmp)),
+      ]);
+    }
     await rename(tmp, dest);
   } catch (err) {
     await rm(tmp, { force: true });

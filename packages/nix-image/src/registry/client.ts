@@ -199,4 +199,9 @@ export class RegistryClient {
     const res = await this.request({ method: 'GET', path: `/v2/${repo}/manifests/${reference}`, scope: this.scope(repo), headers: { accept: accept.join(', ') } });
     return { body: Buffer.from(await res.arrayBuffer()), mediaType: res.headers.get('content-type') ?? '' };
   }
+
+  async getBlob(repo: string, digest: string): Promise<Buffer> {
+    const res = await this.request({ method: 'GET', path: `/v2/${repo}/blobs/${digest}`, scope: this.scope(repo) });
+    return Buffer.from(await res.arrayBuffer());
+  }
 }

@@ -1,0 +1,31 @@
+import { readFile } from 'node:fs/promises';
+import { API_VERSION, badInput, writeFileAtomic } from '@iwp/core';
+import { pathName } from './layering.js';
+
+/** A layer-plan lockfile: which store path names share a layer, in order. */
+export interface LayerLock {
+  apiVersion: typeof API_VERSION;
+  kind: 'LayerLock';
+  layers: string[][];
+}
+
+export async function readLock(file: string): Promise<string[][] | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined; // written by this run
+  }
+  try {
+    const l = JSON.parse(text) as LayerLock;
+    if (l.kind === 'LayerLock' && Array.isArray(l.layers) && l.layers.every((g) => Array.isArray(g) && g.every((n) => typeof n === 'string'))) return l.layers;
+  } catch {
+    /* fall through */
+  }
+  throw badInput('--lock', 'a LayerLock file written by nix-image plan/build --lock', file);
+}
+
+export async function writeLock(file: string, groups: string[][]): Promise<void> {
+  const lock: LayerLock = { apiVersion: API_VERSION, kind: 'LayerLock', layers: groups.map((g) => g.map(pathName)) };
+  await writeFileAtomic(file, `${JSON.stringify(lock, null, 2)}\n`);
+}
