@@ -28,5 +28,8 @@ in
       inherit name tag config extraFiles;
       # not "outPath": toJSON would turn such an attrset into a string
       contents = map (d: { drv = d.drvPath; out = d.outPath; name = d.name; }) contents;
+      # the derivations themselves, for nix-build (which writes their .drv files); left out
+      # of the JSON evaluation
+      drvs = contents;
     };
 }

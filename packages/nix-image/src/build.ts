@@ -3,6 +3,7 @@ import { customizationEntries } from './customization.js';
 import { LayerCache } from './layer-cache.js';
 import { lockedLayers, popularityLayers } from './layering.js';
 import { readLock, writeLock } from './lock.js';
+import { platformOf } from './systems.js';
 import { assemble, mediaTypes, type BuiltImage, type ImageFormat, type LayerCompression } from './oci.js';
 import { closure, evalSpec, realise, type ImageSpec } from './spec.js';
 
@@ -15,6 +16,8 @@ export interface BuildOptions {
   maxLayers?: number;
   cache?: LayerCache;
   format?: ImageFormat;
+  /** the Nix system to evaluate for (default: this machine's) */
+  system?: string;
   /** a layer-plan lockfile: read when present, written after the build */
   lock?: string;
   compression?: LayerCompression;
@@ -59,7 +62,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const compression = opts.compression ?? 'gzip';
   if (opts.format === 'docker' && compression === 'zstd') throw badInput('--compression', 'gzip with --format docker (Docker schema 2 has no zstd layers)', 'zstd');
   const cache = opts.cache ?? new LayerCache(undefined, compression);
-  const spec = await evalSpec(opts.run, opts.target, opts.attr);
+  const spec = await evalSpec(opts.run, opts.target, opts.attr, opts.system);
   const outs = await realise(opts.run, spec);
   const infos = await closure(opts.run, outs);
   const groups = await planLayers(infos, maxLayers, opts.lock);
@@ -76,6 +79,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   if (custom.cached) cachedLayers++;
   opts.onLayer?.(total, total, custom.cached);
   layers.push({ mediaType: '', digest: custom.blob.digest, size: custom.blob.size, diffId: custom.blob.diffId, file: cache.blobPath(custom.blob.digest), storePaths: [] });
-  const image = assemble(layers, spec.config, { os: 'linux', architecture: goArch() }, mediaTypes(opts.format ?? 'oci', compression));
+  const platform = opts.system ? platformOf(opts.system) : { os: 'linux', architecture: goArch() };
+  const image = assemble(layers, spec.config, platform, mediaTypes(opts.format ?? 'oci', compression));
   return { spec, image, storePaths: infos.map((i) => i.path).sort(), cachedLayers };
 }

@@ -123,3 +123,16 @@ export async function readOciDir(dir: string): Promise<BuiltImage> {
     layers: m.layers.map((l, i) => ({ ...l, diffId: diffIds[i] ?? '', file: blob(l.digest), storePaths: [] })),
   };
 }
+
+/** Rewrites index.json of a layout to name one manifest per platform (after writeOciDir of each). */
+export async function writeOciIndex(dir: string, images: Array<{ image: BuiltImage; platform: { os: string; architecture: string; variant?: string } }>, refName: string): Promise<void> {
+  const index = {
+    schemaVersion: 2,
+    mediaType: MEDIA.index,
+    manifests: images.map(({ image, platform }) => ({
+      mediaType: image.mediaType, digest: image.manifestDigest, size: image.manifest.length, platform,
+      annotations: { 'org.opencontainers.image.ref.name': refName },
+    })),
+  };
+  await writeFileAtomic(join(dir, 'index.json'), JSON.stringify(index));
+}

@@ -9,18 +9,22 @@ export interface ImageSpec {
   config: Record<string, unknown>;
   extraFiles: Record<string, string>;
   contents: { drv: string; out: string; name: string }[];
+  /** how to build the contents: the expression and nix options it was evaluated with */
+  source?: { expr: string; nixArgs: string[] };
 }
 
 /**
  * Evaluates an image description: a file or directory (`default.nix`), called with its
  * defaults when it is a function, optionally selecting `-A attr`.
  */
-export async function evalSpec(run: Runner, target: string, attr?: string): Promise<ImageSpec> {
+export async function evalSpec(run: Runner, target: string, attr?: string, system?: string): Promise<ImageSpec> {
   const path = resolve(target);
   if (!(await stat(path).then(() => true, () => false))) throw new IwpError(ErrorCode.FILE_NOT_FOUND, `image: ${target}: no such file or directory`);
   const select = attr ? `.${attr.split('.').map((a) => JSON.stringify(a)).join('.')}` : '';
   const expr = `let f = import ${JSON.stringify(path)}; v = if builtins.isFunction f then f { } else f; in v${select}`;
-  const r = await run('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { reject: false });
+  const nixArgs = system ? ['--option', 'system', system] : [];
+  const json = `let s = ${expr}; in if builtins.isAttrs s then builtins.removeAttrs s [ "drvs" ] else s`;
+  const r = await run('nix-instantiate', ['--eval', '--strict', '--json', ...nixArgs, '--expr', json], { reject: false });
   if (r.exitCode !== 0) {
     const lines = r.stderr.split('\n').map((l) => l.trim());
     const msg = lines.find((l) => l.includes('mkImage:')) ?? lines.find((l) => l.startsWith('error:')) ?? r.stderr.trim();
@@ -28,13 +32,15 @@ export async function evalSpec(run: Runner, target: string, attr?: string): Prom
   }
   const v = parseJson(r.stdout, target) as Partial<ImageSpec> & { kind?: string };
   if (v.kind !== 'ImageSpec') throw badInput(target, 'an expression made with mkImage (nix/lib/image.nix)', v.kind ?? typeof v);
-  return { name: v.name!, tag: v.tag ?? 'latest', config: v.config ?? {}, extraFiles: v.extraFiles ?? {}, contents: v.contents ?? [] };
+  return { name: v.name!, tag: v.tag ?? 'latest', config: v.config ?? {}, extraFiles: v.extraFiles ?? {}, contents: v.contents ?? [], source: { expr, nixArgs } };
 }
 
 /** Builds (or substitutes) the contents; returns their output paths. */
 export async function realise(run: Runner, spec: ImageSpec): Promise<string[]> {
   if (spec.contents.length === 0) return [];
-  await run('nix-store', ['--realise', ...spec.contents.map((c) => c.drv)]);
+  // evaluation does not write .drv files: nix-build instantiates and builds the contents
+  if (spec.source) await run('nix-build', ['--no-out-link', ...spec.source.nixArgs, '--expr', `(${spec.source.expr}).drvs`]);
+  else await run('nix-store', ['--realise', ...spec.contents.map((c) => c.drv)]);
   return spec.contents.map((c) => c.out);
 }
 

@@ -62,17 +62,19 @@ t.test('basic auth registry: refused without credentials, pushed with them', { s
   t.equal(inspect.stdout.trim(), JSON.parse(ok.stdout).digest);
 });
 
-t.test('the image runs with runc and answers HTTP', { skip: skip || (process.getuid?.() !== 0 && 'runc needs root') }, async (t) => {
+t.test('pushed, pulled back with skopeo, unpacked with umoci, run with runc: it answers HTTP', { skip: skip || (process.getuid?.() !== 0 && 'runc needs root') }, async (t) => {
   const dir = await tempDir(t);
-  const built = await nixImage(['build', helloworld, '--out', `oci-dir:${join(dir, 'oci')}`]);
-  t.equal(built.exitCode, 0, built.stderr);
+  const ref = `${registry}/${unique('runc')}:v1`;
+  const built = await nixImage(['build', helloworld, '--push', ref]);
+  t.equal(built.exitCode, 0, built.exitCode ? built.stderr : 'pushed');
+  await execa('skopeo', ['copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${join(dir, 'oci')}:latest`]);
   await execa('umoci', ['unpack', '--image', `${join(dir, 'oci')}:latest`, join(dir, 'bundle')]);
   const cfgPath = join(dir, 'bundle', 'config.json');
   const { readFile, writeFile } = await import('node:fs/promises');
   const cfg = JSON.parse(await readFile(cfgPath, 'utf8'));
   const port = 20000 + (process.pid % 20000);
   cfg.process.terminal = false;
-  cfg.process.env.push(`PORT=${port}`, 'TARGET=runc');
+  cfg.process.env.push(`PORT=${port}`);
   cfg.linux.namespaces = cfg.linux.namespaces.filter((n: { type: string }) => n.type !== 'network');
   await writeFile(cfgPath, JSON.stringify(cfg));
   const id = unique('hw');
@@ -86,7 +88,7 @@ t.test('the image runs with runc and answers HTTP', { skip: skip || (process.get
     body = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text(), () => '');
     if (!body) await new Promise((r) => setTimeout(r, 100));
   }
-  t.equal(body, 'Hello runc!\n', 'the helloworld server in the image answers');
+  t.equal(body, 'Hello World!\n', 'the helloworld server in the image answers');
 });
 
 t.test('bad input: exit 2 and the field named', async (t) => {
