@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { badInput, type Runner } from '@iwp/core';
 import { customizationEntries } from './customization.js';
 import { LayerCache } from './layer-cache.js';
@@ -69,10 +70,21 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const total = groups.length + 1;
   const layers: BuiltImage['layers'] = [];
   let cachedLayers = 0;
+  // layers are compressed in parallel, one per core (zlib and zstd run off the JS thread)
+  const made = new Array<Awaited<ReturnType<LayerCache['storeLayer']>>>(groups.length);
+  let next = 0;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(availableParallelism(), groups.length) }, async () => {
+      for (let i = next++; i < groups.length; i = next++) {
+        made[i] = await cache.storeLayer(groups[i]!);
+        opts.onLayer?.(++done, total, made[i]!.cached);
+      }
+    }),
+  );
   for (const [i, g] of groups.entries()) {
-    const { blob, cached } = await cache.storeLayer(g);
+    const { blob, cached } = made[i]!;
     if (cached) cachedLayers++;
-    opts.onLayer?.(i + 1, total, cached);
     layers.push({ mediaType: '', digest: blob.digest, size: blob.size, diffId: blob.diffId, file: cache.blobPath(blob.digest), storePaths: [...g].sort() });
   }
   const custom = await cache.entriesLayer(await customizationEntries(outs, spec.extraFiles));

@@ -4,7 +4,7 @@ import type { Credentials } from './registry/auth.js';
 
 export const registryFlags = {
   creds: Flags.string({ description: 'registry credentials USER:PASSWORD [default: $IWP_REGISTRY_CREDS, then ~/.docker/config.json]', helpValue: 'USER:PASSWORD' }),
-  'plain-http': Flags.boolean({ description: 'talk HTTP, not HTTPS, to the registry (the default for loopback registries)', allowNo: true }),
+  'plain-http': Flags.boolean({ description: 'talk HTTP, not HTTPS, to the registry (the default for loopback registries)', allowNo: true, aliases: ['insecure'] }),
   jobs: Flags.integer({ description: 'blobs transferred at once', default: 4 }),
 };
 

@@ -106,3 +106,20 @@ t.test('bad input and unreachable registries: clear errors', async (t) => {
   t.equal((await nixImage(['inspect', 'not a ref'])).exitCode, 2);
   t.equal((await nixImage(['plan', helloworld, '--lock', join(root, 'package.json')])).exitCode, 2, 'a lockfile that is not one');
 });
+
+t.test('credentials from a docker credential helper; wrong ones fail naming the registry', { skip: !process.env.IWP_REGISTRY_AUTH && 'IWP_REGISTRY_AUTH not set' }, async (t) => {
+  const reg = process.env.IWP_REGISTRY_AUTH!;
+  const dir = await tempDir(t);
+  const helper = join(dir, 'bin', 'docker-credential-iwptest');
+  await mkdir(join(dir, 'bin'), { recursive: true });
+  await writeFile(helper, `#!/bin/sh\nread server\n[ "$server" = "${reg}" ] || exit 1\necho '{"ServerURL":"${reg}","Username":"${process.env.IWP_REGISTRY_AUTH_USER}","Secret":"${process.env.IWP_REGISTRY_AUTH_PASSWORD}"}'\n`, { mode: 0o755 });
+  await mkdir(join(dir, 'docker'));
+  await writeFile(join(dir, 'docker', 'config.json'), JSON.stringify({ credHelpers: { [reg]: 'iwptest' } }));
+  const env = { DOCKER_CONFIG: join(dir, 'docker'), PATH: `${join(dir, 'bin')}:${process.env.PATH}` };
+  const ok = await nixImage(['build', helloworld, '--push', `${reg}/${unique('helper')}:v1`], env);
+  t.equal(ok.exitCode, 0, ok.exitCode ? ok.stdout : 'pushed with the helper\'s credentials');
+  await writeFile(join(dir, 'docker', 'config.json'), JSON.stringify({ auths: { [reg]: { auth: Buffer.from('iwp:wrong').toString('base64') } } }));
+  const bad = await nixImage(['build', helloworld, '--push', `${reg}/${unique('wrong')}:v1`], env);
+  t.equal(bad.exitCode, 1);
+  t.match(json(bad), { code: 'AUTH_FAILED', message: new RegExp(reg.replace(/\./g, '\\.')) });
+});

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -9,7 +10,9 @@ export interface Credentials {
 
 /**
  * Credentials for a registry as docker, skopeo and crane find them: explicit, then
- * `$REGISTRY_AUTH_FILE`, `$DOCKER_CONFIG/config.json` or `~/.docker/config.json` (`auths`).
+ * `$REGISTRY_AUTH_FILE`, `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`: a
+ * `credHelpers` entry for the registry (or `credsStore`) runs `docker-credential-<helper> get`,
+ * else `auths`.
  */
 export async function findCredentials(registry: string, explicit?: Credentials): Promise<Credentials | undefined> {
   if (explicit) return explicit;
@@ -19,7 +22,16 @@ export async function findCredentials(registry: string, explicit?: Credentials):
   ].filter((f): f is string => Boolean(f));
   for (const f of files) {
     try {
-      const cfg = JSON.parse(await readFile(f, 'utf8')) as { auths?: Record<string, { auth?: string; username?: string; password?: string }> };
+      const cfg = JSON.parse(await readFile(f, 'utf8')) as {
+        auths?: Record<string, { auth?: string; username?: string; password?: string }>;
+        credHelpers?: Record<string, string>;
+        credsStore?: string;
+      };
+      const helper = cfg.credHelpers?.[registry] ?? cfg.credsStore;
+      if (helper) {
+        const fromHelper = await credentialHelper(helper, registry);
+        if (fromHelper) return fromHelper;
+      }
       const entry = cfg.auths?.[registry] ?? cfg.auths?.[`https://${registry}`] ?? cfg.auths?.[`http://${registry}`];
       if (entry?.auth) {
         const [username, ...rest] = Buffer.from(entry.auth, 'base64').toString('utf8').split(':');
@@ -31,6 +43,18 @@ export async function findCredentials(registry: string, explicit?: Credentials):
     }
   }
   return undefined;
+}
+
+/** docker's credential-helper protocol: the server URL on stdin, `{"Username","Secret"}` on stdout. */
+async function credentialHelper(helper: string, registry: string): Promise<Credentials | undefined> {
+  const r = await execa(`docker-credential-${helper}`, ['get'], { input: registry, reject: false });
+  if (r.exitCode !== 0) return undefined;
+  try {
+    const c = JSON.parse(String(r.stdout)) as { Username?: string; Secret?: string };
+    return c.Username && c.Secret ? { username: c.Username, password: c.Secret } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `Bearer realm="…",service="…",scope="…"` → scheme and parameters. */

@@ -149,9 +149,9 @@ export class RegistryClient {
     await start.body?.cancel();
     let loc = start.headers.get('location');
     if (!loc) throw new IwpError(ErrorCode.HTTP_ERROR, `${this.registry}: upload session without a Location`);
-    const chunk = this.opts.chunkSize ?? 64 * 1024 * 1024;
+    const chunk = this.opts.chunkSize ?? 1024 * 1024 * 1024;
     const stream = (s: number, e: number): Body => typeof source === 'string'
-      ? () => Readable.toWeb(createReadStream(source, { start: s, end: e - 1 })) as ReadableStream
+      ? () => Readable.toWeb(createReadStream(source, { start: s, end: e - 1, highWaterMark: 1024 * 1024 })) as ReadableStream
       : () => source.subarray(s, e);
     if (size <= chunk) {
       const res = await this.request({
