@@ -60,6 +60,19 @@ t.test('local provider: create, nodes Ready, pods Running, delete leaves nothing
   t.equal(status.exitCode, 0);
   t.equal(JSON.parse(status.stdout).server, doc.server);
 
+  // kubeconfig --merge into another file keeps what is there and switches context
+  const merged = join(stateDir, '..', 'merged-kubeconfig');
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(merged, 'apiVersion: v1\nkind: Config\nclusters:\n- name: other\n  cluster:\n    server: https://192.0.2.1:6443\ncontexts:\n- name: other\n  context:\n    cluster: other\n    user: other\nusers:\n- name: other\n  user: {}\ncurrent-context: other\n');
+  const m = await execa('node', [bin, 'kubeconfig', name, '--state-dir', stateDir, '--merge', '--json'], { reject: false, stdin: 'ignore', env: { KUBECONFIG: merged } });
+  t.equal(m.exitCode, 0, m.exitCode ? m.stderr : 'merged');
+  const nodesVia = await execa(join(binDir!, 'kubectl'), ['get', 'nodes', '-o', 'name'], { env: { KUBECONFIG: merged } });
+  t.equal(nodesVia.stdout.split('\n').length, 2, 'kubectl reaches the cluster through the merged file');
+  const ctxs = await execa(join(binDir!, 'kubectl'), ['config', 'get-contexts', '-o', 'name'], { env: { KUBECONFIG: merged } });
+  t.ok(ctxs.stdout.split('\n').includes('other'), 'the other context is kept');
+  const listed = await execa('node', [bin, 'list', '--json'], { reject: false, stdin: 'ignore', env: { XDG_CACHE_HOME: join(stateDir, '..', 'nocache') } });
+  t.match(JSON.parse(listed.stdout), { kind: 'ClusterEntryList', items: [] }, 'list reads ~/.cache/iwp/clusters');
+
   const pids = await Promise.all(
     (await readdir(join(stateDir, 'pids'))).map(async (f) => Number((await readFile(join(stateDir, 'pids', f), 'utf8')).split('\n')[0])),
   );

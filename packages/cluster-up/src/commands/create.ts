@@ -1,10 +1,15 @@
 import { Flags } from '@oclif/core';
-import { API_VERSION, BaseCommand, IwpError, ErrorCode, badInput, runProcess } from '@iwp/core';
+import { API_VERSION, BaseCommand, IwpError, ErrorCode, badInput, runProcess, type Environment } from '@iwp/core';
 import { resolveBinDir } from '../bins.js';
 import { loadDescriptor, localNodes } from '../descriptor.js';
 import { createLocal, localStateDir } from '../local/provider.js';
 import type { NodeRequest } from '../local/nodes.js';
-import { stateDirFlag } from '../flags.js';
+import { ec2Flags, stateDirFlag } from '../flags.js';
+import { recordCluster, stateFlag } from '../record.js';
+import { ec2Client } from '../ec2/client.js';
+import { ec2Plan } from '../ec2/plan.js';
+import { createEc2 } from '../ec2/provider.js';
+import { createKind, kindConfig } from '../kind.js';
 
 export default class Create extends BaseCommand<typeof Create> {
   static override description = 'create a Kubernetes cluster from an environment descriptor (or flags) and print its Cluster document';
@@ -21,6 +26,9 @@ export default class Create extends BaseCommand<typeof Create> {
     'bin-dir': Flags.string({ description: 'directory with etcd, kube-apiserver, ... [default: $IWP_K8S_BIN or scripts/k8s/build]', helpValue: 'DIR' }),
     timeout: Flags.integer({ default: 180, description: 'seconds to wait for the API, nodes and service accounts' }),
     'dry-run': Flags.boolean({ description: 'print the plan, create nothing' }),
+    'wait-api': Flags.boolean({ description: 'ec2: wait for the k3s API and fetch its kubeconfig over SSH (--no-wait-api for emulators)', default: true, allowNo: true }),
+    ...ec2Flags,
+    ...stateFlag,
     ...stateDirFlag,
   };
 
@@ -32,8 +40,19 @@ export default class Create extends BaseCommand<typeof Create> {
     if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(name)) throw badInput('--name', 'a DNS label (a-z, 0-9, -)', name);
     if (f.nodes !== undefined && (f.nodes < 1 || f.nodes > 100)) throw badInput('--nodes', '1..100', f.nodes);
     const provider = f.provider ?? env?.provider ?? 'local';
+    if (provider === 'ec2') {
+      if (!env) throw badInput('--file', 'an environment descriptor for the ec2 provider (network, nodes)');
+      const plan = ec2Plan({ ...env, name }, { ...(f.ami ? { ami: f.ami } : {}), ...(f.region ? { region: f.region } : {}) });
+      if (f['dry-run']) return { apiVersion: API_VERSION, kind: 'ClusterPlan', provider, ...plan };
+      return this.record(await createEc2(ec2Client(plan.region), plan, { stateDir: localStateDir(name, f['state-dir']), waitApi: f['wait-api'], timeoutMs: f.timeout * 1000, log: (m) => this.logger.info(m) }));
+    }
+    if (provider === 'kind') {
+      const config = kindConfig({ ...(env ?? { kubernetes: { version: 'v1.34.4' }, nodes: [{ role: 'control-plane', count: 1 }, { role: 'worker', count: f.nodes ?? 1 }] }), name } as Environment);
+      if (f['dry-run']) return { apiVersion: API_VERSION, kind: 'ClusterPlan', provider, name, kindConfig: config };
+      return createKind(runProcess, name, config, localStateDir(name, f['state-dir']));
+    }
     if (provider !== 'local') {
-      throw new IwpError(ErrorCode.FAILED, `provider ${provider}: not available in this version of cluster-up (local is)`);
+      throw new IwpError(ErrorCode.FAILED, `provider ${provider}: design only (see the cluster-up README); local, kind and ec2 are available`);
     }
     const version = env?.kubernetes.version ?? 'v1.34.4';
     const nodes: NodeRequest[] = env && f.nodes === undefined
@@ -48,6 +67,13 @@ export default class Create extends BaseCommand<typeof Create> {
       };
     }
     const binDir = await resolveBinDir(runProcess, f['bin-dir'], version);
-    return createLocal({ name, nodes, binDir, stateDir, run: runProcess, logger: this.logger, timeoutMs: f.timeout * 1000 });
+    return this.record(await createLocal({ name, nodes, binDir, stateDir, run: runProcess, logger: this.logger, timeoutMs: f.timeout * 1000 }));
+  }
+
+  private async record<T extends { name: string }>(cluster: T): Promise<T> {
+    if (!this.flags.state) return cluster;
+    const version = await recordCluster(this.flags.state, cluster.name, { cluster, createdAt: new Date().toISOString() });
+    this.logger.info(`recorded in ${this.flags.state} (stack cluster-${cluster.name}, version ${version})`);
+    return cluster;
   }
 }
