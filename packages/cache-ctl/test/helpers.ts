@@ -74,3 +74,13 @@ export const nixOpts = (substituter: string, pub: string) => ['--option', 'subst
 
 export const tempDir = (t: T, prefix = 'iwp-cache-ctl-') => coreTempDir(t, prefix);
 export const bucket = (name = 'test') => testBucket(name);
+
+/** A temp dir with a key pair and an initialised `file://` cache in `<dir>/<name>`. */
+export async function fileCache(t: T, name = 'cache') {
+  const dir = await tempDir(t);
+  const key = await keyPair(t, dir);
+  const path = join(dir, name);
+  await execa('mkdir', ['-p', path]);
+  await cliJson(['init', `file://${path}`]);
+  return { dir, key, path, url: `file://${path}` };
+}

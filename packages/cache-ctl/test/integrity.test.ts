@@ -5,16 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { makeS3Client } from '@iwp/core';
-import { bin, bucket, buildClosure, cli, cliJson, deleteLocal, keyPair, needsNix, needsS3, nixOpts, serve, tempDir } from './helpers.js';
+import { bin, bucket, fileCache, buildClosure, cli, cliJson, deleteLocal, keyPair, needsNix, needsS3, nixOpts, serve, tempDir } from './helpers.js';
 
 const hashOf = (p: string) => p.slice('/nix/store/'.length, '/nix/store/'.length + 32);
 
 t.test('tampering is caught by verify and refused by nix through serve', { skip: needsNix }, async (t) => {
-  const dir = await tempDir(t);
-  const key = await keyPair(t, dir);
-  const cache = join(dir, 'cache');
-  await execa('mkdir', ['-p', cache]);
-  await cliJson(['init', `file://${cache}`]);
+  const { dir, key, path: cache } = await fileCache(t, 'cache');
   const { top, closure } = await buildClosure();
   await cliJson(['push', top, '--to', `file://${cache}`, '--sign-key', key.sec, '--compression', 'none']);
   t.match(await cliJson(['verify', '--store', `file://${cache}`, '--trusted-key', key.pub]), { checked: 2, ok: 2 });
@@ -46,11 +42,7 @@ t.test('tampering is caught by verify and refused by nix through serve', { skip:
 });
 
 t.test('verify --repair re-uploads broken entries from the local store', { skip: needsNix }, async (t) => {
-  const dir = await tempDir(t);
-  const key = await keyPair(t, dir);
-  const cache = join(dir, 'cache');
-  await execa('mkdir', ['-p', cache]);
-  await cliJson(['init', `file://${cache}`]);
+  const { dir, key, path: cache } = await fileCache(t, 'cache');
   const { top } = await buildClosure();
   await cliJson(['push', top, '--to', `file://${cache}`, '--sign-key', key.sec]);
   const narPath = join(cache, /URL: (\S+)/.exec(await readFile(join(cache, `${hashOf(top)}.narinfo`), 'utf8'))![1]!);

@@ -2,7 +2,7 @@ import t from 'tap';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { bucket, buildClosure, cli, cliJson, deleteLocal, dumpHash, keyPair, needsS3, nixOpts, serve, tempDir } from './helpers.js';
+import { bucket, buildClosure, cli, cliJson, deleteLocal, dumpHash, fileCache, keyPair, needsS3, nixOpts, serve, tempDir } from './helpers.js';
 
 t.test('pushed to S3, deleted locally, realised by real nix through serve: byte-identical', { skip: needsS3 }, async (t) => {
   const dir = await tempDir(t);
@@ -38,11 +38,7 @@ t.test('pushed to S3, deleted locally, realised by real nix through serve: byte-
 });
 
 t.test('NARs are nix-store --dump byte for byte; narinfos match the store; nix and cache-ctl read each other', { skip: needsS3 }, async (t) => {
-  const dir = await tempDir(t);
-  const key = await keyPair(t, dir);
-  const ours = join(dir, 'ours');
-  await execa('mkdir', ['-p', ours]);
-  await cliJson(['init', `file://${ours}`]);
+  const { dir, key, path: ours } = await fileCache(t, 'ours');
   const { top, closure } = await buildClosure();
   await cliJson(['push', top, '--to', `file://${ours}`, '--sign-key', key.sec, '--compression', 'none']);
   for (const p of closure) {
