@@ -1,10 +1,9 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pMap from 'p-map';
-import { ErrorCode, IwpError } from '@iwp/core';
+import { ErrorCode, HashCounter, IwpError } from '@iwp/core';
 import type { BinaryCache } from './cache.js';
 import { codec, EXT, type Compression } from './compression.js';
-import { HashCounter } from './hashing.js';
 import { signFingerprint, type SecretKey } from './keys.js';
 import { dumpPath, queryPathInfo, topoOrder, type PathInfo } from './localstore.js';
 import { fingerprint, hashPart, type NarInfo } from './narinfo.js';

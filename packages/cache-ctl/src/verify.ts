@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import pMap from 'p-map';
 import type { BinaryCache } from './cache.js';
 import { codec, parseCompression } from './compression.js';
-import { HashCounter } from './hashing.js';
+import { HashCounter } from '@iwp/core';
 import { verifyFingerprint, type PublicKey } from './keys.js';
 import { fingerprint, parseNarInfo, type NarInfo } from './narinfo.js';
 import { toNix32 } from './nix32.js';

@@ -16,3 +16,4 @@ export * from './objectstore/s3.js';
 export * from './objectstore/file.js';
 export * from './objectstore/open.js';
 export * from './kube-flags.js';
+export * from './hashing.js';

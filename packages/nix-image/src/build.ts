@@ -5,6 +5,7 @@ import { LayerCache } from './layer-cache.js';
 import { lockedLayers, popularityLayers } from './layering.js';
 import { readLock, writeLock } from './lock.js';
 import { platformOf } from './systems.js';
+import { pool } from './pool.js';
 import { assemble, mediaTypes, type BuiltImage, type ImageFormat, type LayerCompression } from './oci.js';
 import { closure, evalSpec, realise, type ImageSpec } from './spec.js';
 
@@ -72,16 +73,11 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   let cachedLayers = 0;
   // layers are compressed in parallel, one per core (zlib and zstd run off the JS thread)
   const made = new Array<Awaited<ReturnType<LayerCache['storeLayer']>>>(groups.length);
-  let next = 0;
   let done = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(availableParallelism(), groups.length) }, async () => {
-      for (let i = next++; i < groups.length; i = next++) {
-        made[i] = await cache.storeLayer(groups[i]!);
-        opts.onLayer?.(++done, total, made[i]!.cached);
-      }
-    }),
-  );
+  await pool([...groups.keys()], availableParallelism(), async (i) => {
+    made[i] = await cache.storeLayer(groups[i]!);
+    opts.onLayer?.(++done, total, made[i]!.cached);
+  });
   for (const [i, g] of groups.entries()) {
     const { blob, cached } = made[i]!;
     if (cached) cachedLayers++;

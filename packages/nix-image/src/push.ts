@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheDir, writeFileAtomic } from '@iwp/core';
 import { MEDIA, type BuiltImage } from './oci.js';
+import { pool } from './pool.js';
 import type { RegistryClient } from './registry/client.js';
 import type { ImageRef } from './registry/ref.js';
 
@@ -33,13 +34,6 @@ export class BlobLocations {
     for (const d of digests) this.data[d] = repo;
     await writeFileAtomic(this.file(), JSON.stringify(this.data));
   }
-}
-
-async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  await Promise.all(Array.from({ length: Math.min(n, queue.length) }, async () => {
-    for (let it = queue.shift(); it !== undefined; it = queue.shift()) await fn(it);
-  }));
 }
 
 /**

@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, readdir, readlink, rename, rm } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { PassThrough, Transform } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { execa } from 'execa';
+import { HashCounter } from '@iwp/core';
 import { pack as tarPack, type Header, type Pack } from 'tar-stream';
 
 /** The fixed time of every entry (dockerTools uses the same): 1970-01-01T00:00:01Z. */
@@ -51,16 +51,6 @@ export async function* walk(fsPath: string, tarName: string): AsyncGenerator<Ent
   }
 }
 
-function hashing(hash: ReturnType<typeof createHash>, count?: { n: number }): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      if (count) count.n += chunk.length;
-      cb(null, chunk);
-    },
-  });
-}
-
 async function writeEntries(p: Pack, entries: AsyncIterable<Entry> | Iterable<Entry>): Promise<void> {
   for await (const e of entries) {
     if (e.type === 'file') {
@@ -85,9 +75,8 @@ async function writeEntries(p: Pack, entries: AsyncIterable<Entry> | Iterable<En
  */
 export async function writeLayer(dest: string, entries: AsyncIterable<Entry> | Iterable<Entry>, compression: 'gzip' | 'zstd' = 'gzip'): Promise<LayerBlob> {
   const p = tarPack();
-  const diff = createHash('sha256');
-  const blob = createHash('sha256');
-  const size = { n: 0 };
+  const diff = new HashCounter();
+  const blob = new HashCounter();
   const tmp = `${dest}.${process.pid}.tmp`;
   try {
     if (compression === 'zstd') {
@@ -95,14 +84,14 @@ export async function writeLayer(dest: string, entries: AsyncIterable<Entry> | I
       const z = execa('zstd', ['-q', '-c', '-3', '--single-thread'], { encoding: 'buffer', buffer: { stdout: false }, stdin: 'pipe', stdout: 'pipe' });
       await Promise.all([
         writeEntries(p, entries).catch((err) => p.destroy(err)),
-        pipeline(p, hashing(diff), z.stdin!),
-        pipeline(z.stdout!, hashing(blob, size), createWriteStream(tmp)),
+        pipeline(p, diff, z.stdin!),
+        pipeline(z.stdout!, blob, createWriteStream(tmp)),
         z,
       ]);
     } else {
       await Promise.all([
         writeEntries(p, entries).catch((err) => p.destroy(err)),
-        pipeline(p, hashing(diff), createGzip({ level: 6 }), hashing(blob, size), new PassThrough(), createWriteStream(tmp)),
+        pipeline(p, diff, createGzip({ level: 6 }), blob, new PassThrough(), createWriteStream(tmp)),
       ]);
     }
     await rename(tmp, dest);
@@ -110,7 +99,7 @@ export async function writeLayer(dest: string, entries: AsyncIterable<Entry> | I
     await rm(tmp, { force: true });
     throw err;
   }
-  return { digest: `sha256:${blob.digest('hex')}`, diffId: `sha256:${diff.digest('hex')}`, size: size.n };
+  return { digest: `sha256:${blob.digest().toString('hex')}`, diffId: `sha256:${diff.digest().toString('hex')}`, size: blob.bytes };
 }
 
 /** Entries for store paths: `nix/`, `nix/store/`, then each path's tree. */

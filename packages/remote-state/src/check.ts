@@ -1,9 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { API_VERSION, cacheDir, IwpError, writeFileAtomic } from '@iwp/core';
+import { API_VERSION, cacheDir, IwpError, type ObjectStore, writeFileAtomic } from '@iwp/core';
 import { isCasLost } from './locks.js';
-import type { ObjectStore } from '@iwp/core';
 
 export interface BackendCheck {
   apiVersion: typeof API_VERSION;

@@ -2,12 +2,11 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Flags } from '@oclif/core';
-import { badInput } from '@iwp/core';
+import { badInput, type ObjectStore, openStore } from '@iwp/core';
 import { checkStackName } from './keys.js';
 import { ObjectLockBackend, type LockBackend } from './lock-backend.js';
 import { TableLockBackend } from './lock-table.js';
 import { Stack } from './stack.js';
-import { openStore } from '@iwp/core';
 
 export const storeFlags = {
   store: Flags.string({
@@ -49,7 +48,7 @@ export function stackName(flag: string | undefined): string {
   return checkStackName(basename(process.cwd()), '--stack (from the directory name)');
 }
 
-export function openLocks(flags: StoreFlagValues, store: ReturnType<typeof openStore>): LockBackend {
+export function openLocks(flags: StoreFlagValues, store: ObjectStore): LockBackend {
   const table = flags['lock-table'];
   if (!table) return new ObjectLockBackend(store);
   if (!/^[A-Za-z0-9_.-]{3,255}$/.test(table)) throw badInput('--lock-table', 'a DynamoDB table name', table);
@@ -58,9 +57,14 @@ export function openLocks(flags: StoreFlagValues, store: ReturnType<typeof openS
   return new TableLockBackend(client, table, store.url);
 }
 
-/** Store, lock backend and stack from the common flags; `--store` is required. */
-export function openStack(flags: StoreFlagValues): Stack {
+/** The store named by `--store` (or REMOTE_STATE_STORE), which is required. */
+export function openStoreFlag(flags: Pick<StoreFlagValues, 'store'>): ObjectStore {
   if (!flags.store) throw badInput('--store', 'a store URL (s3://bucket[/prefix] or file:///dir), or REMOTE_STATE_STORE');
-  const store = openStore(flags.store);
+  return openStore(flags.store);
+}
+
+/** Store, lock backend and stack from the common flags. */
+export function openStack(flags: StoreFlagValues): Stack {
+  const store = openStoreFlag(flags);
   return new Stack(store, openLocks(flags, store), stackName(flags.stack));
 }

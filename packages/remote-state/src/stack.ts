@@ -1,9 +1,8 @@
-import { API_VERSION, doc, ErrorCode, IwpError, type StateInfo } from '@iwp/core';
+import { API_VERSION, doc, ErrorCode, IwpError, type ObjectStore, type StateInfo } from '@iwp/core';
 import { makeEnvelope, readEnvelope, stateBytes, type parseState, type StateEnvelope } from './envelope.js';
 import { historyKey, stackKey, versionOfHistoryKey } from './keys.js';
 import type { LockBackend, LockInfo } from './lock-backend.js';
 import { isCasLost, isExpired, lockHeld, whoAmI } from './locks.js';
-import type { ObjectStore } from '@iwp/core';
 
 /** The version a push replaces: what was pulled (`etag` null: no state yet), or `force`. */
 export type Expect = { version: number | null; etag: string | null } | 'force';

@@ -1,8 +1,7 @@
 import { Args } from '@oclif/core';
-import { API_VERSION, BaseCommand } from '@iwp/core';
+import { API_VERSION, badInput, BaseCommand } from '@iwp/core';
 import { openCache, pathsFromInput, storeFlag } from '../flags.js';
 import { hashPart, isStorePath } from '../narinfo.js';
-import { badInput } from '@iwp/core';
 
 export default class Exists extends BaseCommand<typeof Exists> {
   static override description = 'which store paths the cache has (one listing for many paths, HEADs for a few)';

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { doc, ErrorCode, IwpError, writeFileAtomic, type Cluster } from '@iwp/core';
 import { agentUserData, clusterToken, serverUserData, TAG, type Ec2Plan } from './plan.js';
-import { count, ec2Sdk, findTagged, teardown } from './teardown.js';
+import { callCount, sender } from './client.js';
+import { ec2Sdk } from './sdk.js';
+import { count, findTagged, teardown } from './teardown.js';
 import { fetchKubeconfig } from './ssh.js';
 
 export interface Ec2CreateOptions {
@@ -20,18 +22,15 @@ export interface Ec2CreateOptions {
  * `iwp:cluster=<name>`. When anything fails, everything made so far is deleted again.
  */
 export async function createEc2(ec2: EC2Client, plan: Ec2Plan, opts: Ec2CreateOptions): Promise<Cluster & Record<string, unknown> & { calls: number }> {
+  const before = callCount(ec2);
   const existing = await findTagged(ec2, plan.name);
   if (count(existing)) {
     throw new IwpError(ErrorCode.CONFLICT, `cluster ${plan.name} already exists in ${plan.region} (${count(existing)} tagged resources)`, {
       hint: `cluster-up delete ${plan.name} --provider ec2`,
     });
   }
-  let calls = 7;
   const s = ec2Sdk();
-  const send = <T = unknown>(c: object): Promise<T> => {
-    calls++;
-    return (ec2.send as (c: object) => Promise<unknown>).call(ec2, c) as Promise<T>;
-  };
+  const send = sender(ec2);
   const tags = (type: ResourceType, what: string) => [{ ResourceType: type, Tags: [{ Key: TAG, Value: plan.name }, { Key: 'Name', Value: `iwp-${plan.name}-${what}` }] }];
   try {
     const vpc = (await send<{ Vpc: { VpcId: string } }>(new s.CreateVpcCommand({ CidrBlock: plan.vpcCidr, TagSpecifications: tags('vpc', 'vpc') }))).Vpc.VpcId;
@@ -131,7 +130,7 @@ export async function createEc2(ec2: EC2Client, plan: Ec2Plan, opts: Ec2CreateOp
       resources,
       sshKey: keyFile,
       apiReady: opts.waitApi,
-      calls,
+      calls: callCount(ec2) - before,
     };
   } catch (err) {
     opts.log(`create failed (${(err as Error).message}): deleting what was made`);

@@ -1,10 +1,9 @@
 import type { EC2Client, Filter } from '@aws-sdk/client-ec2';
-import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TAG } from './plan.js';
 
-type Ec2 = typeof import('@aws-sdk/client-ec2');
-export const ec2Sdk = (): Ec2 => createRequire(import.meta.url)('@aws-sdk/client-ec2') as Ec2;
+import { callCount, sender } from './client.js';
+import { ec2Sdk } from './sdk.js';
 
 export interface Leftovers {
   instances: string[];
@@ -60,14 +59,9 @@ async function retrying(what: string, fn: () => Promise<unknown>, log: (m: strin
  */
 export async function teardown(ec2: EC2Client, name: string, log: (m: string) => void = () => undefined): Promise<{ deleted: number; calls: number }> {
   const s = ec2Sdk();
-  let calls = 0;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const send = (c: object): Promise<any> => {
-    calls++;
-    return (ec2.send as (c: object) => Promise<unknown>).call(ec2, c);
-  };
+  const before = callCount(ec2);
+  const send = sender(ec2);
   const found = await findTagged(ec2, name);
-  calls += 7;
   if (found.instances.length) {
     await send(new s.TerminateInstancesCommand({ InstanceIds: found.instances }));
     for (let i = 0; i < 120; i++) {
@@ -95,5 +89,5 @@ export async function teardown(ec2: EC2Client, name: string, log: (m: string) =>
     await retrying(`internet gateway ${igw}`, () => send(new s.DeleteInternetGatewayCommand({ InternetGatewayId: igw })), log);
   }
   for (const v of found.vpcs) await retrying(`vpc ${v}`, () => send(new s.DeleteVpcCommand({ VpcId: v })), log);
-  return { deleted: count(found), calls };
+  return { deleted: count(found), calls: callCount(ec2) - before };
 }

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, IwpError } from '../errors.js';
-import type { Condition, ObjectEntry, ObjectHead, ObjectStore, StoredObject } from './types.js';
+import { casLost, type Condition, type ObjectEntry, type ObjectHead, type ObjectStore, type StoredObject } from './types.js';
 
 const MUTEX_STALE_MS = 30_000;
 
@@ -160,8 +160,4 @@ export class FileStore implements ObjectStore {
 
 export function etagOf(body: Buffer): string {
   return `"${createHash('sha256').update(body).digest('hex').slice(0, 32)}"`;
-}
-
-function casLost(url: string, key: string): IwpError {
-  return new IwpError(ErrorCode.CAS_LOST, `${url}/${key} changed since it was read (compare-and-swap lost)`, { details: { key } });
 }

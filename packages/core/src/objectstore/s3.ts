@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { createRequire } from 'node:module';
 import { ErrorCode, ExitCode, IwpError } from '../errors.js';
 import { s3Key, type S3Location } from '../s3.js';
-import type { Condition, ObjectEntry, ObjectHead, ObjectStore, StoredObject } from './types.js';
+import { casLost, type Condition, type ObjectEntry, type ObjectHead, type ObjectStore, type StoredObject } from './types.js';
 
 type S3 = typeof import('@aws-sdk/client-s3');
 const sdk = (): S3 => createRequire(import.meta.url)('@aws-sdk/client-s3') as S3;
@@ -105,7 +105,7 @@ export class S3Store implements ObjectStore {
       );
     } catch (err) {
       // a conditional delete of a key that is gone: it changed since it was read
-      if (cond.ifMatch && errorName(err) === 'NoSuchKey') throw this.translate(Object.assign(new Error('gone'), { name: 'PreconditionFailed' }), rel);
+      if (cond.ifMatch && errorName(err) === 'NoSuchKey') throw casLost(this.url, rel);
       throw this.translate(err, rel);
     }
   }
@@ -159,7 +159,7 @@ export class S3Store implements ObjectStore {
     const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     const where = `${this.url}/${rel}`;
     if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || status === 412 || status === 409) {
-      return new IwpError(ErrorCode.CAS_LOST, `${where} changed since it was read (compare-and-swap lost)`, { details: { key: rel } });
+      return casLost(this.url, rel);
     }
     if (name === 'NoSuchBucket' || (name === 'NotFound' && rel === '')) {
       return new IwpError(ErrorCode.NOT_FOUND, `bucket ${this.loc.bucket} not found`, {

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { ErrorCode, IwpError } from '../errors.js';
 
 /** One object read from a store: its bytes and the ETag a conditional write compares against. */
 export interface StoredObject {
@@ -55,4 +56,9 @@ export interface ObjectStore {
   list(prefix: string): Promise<ObjectEntry[]>;
   /** fails with NOT_FOUND (exit 4) when the bucket or directory does not exist */
   ensureReachable(): Promise<void>;
+}
+
+/** The error of a conditional write or delete whose condition no longer holds (exit 3). */
+export function casLost(url: string, key: string): IwpError {
+  return new IwpError(ErrorCode.CAS_LOST, `${url}/${key} changed since it was read (compare-and-swap lost)`, { details: { key } });
 }

@@ -1,6 +1,5 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand, badInput, inputFlag, kubeClientNode, readDocument, serverSideApply } from '@iwp/core';
-import { clusterConfig, clusterFlags } from '@iwp/core';
+import { badInput, BaseCommand, clusterConfig, clusterFlags, inputFlag, kubeClientNode, readDocument, serverSideApply } from '@iwp/core';
 import { GROUP, getService, imageFromDocument, parseTraffic, serviceManifest, toDocument, waitReady } from '../service.js';
 
 const dns = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;

@@ -1,6 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { API_VERSION, BaseCommand, kubeClientNode } from '@iwp/core';
-import { clusterConfig, clusterFlags } from '@iwp/core';
+import { API_VERSION, BaseCommand, clusterConfig, clusterFlags, kubeClientNode } from '@iwp/core';
 import { GROUP, VERSION } from '../service.js';
 
 export default class Delete extends BaseCommand<typeof Delete> {

@@ -1,6 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { BaseCommand, kubeClientNode } from '@iwp/core';
-import { clusterConfig, clusterFlags } from '@iwp/core';
+import { BaseCommand, clusterConfig, clusterFlags, kubeClientNode } from '@iwp/core';
 import { getService, toDocument } from '../service.js';
 
 export default class Describe extends BaseCommand<typeof Describe> {

@@ -1,6 +1,5 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand, inputFlag, readDocument } from '@iwp/core';
-import { clusterConfig, clusterFlags } from '@iwp/core';
+import { BaseCommand, clusterConfig, clusterFlags, inputFlag, readDocument } from '@iwp/core';
 import { installServing } from '../install.js';
 import { DEFAULT_SERVING_VERSION } from '../release.js';
 
