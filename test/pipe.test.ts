@@ -3,6 +3,7 @@ import { root, shell } from './lib/tools.js';
 
 const env = process.env;
 const skip = (!env.KUBECONFIG || !env.IWP_REGISTRY || !env.IWP_CLUSTER) && 'needs the test environment (scripts/testenv up)';
+const skipKnative = skip || (!env.IWP_KNATIVE_BIN && 'needs Knative in the test environment (scripts/testenv up knative)');
 const state = `${root}.testenv/kube`;
 
 t.test('cluster-up | knative-deploy install: the Cluster document leads the second tool to the cluster', { skip }, async (t) => {
@@ -13,19 +14,21 @@ t.test('cluster-up | knative-deploy install: the Cluster document leads the seco
   t.ok(doc.crds.includes('services.serving.knative.dev'), 'the Service CRD is installed');
 });
 
-t.test('nix-image build --push | knative-deploy apply: the Image document becomes a digest-pinned Service', { skip }, async (t) => {
+t.test('nix-image build --push | knative-deploy apply: the pushed digest runs as a Ready Knative Service', { skip: skipKnative }, async (t) => {
   const name = `pipe-${process.pid}`;
   const ref = `${env.IWP_REGISTRY}/e2e-helloworld:${process.pid}`;
   const r = await shell(
-    `nix-image build nix/images/helloworld --push ${ref} | knative-deploy apply --name ${name} --scale-min 0 --scale-target 10 -e TARGET=e2e --no-wait`,
+    `nix-image build nix/images/helloworld --push ${ref} | knative-deploy apply --name ${name} --scale-min 0 --scale-target 10 -e TARGET=e2e --wait-timeout 120s`,
     { cwd: root },
   );
   t.equal(r.exitCode, 0, r.stderr);
   const svc = JSON.parse(r.stdout);
-  t.match(svc, { apiVersion: 'iwp/v1', kind: 'KnativeService', name, namespace: 'default', generation: 1 });
+  t.match(svc, { apiVersion: 'iwp/v1', kind: 'KnativeService', name, namespace: 'default', generation: 1, ready: true, url: `http://${name}.default.svc.cluster.local` });
   const img = await shell(`skopeo inspect --tls-verify=false --format '{{.Digest}}' docker://${ref}`);
   t.equal(svc.image, `${env.IWP_REGISTRY}/e2e-helloworld@${img.stdout.trim()}`, 'the Service runs exactly the pushed digest');
-  const del = await shell(`knative-deploy delete ${name}`);
+  const revs = JSON.parse((await shell(`knative-deploy revisions ${name}`)).stdout);
+  t.match(revs.items, [{ name: `${name}-00001`, ready: true, percent: 100, imageDigest: svc.image }], "Knative's controller runs that digest");
+  const del = await shell(`knative-deploy delete ${name} --wait`);
   t.equal(del.exitCode, 0);
 });
 

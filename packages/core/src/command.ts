@@ -77,8 +77,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return result;
   }
 
-  protected print(result: unknown): void {
-    printResult(result, { json: (this.flags as { json?: boolean }).json, text: (v) => this.renderText(v) });
+  protected print(result: unknown, json?: boolean): void {
+    printResult(result, { json: json || (this.flags as { json?: boolean }).json, text: (v) => this.renderText(v) });
   }
 
   protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {

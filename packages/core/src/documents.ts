@@ -118,15 +118,41 @@ export const KnativeService = Type.Object(
     url: Type.Optional(Type.String()),
     image: Type.Optional(Type.String()),
     ready: Type.Boolean(),
+    /** why it is not Ready: the most specific condition's reason and message */
+    reason: Type.Optional(Type.String()),
     generation: Type.Integer(),
     observedGeneration: Type.Optional(Type.Integer()),
     latestReadyRevision: Type.Optional(Type.String()),
     latestCreatedRevision: Type.Optional(Type.String()),
+    /** the revision template's autoscaling.knative.dev/* annotations, prefix dropped */
+    autoscaling: Type.Optional(Type.Record(Type.String(), Type.String())),
     traffic: Type.Array(TrafficTarget),
   },
   open,
 );
 export type KnativeService = Static<typeof KnativeService>;
+
+export const KnativeRevision = Type.Object(
+  {
+    ...header('KnativeRevision'),
+    name: Type.String({ minLength: 1 }),
+    namespace: Type.String({ minLength: 1 }),
+    service: Type.String(),
+    /** the Configuration generation it was stamped from (the NNNNN of NAME-NNNNN) */
+    generation: Count,
+    image: Type.Optional(Type.String()),
+    imageDigest: Type.Optional(Type.String()),
+    ready: Type.Boolean(),
+    reason: Type.Optional(Type.String()),
+    percent: Type.Integer({ minimum: 0, maximum: 100 }),
+    tags: Type.Array(Type.String()),
+    actualReplicas: Type.Optional(Count),
+    desiredReplicas: Type.Optional(Type.Integer()),
+    created: Type.Optional(Time),
+  },
+  open,
+);
+export type KnativeRevision = Static<typeof KnativeRevision>;
 
 export const CachePush = Type.Object(
   {
@@ -261,6 +287,7 @@ export const schemas = {
   Cluster,
   Environment,
   KnativeService,
+  KnativeRevision,
   CachePush,
   CacheVerify,
   CacheGC,

@@ -17,3 +17,5 @@ export * from './objectstore/file.js';
 export * from './objectstore/open.js';
 export * from './kube-flags.js';
 export * from './hashing.js';
+export * from './json-diff.js';
+export * from './descriptor.js';

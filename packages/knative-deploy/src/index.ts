@@ -1,3 +1,10 @@
-export { installServing, servingConfigMaps, SYSTEM_NAMESPACE, type InstallResult } from './install.js';
-export { servingCrds, DEFAULT_SERVING_VERSION } from './release.js';
-export { serviceManifest, parseTraffic, imageFromDocument, toDocument, waitReady, getService, type ServiceSpec } from './service.js';
+export { installServing, configOverrides, SYSTEM_NAMESPACE, type InstallResult, type InstallOptions } from './install.js';
+export { servingManifest, servingManifestFromModules, manifestFrom, DEFAULT_SERVING_VERSION } from './release.js';
+export { serviceManifest, validateSpec, autoscalingAnnotations, type ServiceSpec } from './spec.js';
+export { planTraffic, type TrafficTarget, type TrafficFlags } from './traffic.js';
+export { Knative, type KService, type KRevision } from './client.js';
+export { waitReady, waitGone, serviceState } from './wait.js';
+export { applyServices, diffServices, validateRequests, type ServiceRequest } from './apply.js';
+export { loadServices } from './descriptor.js';
+export { serviceDocument, revisionDocument, imageFromDocument } from './document.js';
+export { runLocalIngress } from './local-ingress.js';

@@ -1,65 +1,86 @@
 import type { KubeConfig, KubernetesObject, V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { API_VERSION, kubeClientNode, serverSideApply, timedOut } from '@iwp/core';
-import { servingCrds } from './release.js';
+import { manifestFrom, servingManifest } from './release.js';
 
 export const SYSTEM_NAMESPACE = 'knative-serving';
 
-/** The ConfigMaps Knative Serving's controllers read; empty data means Knative's defaults. */
-export function servingConfigMaps(opts: { domain?: string; registriesSkippingTagResolving?: string[] } = {}): KubernetesObject[] {
-  const data: Record<string, Record<string, string>> = {
-    'config-autoscaler': { 'enable-scale-to-zero': 'true', 'container-concurrency-target-default': '100' },
-    'config-defaults': {},
-    'config-deployment': {
-      'queue-sidecar-image': 'gcr.io/knative-releases/knative.dev/serving/cmd/queue',
-      ...(opts.registriesSkippingTagResolving?.length ? { 'registries-skipping-tag-resolving': opts.registriesSkippingTagResolving.join(',') } : {}),
-    },
-    'config-domain': opts.domain ? { [opts.domain]: '' } : {},
-    'config-features': {},
-    'config-gc': {},
-    'config-logging': {},
-    'config-network': {},
-    'config-observability': {},
-  };
-  return Object.entries(data).map(([name, d]) => ({
-    apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: SYSTEM_NAMESPACE, labels: { 'app.kubernetes.io/part-of': 'knative-serving', 'app.kubernetes.io/managed-by': 'iwp' } }, data: d,
-  }) as KubernetesObject);
+export interface InstallOptions {
+  version: string;
+  /** a file or URL with the objects to install instead of the shipped manifest */
+  manifest?: string;
+  timeoutMs?: number;
+  /** config-domain: the domain of service URLs (default: cluster-local addresses) */
+  domain?: string;
+  /** config-deployment: registries whose tags the controller does not resolve to digests */
+  registries?: string[];
 }
 
 export interface InstallResult {
   apiVersion: string;
   kind: 'KnativeInstall';
   version: string;
+  source: string;
   namespace: string;
   crds: string[];
   configMaps: string[];
+  objects: number;
 }
 
-/**
- * Installs Knative Serving's API into a cluster, as `kubectl apply --server-side` of the
- * release would: namespace, CRDs (waiting until Established) and config maps. The
- * controllers are separate processes (see the README).
- */
-export async function installServing(kc: KubeConfig, opts: { version: string; timeoutMs?: number; domain?: string; registries?: string[] }): Promise<InstallResult> {
-  const k8s = kubeClientNode();
-  const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
-  const crds = await servingCrds(opts.version);
-  await serverSideApply(objects, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE } }]);
-  await serverSideApply(objects, crds);
-  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
-  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
-  for (const crd of crds) {
-    const name = crd.metadata!.name!;
+/** Settings iwp layers over the release's config maps (data keys set, others kept). */
+export function configOverrides(opts: Pick<InstallOptions, 'domain' | 'registries'>): Record<string, Record<string, string>> {
+  return {
+    'config-autoscaler': { 'enable-scale-to-zero': 'true' },
+    ...(opts.domain ? { 'config-domain': { [opts.domain]: '' } } : {}),
+    ...(opts.registries?.length ? { 'config-deployment': { 'registries-skipping-tag-resolving': opts.registries.join(',') } } : {}),
+  };
+}
+
+function overlay(objects: KubernetesObject[], overrides: Record<string, Record<string, string>>): KubernetesObject[] {
+  const out = objects.map((o) => {
+    const data = o.kind === 'ConfigMap' && o.metadata?.namespace === SYSTEM_NAMESPACE ? overrides[o.metadata.name!] : undefined;
+    return data ? { ...o, data: { ...(o as { data?: Record<string, string> }).data, ...data } } as KubernetesObject : o;
+  });
+  for (const [name, data] of Object.entries(overrides)) {
+    if (!out.some((o) => o.kind === 'ConfigMap' && o.metadata?.name === name)) {
+      out.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: SYSTEM_NAMESPACE }, data } as KubernetesObject);
+    }
+  }
+  return out;
+}
+
+async function waitEstablished(kc: KubeConfig, names: string[], timeoutMs: number): Promise<void> {
+  const ext = kc.makeApiClient(kubeClientNode().ApiextensionsV1Api);
+  const deadline = Date.now() + timeoutMs;
+  for (const name of names) {
     for (;;) {
       const cur: V1CustomResourceDefinition = await ext.readCustomResourceDefinition({ name });
       if (cur.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
-      if (Date.now() > deadline) throw timedOut(`CRD ${name} not Established in time`);
-      await new Promise((r) => setTimeout(r, 200));
+      if (Date.now() > deadline) throw timedOut(`CRD ${name} not Established after ${Math.round(timeoutMs / 1000)}s`);
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
-  const cms = servingConfigMaps({ domain: opts.domain, registriesSkippingTagResolving: opts.registries });
-  await serverSideApply(objects, cms);
+}
+
+/**
+ * Installs Knative Serving as `kubectl apply --server-side` of its release would: namespaces
+ * and CRDs first (waiting until the CRDs are Established), then everything else in order.
+ * The default manifest is the API of the pinned version shipped with the package (namespace,
+ * CRDs, config maps), so it works offline; `manifest` installs a release file instead
+ * (serving-core.yaml brings the controllers as Deployments).
+ */
+export async function installServing(kc: KubeConfig, opts: InstallOptions): Promise<InstallResult> {
+  const k8s = kubeClientNode();
+  const client = k8s.KubernetesObjectApi.makeApiClient(kc);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const objects = overlay(opts.manifest ? await manifestFrom(opts.manifest) : await servingManifest(opts.version), configOverrides(opts));
+  const first = objects.filter((o) => o.kind === 'Namespace' || o.kind === 'CustomResourceDefinition');
+  const rest = objects.filter((o) => !first.includes(o));
+  await serverSideApply(client, first);
+  const crds = first.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata!.name!);
+  await waitEstablished(kc, crds, opts.timeoutMs ?? 60_000);
+  await serverSideApply(client, rest, {}, custom);
   return {
-    apiVersion: API_VERSION, kind: 'KnativeInstall', version: opts.version, namespace: SYSTEM_NAMESPACE,
-    crds: crds.map((c) => c.metadata!.name!), configMaps: cms.map((c) => c.metadata!.name!),
+    apiVersion: API_VERSION, kind: 'KnativeInstall', version: opts.version, source: opts.manifest ?? `knative.dev/serving@${opts.version}`,
+    namespace: SYSTEM_NAMESPACE, crds, configMaps: rest.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata!.name!), objects: objects.length,
   };
 }

@@ -102,6 +102,9 @@ function specs(st: LocalState, dir: string, k: Pki): ProcSpec[] {
         '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0',
         `--service-account-private-key-file=${k.saKey}`, `--root-ca-file=${k.caCert}`,
         `--service-cluster-ip-range=${SERVICE_CIDR}`, '--use-service-account-credentials=false', '--v=1',
+        // simulated nodes on a busy machine may miss a heartbeat; a NotReady node would mark
+        // its pods unready for good (kwok does not make them Ready again)
+        '--node-monitor-grace-period=2m',
       ],
     },
     {
@@ -119,6 +122,8 @@ function specs(st: LocalState, dir: string, k: Pki): ProcSpec[] {
         `--kubeconfig=${st.kubeconfig}`, '--manage-all-nodes=false',
         '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
         `--server-address=127.0.0.1:${p.kwok}`, '--node-ip=10.0.0.1', '--cidr=10.244.0.1/16', '--v=0',
+        // heartbeats as kubelets send them: node Leases renewed every 10 s
+        '--node-lease-duration-seconds=40',
       ],
       // kwok reads ~/.kwok/kwok.yaml by default; keep it inside the state dir
       env: { ...process.env, HOME: dir } as Record<string, string>,

@@ -1,23 +1,26 @@
 import { Args, Flags } from '@oclif/core';
-import { API_VERSION, BaseCommand, clusterConfig, clusterFlags, kubeClientNode } from '@iwp/core';
-import { GROUP, VERSION } from '../service.js';
+import { API_VERSION, BaseCommand, clusterConfig, clusterFlags } from '@iwp/core';
+import { Knative } from '../client.js';
+import { durationMs, namespaceFlag } from '../flags.js';
+import { waitGone } from '../wait.js';
 
 export default class Delete extends BaseCommand<typeof Delete> {
-  static override description = 'delete a Knative Service (fine when it is already gone)';
-  static override examples = ['<%= config.bin %> delete hello'];
+  static override description = 'delete a Knative Service (fine when it is already gone); --wait until it is gone';
+  static override examples = ['<%= config.bin %> delete hello', '<%= config.bin %> delete hello --wait'];
   static override args = { name: Args.string({ required: true, description: 'service name' }) };
-  static override flags = { ...clusterFlags, namespace: Flags.string({ description: 'namespace', default: 'default' }) };
+  static override flags = {
+    ...clusterFlags,
+    ...namespaceFlag,
+    wait: Flags.boolean({ description: 'wait until the service is gone', default: false }),
+    'wait-timeout': Flags.string({ description: 'how long to wait', default: '600s' }),
+  };
 
   protected async execute() {
-    const kc = await clusterConfig(this.flags);
-    const api = kc.makeApiClient(kubeClientNode().CustomObjectsApi);
-    let deleted = true;
-    try {
-      await api.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.flags.namespace, plural: 'services', name: this.args.name });
-    } catch (err) {
-      if ((err as { code?: number }).code !== 404) throw err;
-      deleted = false;
-    }
-    return { apiVersion: API_VERSION, kind: 'KnativeServiceDeletion', name: this.args.name, namespace: this.flags.namespace, deleted };
+    const ns = this.flags.namespace ?? 'default';
+    const timeoutMs = durationMs(this.flags['wait-timeout'], '--wait-timeout');
+    const kn = new Knative(await clusterConfig(this.flags));
+    const deleted = await kn.deleteService(ns, this.args.name);
+    if (deleted && this.flags.wait) await waitGone(kn, ns, this.args.name, timeoutMs);
+    return { apiVersion: API_VERSION, kind: 'KnativeServiceDeletion', name: this.args.name, namespace: ns, deleted };
   }
 }

@@ -2,27 +2,29 @@ import { Flags } from '@oclif/core';
 import { BaseCommand, clusterConfig, clusterFlags, inputFlag, readDocument } from '@iwp/core';
 import { installServing } from '../install.js';
 import { DEFAULT_SERVING_VERSION } from '../release.js';
+import { durationMs } from '../flags.js';
 
 export default class Install extends BaseCommand<typeof Install> {
-  static override description = "install Knative Serving's API (namespace, CRDs, config maps) into a cluster";
+  static override description = 'install Knative Serving (namespace, CRDs, config maps) by server-side apply and wait until the CRDs are Established';
   static override examples = [
     'cluster-up create -f nix/environments/local.nix | <%= config.bin %> install',
-    '<%= config.bin %> install --kubeconfig ~/.kube/config --serving-version v0.51.0',
+    '<%= config.bin %> install --manifest https://github.com/knative/serving/releases/download/knative-v1.20.0/serving-core.yaml',
   ];
   static override flags = {
     ...inputFlag,
     ...clusterFlags,
-    'serving-version': Flags.string({ description: 'knative.dev/serving module version', default: DEFAULT_SERVING_VERSION }),
+    version: Flags.string({ description: 'knative.dev/serving module version (the pinned one ships with the package; others come from $GOPROXY)', default: DEFAULT_SERVING_VERSION, aliases: ['serving-version'] }),
+    manifest: Flags.string({ description: 'install this file or URL instead (a release\'s serving-crds.yaml, serving-core.yaml)', helpValue: 'FILE|URL' }),
     domain: Flags.string({ description: 'domain of service URLs (config-domain) [default: svc.cluster.local addresses]' }),
     'registry-skip-resolve': Flags.string({ description: 'registries whose tags the controller does not resolve to digests', multiple: true }),
-    timeout: Flags.integer({ description: 'seconds to wait for the CRDs', default: 60 }),
+    timeout: Flags.string({ description: 'how long to wait for the CRDs', default: '60s' }),
   };
 
   protected async execute() {
     const f = this.flags;
     const cluster = await readDocument({ accept: ['Cluster'], inputFile: f.input });
     const kc = await clusterConfig(f, cluster);
-    this.logger.info(`installing knative serving ${f['serving-version']} into ${kc.getCurrentCluster()?.server ?? 'the cluster'}`);
-    return installServing(kc, { version: f['serving-version'], timeoutMs: f.timeout * 1000, domain: f.domain, registries: f['registry-skip-resolve'] });
+    this.logger.info(`installing knative serving ${f.manifest ?? f.version} into ${kc.getCurrentCluster()?.server ?? 'the cluster'}`);
+    return installServing(kc, { version: f.version, manifest: f.manifest, timeoutMs: durationMs(f.timeout, '--timeout'), domain: f.domain, registries: f['registry-skip-resolve'] });
   }
 }

@@ -1,0 +1,31 @@
+import { Args } from '@oclif/core';
+import { BaseCommand, clusterConfig, clusterFlags, list } from '@iwp/core';
+import { Knative } from '../client.js';
+import { serviceDocument } from '../document.js';
+import { durationMs, namespaceFlag, waitCommandFlags } from '../flags.js';
+import { waitReady } from '../wait.js';
+
+export default class Wait extends BaseCommand<typeof Wait> {
+  static override description = 'wait until services are Ready for their current generation (exit 1 on failure, 5 on timeout)';
+  static override strict = false;
+  static override examples = ['<%= config.bin %> wait hello --timeout 120s', '<%= config.bin %> wait hello world -n apps'];
+  static override args = { name: Args.string({ required: true, description: 'service name (more may follow)' }) };
+  static override flags = {
+    ...clusterFlags,
+    ...namespaceFlag,
+    ...waitCommandFlags,
+  };
+
+  protected async execute() {
+    const ns = this.flags.namespace ?? 'default';
+    const kn = new Knative(await clusterConfig(this.flags));
+    const names = this.positional.length ? this.positional : [this.args.name];
+    const ready = await waitReady(kn, names.map((name) => ({ namespace: ns, name })), {
+      timeoutMs: durationMs(this.flags.timeout, '--timeout'),
+      errorWindowMs: durationMs(this.flags['wait-window'], '--wait-window'),
+    });
+    const docs = ready.map(serviceDocument);
+    return docs.length === 1 ? docs[0] : list('KnativeService', docs);
+  }
+}
+

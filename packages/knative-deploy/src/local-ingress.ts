@@ -1,0 +1,113 @@
+import type { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { kubeClientNode, serverSideApply } from '@iwp/core';
+
+const GROUP = 'networking.internal.knative.dev';
+const VERSION = 'v1alpha1';
+const PLURAL = 'ingresses';
+
+interface KIngress {
+  metadata: { name: string; namespace: string; generation?: number; resourceVersion?: string };
+  status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] };
+}
+
+/** Namespaces with this label set to "off" are left alone: their routes never become Ready. */
+export const SKIP_LABEL = 'networking.iwp.dev/local-ingress';
+
+export interface LocalIngressOptions {
+  /** the in-cluster name routes point at (an ExternalName the Route's placeholder Service uses) */
+  gateway?: string;
+  signal: AbortSignal;
+  onReconciled?: (namespace: string, name: string) => void;
+}
+
+const ready = (i: KIngress) =>
+  i.status?.observedGeneration === i.metadata.generation && (i.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+
+/** The status a networking layer writes once its gateways serve an Ingress. */
+export function readyStatus(i: KIngress, gateway: string, now = new Date().toISOString()) {
+  const cond = (type: string) => ({ type, status: 'True', lastTransitionTime: now });
+  return {
+    observedGeneration: i.metadata.generation,
+    conditions: [cond('LoadBalancerReady'), cond('NetworkConfigured'), cond('Ready')],
+    publicLoadBalancer: { ingress: [{ domainInternal: gateway }] },
+    privateLoadBalancer: { ingress: [{ domainInternal: gateway }] },
+  };
+}
+
+async function reconcile(api: CustomObjectsApi, i: KIngress, gateway: string): Promise<boolean> {
+  if (ready(i)) return false;
+  const k8s = kubeClientNode();
+  await api.patchNamespacedCustomObjectStatus(
+    { group: GROUP, version: VERSION, namespace: i.metadata.namespace, plural: PLURAL, name: i.metadata.name, body: { status: readyStatus(i, gateway) } },
+    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+  );
+  return true;
+}
+
+/**
+ * The activator's Service and (empty) Endpoints in knative-serving: Knative's
+ * ServerlessService reconciler reads them to put the activator in the path of a revision
+ * scaled to zero. In a cluster the activator Deployment's pods fill them.
+ */
+export async function ensureActivatorService(kc: KubeConfig, namespace = 'knative-serving'): Promise<void> {
+  const k8s = kubeClientNode();
+  const meta = { name: 'activator-service', namespace, labels: { 'app.kubernetes.io/managed-by': 'iwp', app: 'activator' } };
+  await serverSideApply(k8s.KubernetesObjectApi.makeApiClient(kc), [
+    { apiVersion: 'v1', kind: 'Service', metadata: meta, spec: { ports: [{ name: 'http', port: 80, targetPort: 8012 }, { name: 'http2', port: 81, targetPort: 8013 }] } },
+    { apiVersion: 'v1', kind: 'Endpoints', metadata: meta },
+  ] as import('@kubernetes/client-node').KubernetesObject[]);
+}
+
+/**
+ * A stand-in for Knative's networking layer (Kourier, Istio, Contour) where no gateway pods
+ * can run: it marks every KIngress (networking.internal.knative.dev) Ready with a load
+ * balancer address, as a networking layer does once its gateways program the routes, so that
+ * Knative's own Route and Service reconcilers can finish. Nothing is routed. Namespaces
+ * labelled `networking.iwp.dev/local-ingress=off` are skipped (a networking layer that never
+ * answers). List, then watch
+ * from the list's resourceVersion; a closed or failed watch starts over. Resolves when
+ * `signal` aborts.
+ */
+export async function runLocalIngress(kc: KubeConfig, opts: LocalIngressOptions): Promise<void> {
+  const k8s = kubeClientNode();
+  const api = kc.makeApiClient(k8s.CustomObjectsApi);
+  const gateway = opts.gateway ?? 'knative-local-gateway.knative-serving.svc.cluster.local';
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const skipped = async (ns: string) => (await core.readNamespace({ name: ns })).metadata?.labels?.[SKIP_LABEL] === 'off';
+  const handle = async (i: KIngress) => {
+    try {
+      if (!ready(i) && !(await skipped(i.metadata.namespace)) && await reconcile(api, i, gateway)) opts.onReconciled?.(i.metadata.namespace, i.metadata.name);
+    } catch (err) {
+      // a conflict or a deleted object: the next event or list brings the current state
+      if (![404, 409].includes((err as { code?: number }).code ?? 0)) process.stderr.write(`local-ingress: ${i.metadata.namespace}/${i.metadata.name}: ${(err as Error).message}\n`);
+    }
+  };
+  await ensureActivatorService(kc);
+  while (!opts.signal.aborted) {
+    try {
+      const list = (await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as { items: KIngress[]; metadata: { resourceVersion: string } };
+      await Promise.all(list.items.map(handle));
+      await new Promise<void>((resolve) => {
+        const watch = new k8s.Watch(kc);
+        let ctl: AbortController | undefined;
+        const stop = () => ctl?.abort();
+        opts.signal.addEventListener('abort', stop, { once: true });
+        watch
+          .watch(`/apis/${GROUP}/${VERSION}/${PLURAL}`, { resourceVersion: list.metadata.resourceVersion, allowWatchBookmarks: true }, (type: string, obj: KIngress) => {
+            if (type === 'ADDED' || type === 'MODIFIED') void handle(obj);
+          }, () => {
+            opts.signal.removeEventListener('abort', stop);
+            resolve();
+          })
+          .then((c) => {
+            ctl = c;
+            if (opts.signal.aborted) c.abort();
+          }, () => resolve());
+      });
+    } catch (err) {
+      if (opts.signal.aborted) break;
+      process.stderr.write(`local-ingress: ${(err as Error).message}; retrying\n`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}

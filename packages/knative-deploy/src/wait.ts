@@ -1,0 +1,159 @@
+import { ErrorCode, IwpError, kubeClientNode, timedOut } from '@iwp/core';
+import type { Condition, Knative, KService } from './client.js';
+import { GROUP, VERSION } from './spec.js';
+
+export interface WaitOptions {
+  timeoutMs: number;
+  /** how long Ready=False must last before it counts as a failure (kn's --wait-window) */
+  errorWindowMs?: number;
+  /** the generation to wait for (default: the one seen first) */
+  generations?: Map<string, number>;
+  /** called once per service when it turns Ready */
+  onReady?: (svc: KService) => void;
+}
+
+type State = { phase: 'ready' } | { phase: 'failed'; message: string } | { phase: 'pending'; message: string };
+
+const summary = (c: Condition) => [c.reason, c.message].filter(Boolean).join(': ');
+
+/**
+ * Ready means what `kn` and Knative's own tests mean: the controller has observed the current
+ * generation and says Ready=True. Ready=False of the current generation is a failure, with the
+ * most specific False condition (ConfigurationsReady carries the revision's error).
+ */
+export function serviceState(svc: KService, generation = svc.metadata.generation ?? 0): State {
+  const st = svc.status;
+  const observed = st?.observedGeneration ?? 0;
+  if (observed < generation || (svc.metadata.generation ?? 0) < generation) {
+    return { phase: 'pending', message: `generation ${generation} not observed yet (observed ${st?.observedGeneration ?? 'none'})` };
+  }
+  const conds = st?.conditions ?? [];
+  const ready = conds.find((c) => c.type === 'Ready');
+  if (ready?.status === 'True') return { phase: 'ready' };
+  const specific = conds.find((c) => c.type !== 'Ready' && c.status === 'False') ?? (ready?.status === 'False' ? ready : undefined);
+  if (specific) return { phase: 'failed', message: summary(specific) };
+  const unknown = conds.find((c) => c.type !== 'Ready' && c.status === 'Unknown') ?? ready;
+  return { phase: 'pending', message: unknown ? `${unknown.type}: ${summary(unknown) || 'Unknown'}` : 'no conditions yet' };
+}
+
+const key = (ns: string, name: string) => `${ns}/${name}`;
+
+/**
+ * Waits with one watch per namespace (never a poll loop) until every named service is Ready,
+ * or fails: Ready=False lasting `errorWindowMs` is exit 1 with the condition's reason and
+ * message, the deadline is exit 5 naming what is still pending, a deleted service is exit 4.
+ * A watch the server closes is resumed from the last resourceVersion seen, re-listing on 410.
+ */
+export async function waitReady(kn: Knative, targets: { namespace: string; name: string }[], opts: WaitOptions): Promise<KService[]> {
+  const k8s = kubeClientNode();
+  const want = new Map<string, number | undefined>(targets.map((t) => [key(t.namespace, t.name), opts.generations?.get(key(t.namespace, t.name))]));
+  const done = new Map<string, KService>();
+  const last = new Map<string, KService>();
+  const failing = new Map<string, NodeJS.Timeout>();
+  const namespaces = [...new Set(targets.map((t) => t.namespace))];
+  const aborts: AbortController[] = [];
+  let settle!: { resolve: () => void; reject: (e: Error) => void };
+  const finished = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+  let over = false;
+  const finish = (err?: Error) => {
+    if (over) return;
+    over = true;
+    for (const t of failing.values()) clearTimeout(t);
+    for (const a of aborts) a.abort();
+    if (err) settle.reject(err);
+    else settle.resolve();
+  };
+
+  const observe = (svc: KService, deleted = false) => {
+    const k = key(svc.metadata.namespace, svc.metadata.name);
+    if (!want.has(k) || done.has(k) || over) return;
+    if (deleted) return finish(new IwpError(ErrorCode.NOT_FOUND, `service ${k} was deleted while waiting`));
+    if (want.get(k) === undefined) want.set(k, svc.metadata.generation ?? 0);
+    last.set(k, svc);
+    const state = serviceState(svc, want.get(k));
+    if (state.phase !== 'failed' && failing.has(k)) {
+      clearTimeout(failing.get(k));
+      failing.delete(k);
+    }
+    if (state.phase === 'ready') {
+      done.set(k, svc);
+      opts.onReady?.(svc);
+      if (done.size === want.size) finish();
+    } else if (state.phase === 'failed' && !failing.has(k)) {
+      const fail = () => finish(new IwpError(ErrorCode.FAILED, `service ${k} failed: ${state.message}`, { details: { conditions: svc.status?.conditions ?? [] } }));
+      if (!opts.errorWindowMs) fail();
+      else failing.set(k, setTimeout(fail, opts.errorWindowMs));
+    }
+  };
+
+  const timer = setTimeout(() => {
+    const pending = [...want.keys()].filter((k) => !done.has(k));
+    const why = pending.slice(0, 5).map((k) => {
+      const st = last.has(k) ? serviceState(last.get(k)!, want.get(k)) : undefined;
+      return `${k} (${st && st.phase !== 'ready' ? st.message : 'not seen'})`;
+    });
+    finish(timedOut(`not Ready after ${Math.round(opts.timeoutMs / 1000)}s: ${why.join(', ')}${pending.length > 5 ? ` and ${pending.length - 5} more` : ''}`));
+  }, opts.timeoutMs);
+
+  const watchNamespace = async (namespace: string) => {
+    let rv: string | undefined;
+    while (!over) {
+      if (!rv) {
+        const list = (await kn.guard(() => kn.api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'services' }), `services in ${namespace}`)) as { items: KService[]; metadata: { resourceVersion: string } };
+        for (const s of list.items) observe(s);
+        for (const [k] of want) if (k.startsWith(`${namespace}/`) && !list.items.some((s) => key(namespace, s.metadata.name) === k)) {
+          finish(new IwpError(ErrorCode.NOT_FOUND, `service ${k} not found`));
+        }
+        rv = list.metadata.resourceVersion;
+      }
+      if (over) return;
+      // resolves when the watch ends; finish() aborts it through `aborts`
+      await new Promise<void>((resolve) => {
+        new k8s.Watch(kn.kc).watch(`/apis/${GROUP}/${VERSION}/namespaces/${namespace}/services`, { resourceVersion: rv, allowWatchBookmarks: true }, (type: string, obj: KService & { code?: number }) => {
+          if (type === 'ERROR') {
+            if (obj.code === 410) rv = undefined;
+            return;
+          }
+          if (obj.metadata?.resourceVersion) rv = obj.metadata.resourceVersion;
+          if (type === 'ADDED' || type === 'MODIFIED') observe(obj);
+          else if (type === 'DELETED') observe(obj, true);
+        }, () => resolve()).then((c) => {
+          aborts.push(c);
+          if (over) c.abort();
+        }, () => resolve());
+      });
+    }
+  };
+
+  const watchers = namespaces.map((ns) => watchNamespace(ns).catch((err: Error) => finish(err)));
+  try {
+    await finished;
+  } finally {
+    clearTimeout(timer);
+    await Promise.allSettled(watchers);
+  }
+  return targets.map((t) => done.get(key(t.namespace, t.name))!);
+}
+
+/** Waits until a service is gone (`delete --wait`), with a watch. */
+export async function waitGone(kn: Knative, namespace: string, name: string, timeoutMs: number): Promise<void> {
+  const k8s = kubeClientNode();
+  const list = (await kn.api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'services', fieldSelector: `metadata.name=${name}` })) as { items: KService[]; metadata: { resourceVersion: string } };
+  if (list.items.length === 0) return;
+  let ctl: AbortController | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => reject(timedOut(`service ${namespace}/${name} still exists after ${Math.round(timeoutMs / 1000)}s`)), timeoutMs);
+      new k8s.Watch(kn.kc).watch(`/apis/${GROUP}/${VERSION}/namespaces/${namespace}/services`, { fieldSelector: `metadata.name=${name}`, resourceVersion: list.metadata.resourceVersion }, (type: string) => {
+        if (type === 'DELETED') resolve();
+      }, () => {
+        // closed by the server: check once more
+        kn.findService(namespace, name).then((s) => (s ? reject(new IwpError(ErrorCode.FAILED, `watch of ${namespace}/${name} closed before it was deleted`)) : resolve()), reject);
+      }).then((c) => (ctl = c), reject);
+    });
+  } finally {
+    clearTimeout(timer);
+    ctl?.abort();
+  }
+}
