@@ -1,10 +1,14 @@
 // The Knative Serving controller process for running outside a cluster, next to the
 // autoscaler on the same host: the same reconcilers as knative.dev/serving/cmd/controller
 // (cert-manager integration left out), with the default health-probe server (fixed port
-// 8080, which the autoscaler's stats server also binds) turned off.
+// 8080, which the autoscaler's stats server also binds) turned off, and
+// --threads-per-controller workers per reconciler (Knative's default is 2).
 package main
 
 import (
+	"flag"
+
+	"knative.dev/pkg/controller"
 	"knative.dev/pkg/injection"
 	"knative.dev/pkg/injection/sharedmain"
 	"knative.dev/pkg/signals"
@@ -20,6 +24,7 @@ import (
 )
 
 func main() {
+	flag.IntVar(&controller.DefaultThreadsPerController, "threads-per-controller", controller.DefaultThreadsPerController, "workers per reconciler")
 	reconcilers := []injection.ControllerConstructor{
 		service.NewController,
 		configuration.NewController,

@@ -19,10 +19,13 @@ knative_up() {
   # the autoscaler announces itself by pod IP to its peers: any non-loopback address will do
   ip=$(hostname -I 2>/dev/null | awk '{print $1}'); [ -n "$ip" ] || ip=192.0.2.1
   local common=(env SYSTEM_NAMESPACE=knative-serving KUBECONFIG="$KUBECONFIG")
+  # client-side rate limits: Knative's default (5 QPS per reconciler) paces a burst of services
+  # far below what a local apiserver takes
+  local qps=(--kube-api-qps=300 --kube-api-burst=600)
   running knative-controller || start_bg knative-controller "$IWP_TESTENV_DIR/logs/knative-controller.log" \
-    "${common[@]}" POD_NAME=controller-0 PROFILING_PORT=0 "$bin/controller" --kubeconfig "$KUBECONFIG"
+    "${common[@]}" POD_NAME=controller-0 PROFILING_PORT=0 "$bin/controller" --kubeconfig "$KUBECONFIG" "${qps[@]}" --threads-per-controller=8
   running knative-autoscaler || start_bg knative-autoscaler "$IWP_TESTENV_DIR/logs/knative-autoscaler.log" \
-    "${common[@]}" POD_NAME=autoscaler-0 POD_IP="$ip" PROFILING_PORT=0 "$bin/autoscaler" --kubeconfig "$KUBECONFIG"
+    "${common[@]}" POD_NAME=autoscaler-0 POD_IP="$ip" PROFILING_PORT=0 "$bin/autoscaler" --kubeconfig "$KUBECONFIG" "${qps[@]}"
   running knative-ingress || start_bg knative-ingress "$IWP_TESTENV_DIR/logs/knative-ingress.log" \
     node "$IWP_ROOT/packages/knative-deploy/bin/run.js" local-ingress --kubeconfig "$KUBECONFIG"
   sleep 2

@@ -37,6 +37,16 @@ const mergePatch = () => kubeClientNode().setHeaderOptions('Content-Type', kubeC
 const applyPatch = () => kubeClientNode().setHeaderOptions('Content-Type', kubeClientNode().PatchStrategy.ServerSideApply);
 const code = (err: unknown) => (err as { code?: number }).code;
 
+/** The message of a Kubernetes Status in an API error's body. */
+function apiMessage(err: unknown): string | undefined {
+  const body = (err as { body?: unknown }).body;
+  try {
+    return (typeof body === 'string' ? (JSON.parse(body) as { message?: string }) : (body as { message?: string } | undefined))?.message;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Knative Serving's API through @kubernetes/client-node's custom-objects client. A 404 on a
  * collection is checked against discovery: when the cluster does not serve
@@ -65,12 +75,10 @@ export class Knative {
             details: { reason: 'KnativeNotInstalled' },
           });
         }
-        throw notFound(what);
+        throw notFound(`${what}: ${apiMessage(err) ?? 'not found'}`);
       }
       if (code(err) === 422 || code(err) === 400) {
-        const body = (err as { body?: unknown }).body;
-        const msg = typeof body === 'string' ? (JSON.parse(body) as { message?: string }).message : (body as { message?: string } | undefined)?.message;
-        throw new IwpError(ErrorCode.BAD_INPUT, `${what}: rejected by the API server: ${msg ?? (err as Error).message}`);
+        throw new IwpError(ErrorCode.BAD_INPUT, `${what}: rejected by the API server: ${apiMessage(err) ?? (err as Error).message}`);
       }
       throw err;
     }

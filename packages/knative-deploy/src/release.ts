@@ -67,7 +67,8 @@ function requireOf(goMod: string, module: string): string {
  * the namespace, the CRDs (serving's own from config/core/300-resources; certificate,
  * ingress, serverlessservice and domain-claim from knative.dev/networking and the image cache
  * from knative.dev/caching at the versions serving's go.mod pins, because the module zip drops
- * the vendor/ they are linked from) and the controllers' config maps from config/core/configmaps.
+ * the vendor/ they are linked from) and the controllers' config maps (serving's
+ * config/core/configmaps and networking's config-network).
  */
 export async function servingManifestFromModules(version: string, fetcher: typeof fetch = fetch): Promise<KubernetesObject[]> {
   const serving = await moduleZip('knative.dev/serving', version, fetcher);

@@ -1,0 +1,140 @@
+// Prints "name: value" lines. Needs the test environment with Knative (KUBECONFIG,
+// IWP_K8S_BIN for kubectl, IWP_KNATIVE_BIN).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const bin = join(root, 'packages/knative-deploy/bin/run.js');
+const kubectl = join(process.env.IWP_K8S_BIN ?? '', 'kubectl');
+if (!process.env.KUBECONFIG || !process.env.IWP_KNATIVE_BIN) {
+  console.error('bench/knative-deploy: needs the test environment with Knative (scripts/testenv up)');
+  process.exit(1);
+}
+const k8s = createRequire(join(root, 'packages/knative-deploy/package.json'))('@kubernetes/client-node');
+const kc = new k8s.KubeConfig();
+kc.loadFromDefault();
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const dir = mkdtempSync(join(tmpdir(), 'iwp-bench-kd-'));
+const ns = `bench-kd-${process.pid}`;
+const image = (c) => `127.0.0.1:5000/bench@sha256:${c.repeat(64)}`;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const max = (xs) => Math.max(...xs);
+
+/** Runs a command; resolves with its exit time (performance.now()) and output. */
+function run(cmd, args, input) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('close', (code) => (code === 0 ? resolve({ at: performance.now(), out }) : reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}: ${err}`))));
+    p.stdin.end(input ?? '');
+  });
+}
+
+/** Watches the namespace's services; readyAt(name, generation) resolves when this process sees it Ready. */
+async function watchReady() {
+  const seen = new Map();
+  const waiters = [];
+  const check = (obj) => {
+    const ready = obj.status?.observedGeneration === obj.metadata.generation && obj.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    if (!ready) return;
+    const key = `${obj.metadata.name}/${obj.metadata.generation}`;
+    if (!seen.has(key)) seen.set(key, performance.now());
+    for (const w of waiters.filter((x) => x.key === key)) w.resolve(seen.get(key));
+  };
+  const ctl = await new k8s.Watch(kc).watch(`/apis/serving.knative.dev/v1/namespaces/${ns}/services`, {}, (type, obj) => type !== 'DELETED' && check(obj), () => {});
+  return {
+    readyAt: (name, generation) => new Promise((resolve) => {
+      const key = `${name}/${generation}`;
+      if (seen.has(key)) resolve(seen.get(key));
+      else waiters.push({ key, resolve });
+    }),
+    stop: () => ctl.abort(),
+  };
+}
+
+const yamlFor = (names, c) => names.map((n) => JSON.stringify({
+  apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: n, namespace: ns },
+  spec: { template: { metadata: { annotations: { 'autoscaling.knative.dev/min-scale': '0' } }, spec: { containers: [{ image: image(c) }] } } },
+})).join('\n---\n');
+
+try {
+  await core.createNamespace({ body: { metadata: { name: ns } } });
+  const w = await watchReady();
+
+  // 1. status Ready -> apply returns (our watch vs kubectl wait's)
+  const ours = [];
+  const peer = [];
+  for (let i = 1; i <= 8; i++) {
+    const r = await run('node', [bin, 'apply', '--name', 'lat', '-n', ns, '--image', image('1'), '-e', `ROUND=${i}`, '--json', '-q']);
+    const doc = JSON.parse(r.out);
+    ours.push(r.at - (await w.readyAt('lat', doc.generation)));
+    writeFileSync(join(dir, 'peer.yaml'), yamlFor(['peer'], '1').replace('"containers":[{', `"containers":[{"env":[{"name":"ROUND","value":"${i}"}],`));
+    const gen = i;
+    const p = await run('bash', ['-c', `${kubectl} apply --server-side -f ${join(dir, 'peer.yaml')} >/dev/null && ${kubectl} wait -n ${ns} ksvc/peer --for=jsonpath='{.status.observedGeneration}'=${gen} --timeout=120s >/dev/null && ${kubectl} wait -n ${ns} ksvc/peer --for=condition=Ready --timeout=120s >/dev/null`]);
+    peer.push(p.at - (await w.readyAt('peer', gen)));
+  }
+  console.log(`status Ready -> apply returns: median ${median(ours).toFixed(0)} ms, max ${max(ours).toFixed(0)} ms of ${ours.length} (goal < 200 ms)`);
+  console.log(`  kubectl apply --server-side + kubectl wait (generation, then Ready): median ${median(peer).toFixed(0)} ms; ratio ${(median(ours) / median(peer)).toFixed(2)}x`);
+
+  // 2. 100 services. The two simulated nodes hold 110 pods each and every revision starts with
+  // one, so each batch gets a namespace of its own, removed (and gone) before the next one:
+  // every measure starts on a quiet apiserver.
+  const names = Array.from({ length: 100 }, (_, i) => `s${String(i).padStart(3, '0')}`);
+  const batch = async (fn) => {
+    const b = `${ns}-${Math.random().toString(36).slice(2, 7)}`;
+    await core.createNamespace({ body: { metadata: { name: b } } });
+    try {
+      return await fn(b);
+    } finally {
+      await run(kubectl, ['delete', 'namespace', b, '--wait=true', '--timeout=600s']);
+    }
+  };
+  const descriptor = join(dir, 'services.json');
+  writeFileSync(descriptor, JSON.stringify({ services: names.map((name) => ({ name, scale: { min: 0 } })) }));
+  const manifest = (b) => {
+    const f = join(dir, `${b}.yaml`);
+    writeFileSync(f, yamlFor(names, '3').replaceAll(`"namespace":"${ns}"`, `"namespace":"${b}"`));
+    return f;
+  };
+  const timed = async (fn) => {
+    const t0 = performance.now();
+    await fn();
+    return performance.now() - t0;
+  };
+  const kdApply = (b, ...extra) => run('node', [bin, 'apply', '-f', descriptor, '-n', b, '--image', image('2'), '--wait-timeout', '600s', '--json', '-q', ...extra]);
+  const kdWait = (b) => run('node', [bin, 'wait', ...names, '-n', b, '--timeout', '600s', '--json', '-q']);
+
+  const [oursApply, unchangedMs, unchanged] = await batch(async (b) => {
+    const ms = await timed(() => kdApply(b, '--no-wait'));
+    await kdWait(b);
+    let out;
+    const again = await timed(async () => (out = await kdApply(b)));
+    return [ms, again, JSON.parse(out.out).items.every((s) => s.generation === 1)];
+  });
+  const peerApply = await batch(async (b) => {
+    const f = manifest(b);
+    const ms = await timed(() => run(kubectl, ['apply', '--server-side', '-f', f]));
+    await kdWait(b);
+    return ms;
+  });
+  console.log(`100 services applied, not waited for: ${(oursApply / 1000).toFixed(1)} s (goal < 10 s); kubectl apply --server-side ${(peerApply / 1000).toFixed(1)} s; ratio ${(oursApply / peerApply).toFixed(2)}x`);
+  console.log(`100 services re-applied unchanged, Ready (no new generation: ${unchanged}): ${(unchangedMs / 1000).toFixed(1)} s`);
+  const oursAll = await batch((b) => timed(() => kdApply(b)));
+  const peerAll = await batch((b) => {
+    const f = manifest(b);
+    return timed(() => run('bash', ['-c', `${kubectl} apply --server-side -f ${f} >/dev/null && ${kubectl} wait -n ${b} ksvc --all --for=condition=Ready --timeout=600s >/dev/null`]));
+  });
+  console.log(`100 services applied and Ready (Knative's controller reconciling them on 2 cores): ${(oursAll / 1000).toFixed(1)} s (goal < 10 s)`);
+  console.log(`  kubectl apply --server-side + kubectl wait --for=condition=Ready: ${(peerAll / 1000).toFixed(1)} s; ratio ${(oursAll / peerAll).toFixed(2)}x`);
+  w.stop();
+} finally {
+  await core.deleteNamespace({ name: ns }).catch(() => {});
+  rmSync(dir, { recursive: true, force: true });
+}
