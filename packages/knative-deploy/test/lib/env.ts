@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Test } from 'tap';
 import { execa } from 'execa';
 import { kubeClientNode, loadKubeConfig } from '@iwp/core';
 
@@ -20,7 +21,7 @@ export function clients() {
 }
 
 /** A namespace of its own for a test, deleted afterwards. */
-export async function namespace(t: Tap.Test, prefix: string, labels: Record<string, string> = {}): Promise<string> {
+export async function namespace(t: Test, prefix: string, labels: Record<string, string> = {}): Promise<string> {
   const { core } = clients();
   const ns = `${prefix}-${process.pid}-${Math.floor(Math.random() * 1e6)}`;
   await core.createNamespace({ body: { metadata: { name: ns, labels } } });
