@@ -8,3 +8,4 @@ export { applyServices, diffServices, validateRequests, type ServiceRequest } fr
 export { loadServices } from './descriptor.js';
 export { serviceDocument, revisionDocument, imageFromDocument } from './document.js';
 export { runLocalIngress } from './local-ingress.js';
+export { LocalDataPlane } from './local-dataplane.js';

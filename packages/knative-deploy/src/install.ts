@@ -1,5 +1,5 @@
 import type { KubeConfig, KubernetesObject, V1CustomResourceDefinition } from '@kubernetes/client-node';
-import { API_VERSION, kubeClientNode, serverSideApply, timedOut } from '@iwp/core';
+import { API_VERSION, badInput, kubeClientNode, serverSideApply, timedOut } from '@iwp/core';
 import { manifestFrom, servingManifest } from './release.js';
 
 export const SYSTEM_NAMESPACE = 'knative-serving';
@@ -13,6 +13,8 @@ export interface InstallOptions {
   domain?: string;
   /** config-deployment: registries whose tags the controller does not resolve to digests */
   registries?: string[];
+  /** any other setting: config map name -> key -> value (`--config config-autoscaler.stable-window=30s`) */
+  config?: Record<string, Record<string, string>>;
 }
 
 export interface InstallResult {
@@ -27,12 +29,25 @@ export interface InstallResult {
 }
 
 /** Settings iwp layers over the release's config maps (data keys set, others kept). */
-export function configOverrides(opts: Pick<InstallOptions, 'domain' | 'registries'>): Record<string, Record<string, string>> {
-  return {
+export function configOverrides(opts: Pick<InstallOptions, 'domain' | 'registries' | 'config'>): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {
     'config-autoscaler': { 'enable-scale-to-zero': 'true' },
     ...(opts.domain ? { 'config-domain': { [opts.domain]: '' } } : {}),
     ...(opts.registries?.length ? { 'config-deployment': { 'registries-skipping-tag-resolving': opts.registries.join(',') } } : {}),
   };
+  for (const [cm, data] of Object.entries(opts.config ?? {})) out[cm] = { ...out[cm], ...data };
+  return out;
+}
+
+/** `--config NAME.KEY=VALUE` flags into config map settings; NAME is a config map of knative-serving. */
+export function parseConfigFlags(values: string[] = []): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const v of values) {
+    const m = /^(config-[a-z-]+)\.([A-Za-z0-9._-]+)=(.*)$/.exec(v);
+    if (!m) throw badInput('--config', 'CONFIGMAP.KEY=VALUE, e.g. config-autoscaler.stable-window=30s', v);
+    (out[m[1]!] ??= {})[m[2]!] = m[3]!;
+  }
+  return out;
 }
 
 function overlay(objects: KubernetesObject[], overrides: Record<string, Record<string, string>>): KubernetesObject[] {

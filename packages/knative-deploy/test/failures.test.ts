@@ -75,6 +75,7 @@ t.test('bad input: exit 2 naming the flag, before any cluster is contacted', asy
     [['apply', '--name', 'h', ...img, '--wait-timeout', 'soon'], /^--wait-timeout: expected a duration/],
     [['apply', ...img], /^--name: expected a service name/],
     [['traffic', 'h'], /^--traffic: expected at least one of --traffic, --tag, --untag/],
+    [['install', '--config', 'stable-window=30s'], /^--config: expected CONFIGMAP\.KEY=VALUE/],
   ] as [string[], RegExp][]) {
     const r = await cli(args, { env });
     t.equal(r.exitCode, 2, args.join(' '));

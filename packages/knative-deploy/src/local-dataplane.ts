@@ -1,0 +1,206 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import protobuf from 'protobufjs';
+import { kubeClientNode } from '@iwp/core';
+
+/**
+ * Knative's autoscaler Stat message (knative.dev/serving pkg/autoscaler/metrics/stat.proto),
+ * what a queue-proxy answers on :9090/metrics when asked for application/protobuf.
+ */
+const Stat = new protobuf.Type('Stat')
+  .add(new protobuf.Field('podName', 1, 'string'))
+  .add(new protobuf.Field('averageConcurrentRequests', 2, 'double'))
+  .add(new protobuf.Field('averageProxiedConcurrentRequests', 3, 'double'))
+  .add(new protobuf.Field('requestCount', 4, 'double'))
+  .add(new protobuf.Field('proxiedRequestCount', 5, 'double'))
+  .add(new protobuf.Field('processUptime', 6, 'double'))
+  .add(new protobuf.Field('timestamp', 7, 'int64'));
+new protobuf.Root().add(Stat);
+
+const QUEUE_METRICS_PORT = '9090';
+const ACTIVATOR = 'activator';
+
+interface Pod { name: string; ip: string; revision: string; ready: boolean; started: number }
+interface Route { revisionName?: string; percent?: number; tag?: string }
+
+/** One revision's load as the stand-in counts it: requests in flight and served since the last scrape. */
+class Load {
+  inflight = 0;
+  served = 0;
+}
+
+export interface DataPlaneOptions {
+  port?: number;
+  host?: string;
+}
+
+/**
+ * A stand-in for Knative's data plane where pods cannot run (kwok's simulated nodes): the
+ * gateway, the queue-proxy's stats and the activator's probe answer, so that Knative's own
+ * autoscaler decides scale from real requests.
+ *
+ * - Requests with `Host: NAME.NS.svc.cluster.local` (or `TAG-NAME...`) are routed by the
+ *   service's status.traffic, held for `?hold=MS` (the app's work) and answered; while held
+ *   they count as in flight on that revision. A revision without ready pods answers 503: cold
+ *   starts are not simulated.
+ * - The autoscaler runs with HTTP_PROXY pointing here, so its scrape of a pod
+ *   (`GET http://POD_IP:9090/metrics`, application/protobuf) arrives here and is answered with
+ *   the revision's in-flight requests spread over its ready pods, as queue-proxies report.
+ * - Its activator probe (`GET http://SKS.NS.svc.cluster.local/healthz`, K-Network-Probe) gets
+ *   "activator" while the ServerlessService is in Proxy mode, as through the real activator.
+ */
+export class LocalDataPlane {
+  private readonly core: CoreV1Api;
+  private readonly custom: CustomObjectsApi;
+  private readonly load = new Map<string, Load>();
+  private pods: { at: number; items: Pod[] } = { at: 0, items: [] };
+  server?: Server;
+
+  constructor(kc: KubeConfig) {
+    const k8s = kubeClientNode();
+    this.core = kc.makeApiClient(k8s.CoreV1Api);
+    this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  }
+
+  async listen(opts: DataPlaneOptions = {}): Promise<AddressInfo> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: Error) => {
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`local data plane: ${err.message}\n`);
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
+    return this.server.address() as AddressInfo;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private loadOf(ns: string, revision: string): Load {
+    const k = `${ns}/${revision}`;
+    if (!this.load.has(k)) this.load.set(k, new Load());
+    return this.load.get(k)!;
+  }
+
+  /** Knative revision pods, at most a second old. */
+  private async allPods(): Promise<Pod[]> {
+    if (Date.now() - this.pods.at < 1000) return this.pods.items;
+    const list = await this.core.listPodForAllNamespaces({ labelSelector: 'serving.knative.dev/revision' });
+    const items = list.items.filter((p) => p.status?.podIP).map((p) => ({
+      name: `${p.metadata!.namespace}/${p.metadata!.name}`,
+      ip: p.status!.podIP!,
+      revision: `${p.metadata!.namespace}/${p.metadata!.labels!['serving.knative.dev/revision']}`,
+      ready: Boolean(p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) && !p.metadata?.deletionTimestamp,
+      started: Date.parse(String(p.status?.startTime ?? p.metadata?.creationTimestamp ?? new Date())),
+    }));
+    this.pods = { at: Date.now(), items };
+    return items;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    if (/^https?:\/\//.test(req.url ?? '')) {
+      // the autoscaler, through HTTP_PROXY
+      if (url.port === QUEUE_METRICS_PORT && url.pathname === '/metrics') return this.stat(url.hostname, res);
+      if (req.headers['k-network-probe']) return this.probe(url.hostname, res);
+      res.writeHead(404).end();
+      return;
+    }
+    return this.route(url, res);
+  }
+
+  private async stat(podIp: string, res: ServerResponse): Promise<void> {
+    const pods = await this.allPods();
+    const pod = pods.find((p) => p.ip === podIp);
+    if (!pod) {
+      res.writeHead(503).end();
+      return;
+    }
+    const peers = Math.max(1, pods.filter((p) => p.revision === pod.revision && p.ready).length);
+    const [ns, rev] = pod.revision.split('/') as [string, string];
+    const load = this.loadOf(ns, rev);
+    const served = load.served;
+    load.served = 0;
+    const body = Stat.encode(Stat.create({
+      podName: pod.name.split('/')[1],
+      averageConcurrentRequests: load.inflight / peers,
+      averageProxiedConcurrentRequests: 0,
+      requestCount: served / peers,
+      proxiedRequestCount: 0,
+      processUptime: Math.max(0, (Date.now() - pod.started) / 1000),
+      timestamp: Math.floor(Date.now() / 1000),
+    })).finish();
+    res.writeHead(200, { 'content-type': 'application/protobuf', 'content-length': body.length }).end(Buffer.from(body));
+  }
+
+  private async probe(host: string, res: ServerResponse): Promise<void> {
+    const [name, ns] = host.split('.');
+    let mode: string | undefined;
+    try {
+      const sks = (await this.custom.getNamespacedCustomObject({ group: 'networking.internal.knative.dev', version: 'v1alpha1', namespace: ns!, plural: 'serverlessservices', name: name! })) as { spec?: { mode?: string } };
+      mode = sks.spec?.mode;
+    } catch {
+      mode = undefined;
+    }
+    // in Proxy mode the public service points at the activator; in Serve mode at the pods' queue-proxies
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(mode === 'Proxy' ? ACTIVATOR : 'queue');
+  }
+
+  private async route(url: URL, res: ServerResponse): Promise<void> {
+    const [first, ns] = url.hostname.split('.');
+    if (!first || !ns) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`no service for host ${url.hostname}\n`);
+      return;
+    }
+    const found = await this.target(first, ns);
+    if (!found) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`no service for host ${url.hostname}\n`);
+      return;
+    }
+    const pods = (await this.allPods()).filter((p) => p.revision === `${ns}/${found}` && p.ready);
+    if (pods.length === 0) {
+      res.writeHead(503, { 'content-type': 'text/plain' }).end(`revision ${found} has no ready pods (cold starts are not simulated)\n`);
+      return;
+    }
+    const load = this.loadOf(ns, found);
+    load.inflight++;
+    try {
+      const hold = Math.min(Number(url.searchParams.get('hold') ?? 0) || 0, 600_000);
+      if (hold > 0) await new Promise((r) => setTimeout(r, hold));
+      res.writeHead(200, { 'content-type': 'text/plain', 'x-knative-revision': found }).end(`Hello from ${found}\n`);
+    } finally {
+      load.inflight--;
+      load.served++;
+    }
+  }
+
+  /** The revision a request for `first.ns` goes to: a tag's revision, or a weighted pick of the split. */
+  private async target(first: string, ns: string): Promise<string | undefined> {
+    const get = async (name: string) => {
+      try {
+        return (await this.custom.getNamespacedCustomObject({ group: 'serving.knative.dev', version: 'v1', namespace: ns, plural: 'services', name })) as { status?: { traffic?: Route[] } };
+      } catch {
+        return undefined;
+      }
+    };
+    const svc = await get(first);
+    if (svc) {
+      const routes = (svc.status?.traffic ?? []).filter((r) => (r.percent ?? 0) > 0);
+      let pick = Math.random() * 100;
+      for (const r of routes) {
+        pick -= r.percent ?? 0;
+        if (pick < 0) return r.revisionName;
+      }
+      return routes.at(-1)?.revisionName;
+    }
+    // TAG-NAME (both may contain dashes): the tagged revision
+    for (let dash = first.indexOf('-'); dash > 0; dash = first.indexOf('-', dash + 1)) {
+      const tagged = await get(first.slice(dash + 1));
+      const rev = tagged?.status?.traffic?.find((r) => r.tag === first.slice(0, dash))?.revisionName;
+      if (rev) return rev;
+    }
+    return undefined;
+  }
+}
