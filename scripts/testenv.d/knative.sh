@@ -3,7 +3,8 @@
 # `knative-deploy install` (the real command) has put Serving's CRDs and config maps in.
 # Revisions run as pods on kwok's simulated nodes, where nothing listens, so
 # `knative-deploy local-dataplane` stands in for the data plane: it marks KIngresses Ready,
-# routes requests sent to it by Host and counts them, and answers the autoscaler's scrapes of
+# routes requests sent to it by Host and counts them (buffering them through a cold start
+# from zero, reported to the autoscaler as the activator does), and answers its scrapes of
 # pods and its activator probes (the autoscaler reaches it as its HTTP proxy). The autoscaler
 # then scales on real requests. The autoscaler's stats server binds :8080 on all interfaces
 # (fixed in Knative).

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import protobuf from 'protobufjs';
+import WebSocket from 'ws';
 import { kubeClientNode } from '@iwp/core';
 
 /**
@@ -16,7 +17,12 @@ const Stat = new protobuf.Type('Stat')
   .add(new protobuf.Field('proxiedRequestCount', 5, 'double'))
   .add(new protobuf.Field('processUptime', 6, 'double'))
   .add(new protobuf.Field('timestamp', 7, 'int64'));
-new protobuf.Root().add(Stat);
+const WireStatMessage = new protobuf.Type('WireStatMessage')
+  .add(new protobuf.Field('namespace', 1, 'string'))
+  .add(new protobuf.Field('name', 2, 'string'))
+  .add(new protobuf.Field('stat', 3, 'Stat'));
+const WireStatMessages = new protobuf.Type('WireStatMessages').add(new protobuf.Field('messages', 1, 'WireStatMessage', 'repeated'));
+new protobuf.Root().add(Stat).add(WireStatMessage).add(WireStatMessages);
 
 const QUEUE_METRICS_PORT = '9090';
 const ACTIVATOR = 'activator';
@@ -28,12 +34,17 @@ interface Route { revisionName?: string; percent?: number; tag?: string }
 class Load {
   inflight = 0;
   served = 0;
+  /** requests held for a revision with no ready pods, as the activator buffers them */
+  buffered = 0;
 }
 
 export interface DataPlaneOptions {
   port?: number;
   host?: string;
 }
+
+/** How long a request waits for a revision scaled to zero to get a ready pod (the activator's default). */
+const COLD_START_TIMEOUT_MS = 120_000;
 
 /**
  * A stand-in for Knative's data plane where pods cannot run (kwok's simulated nodes): the
@@ -42,8 +53,9 @@ export interface DataPlaneOptions {
  *
  * - Requests with `Host: NAME.NS.svc.cluster.local` (or `TAG-NAME...`) are routed by the
  *   service's status.traffic, held for `?hold=MS` (the app's work) and answered; while held
- *   they count as in flight on that revision. A revision without ready pods answers 503: cold
- *   starts are not simulated.
+ *   they count as in flight on that revision. For a revision without ready pods the request
+ *   is buffered, as by the activator, and reported to the autoscaler's stats websocket until a
+ *   pod is ready (a cold start from zero).
  * - The autoscaler runs with HTTP_PROXY pointing here, so its scrape of a pod
  *   (`GET http://POD_IP:9090/metrics`, application/protobuf) arrives here and is answered with
  *   the revision's in-flight requests spread over its ready pods, as queue-proxies report.
@@ -55,9 +67,11 @@ export class LocalDataPlane {
   private readonly custom: CustomObjectsApi;
   private readonly load = new Map<string, Load>();
   private pods: { at: number; items: Pod[] } = { at: 0, items: [] };
+  private socket?: WebSocket;
   server?: Server;
 
-  constructor(kc: KubeConfig) {
+  /** `autoscaler`: the websocket of the autoscaler's stats server, where the activator reports. */
+  constructor(kc: KubeConfig, private readonly autoscaler = 'ws://127.0.0.1:8080') {
     const k8s = kubeClientNode();
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
@@ -75,7 +89,50 @@ export class LocalDataPlane {
   }
 
   close(): Promise<void> {
+    this.socket?.close();
     return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** Reports buffered requests to the autoscaler as the activator does (WireStatMessages over a websocket). */
+  private async report(ns: string, revision: string, concurrency: number): Promise<void> {
+    if (!this.socket || this.socket.readyState > WebSocket.OPEN) {
+      const ws = new WebSocket(this.autoscaler);
+      this.socket = ws;
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve());
+        ws.once('error', reject);
+      });
+      ws.on('error', () => undefined);
+    } else if (this.socket.readyState === WebSocket.CONNECTING) {
+      await new Promise((resolve) => this.socket!.once('open', resolve));
+    }
+    const msg = WireStatMessages.encode(WireStatMessages.create({
+      messages: [{ namespace: ns, name: revision, stat: { podName: 'local-activator', averageConcurrentRequests: concurrency, requestCount: concurrency } }],
+    })).finish();
+    this.socket.send(msg, { binary: true });
+  }
+
+  /**
+   * Holds a request for a revision without ready pods until one is ready, reporting the
+   * buffered requests every second so that the autoscaler scales it up from zero.
+   */
+  private async coldStart(ns: string, revision: string): Promise<boolean> {
+    const load = this.loadOf(ns, revision);
+    load.buffered++;
+    const deadline = Date.now() + COLD_START_TIMEOUT_MS;
+    try {
+      for (let lastReport = 0; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+        this.pods.at = 0;
+        if ((await this.allPods()).some((p) => p.revision === `${ns}/${revision}` && p.ready)) return true;
+        if (Date.now() - lastReport >= 1000) {
+          lastReport = Date.now();
+          await this.report(ns, revision, load.buffered).catch(() => undefined);
+        }
+      }
+      return false;
+    } finally {
+      load.buffered--;
+    }
   }
 
   private loadOf(ns: string, revision: string): Load {
@@ -112,6 +169,8 @@ export class LocalDataPlane {
   }
 
   private async stat(podIp: string, res: ServerResponse): Promise<void> {
+    // fresh: the autoscaler multiplies the per-pod average by the ready pods it sees now
+    this.pods.at = 0;
     const pods = await this.allPods();
     const pod = pods.find((p) => p.ip === podIp);
     if (!pod) {
@@ -159,9 +218,9 @@ export class LocalDataPlane {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`no service for host ${url.hostname}\n`);
       return;
     }
-    const pods = (await this.allPods()).filter((p) => p.revision === `${ns}/${found}` && p.ready);
-    if (pods.length === 0) {
-      res.writeHead(503, { 'content-type': 'text/plain' }).end(`revision ${found} has no ready pods (cold starts are not simulated)\n`);
+    const ready = (await this.allPods()).some((p) => p.revision === `${ns}/${found}` && p.ready);
+    if (!ready && !(await this.coldStart(ns, found))) {
+      res.writeHead(504, { 'content-type': 'text/plain' }).end(`revision ${found} got no ready pod in ${COLD_START_TIMEOUT_MS / 1000}s\n`);
       return;
     }
     const load = this.loadOf(ns, found);
