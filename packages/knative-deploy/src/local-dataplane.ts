@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import type { CustomObjectsApi, Informer, KubeConfig, KubernetesListObject, KubernetesObject, ObjectCache, V1Pod } from '@kubernetes/client-node';
 import protobuf from 'protobufjs';
 import WebSocket from 'ws';
 import { kubeClientNode } from '@iwp/core';
@@ -27,8 +27,11 @@ new protobuf.Root().add(Stat).add(WireStatMessage).add(WireStatMessages);
 const QUEUE_METRICS_PORT = '9090';
 const ACTIVATOR = 'activator';
 
-interface Pod { name: string; ip: string; revision: string; ready: boolean; started: number }
 interface Route { revisionName?: string; percent?: number; tag?: string }
+type KService = KubernetesObject & { status?: { traffic?: Route[] } };
+
+const revisionOf = (p: V1Pod) => `${p.metadata?.namespace}/${p.metadata?.labels?.['serving.knative.dev/revision']}`;
+const isReady = (p: V1Pod) => Boolean(p.status?.podIP) && !p.metadata?.deletionTimestamp && Boolean(p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
 
 /** One revision's load as the stand-in counts it: requests in flight and served since the last scrape. */
 class Load {
@@ -63,21 +66,38 @@ const COLD_START_TIMEOUT_MS = 120_000;
  *   "activator" while the ServerlessService is in Proxy mode, as through the real activator.
  */
 export class LocalDataPlane {
-  private readonly core: CoreV1Api;
   private readonly custom: CustomObjectsApi;
   private readonly load = new Map<string, Load>();
-  private pods: { at: number; items: Pod[] } = { at: 0, items: [] };
+  /** revision pods and Knative Services, kept current by watches: no API call per request or scrape */
+  private readonly pods: Informer<V1Pod> & ObjectCache<V1Pod>;
+  private readonly services: Informer<KService> & ObjectCache<KService>;
   private socket?: WebSocket;
+  private closed = false;
   server?: Server;
 
   /** `autoscaler`: the websocket of the autoscaler's stats server, where the activator reports. */
   constructor(kc: KubeConfig, private readonly autoscaler = 'ws://127.0.0.1:8080') {
     const k8s = kubeClientNode();
-    this.core = kc.makeApiClient(k8s.CoreV1Api);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
     this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    const selector = 'serving.knative.dev/revision';
+    this.pods = k8s.makeInformer<V1Pod>(kc, '/api/v1/pods', () => core.listPodForAllNamespaces({ labelSelector: selector }), selector);
+    this.services = k8s.makeInformer<KService>(kc, '/apis/serving.knative.dev/v1/services',
+      async () => (await this.custom.listClusterCustomObject({ group: 'serving.knative.dev', version: 'v1', plural: 'services' })) as KubernetesListObject<KService>);
+    for (const informer of [this.pods, this.services] as Informer<KubernetesObject>[]) {
+      // resumed and re-listed by the informer itself; started again after an error
+      informer.on('error', () => {
+        if (!this.closed) setTimeout(() => void informer.start().catch(() => undefined), 1000);
+      });
+    }
+  }
+
+  private readyPods(revision: string): V1Pod[] {
+    return this.pods.list().filter((p) => revisionOf(p) === revision && isReady(p));
   }
 
   async listen(opts: DataPlaneOptions = {}): Promise<AddressInfo> {
+    await Promise.all([this.pods.start(), this.services.start()]);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: Error) => {
         if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
@@ -88,8 +108,10 @@ export class LocalDataPlane {
     return this.server.address() as AddressInfo;
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    this.closed = true;
     this.socket?.close();
+    await Promise.all([this.pods.stop(), this.services.stop()]);
     return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
@@ -117,13 +139,12 @@ export class LocalDataPlane {
    * buffered requests every second so that the autoscaler scales it up from zero.
    */
   private async coldStart(ns: string, revision: string): Promise<boolean> {
-    const load = this.loadOf(ns, revision);
+    const load = this.loadOf(`${ns}/${revision}`);
     load.buffered++;
     const deadline = Date.now() + COLD_START_TIMEOUT_MS;
     try {
       for (let lastReport = 0; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
-        this.pods.at = 0;
-        if ((await this.allPods()).some((p) => p.revision === `${ns}/${revision}` && p.ready)) return true;
+        if (this.readyPods(`${ns}/${revision}`).length) return true;
         if (Date.now() - lastReport >= 1000) {
           lastReport = Date.now();
           await this.report(ns, revision, load.buffered).catch(() => undefined);
@@ -135,25 +156,10 @@ export class LocalDataPlane {
     }
   }
 
-  private loadOf(ns: string, revision: string): Load {
-    const k = `${ns}/${revision}`;
-    if (!this.load.has(k)) this.load.set(k, new Load());
-    return this.load.get(k)!;
-  }
-
-  /** Knative revision pods, at most a second old. */
-  private async allPods(): Promise<Pod[]> {
-    if (Date.now() - this.pods.at < 1000) return this.pods.items;
-    const list = await this.core.listPodForAllNamespaces({ labelSelector: 'serving.knative.dev/revision' });
-    const items = list.items.filter((p) => p.status?.podIP).map((p) => ({
-      name: `${p.metadata!.namespace}/${p.metadata!.name}`,
-      ip: p.status!.podIP!,
-      revision: `${p.metadata!.namespace}/${p.metadata!.labels!['serving.knative.dev/revision']}`,
-      ready: Boolean(p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) && !p.metadata?.deletionTimestamp,
-      started: Date.parse(String(p.status?.startTime ?? p.metadata?.creationTimestamp ?? new Date())),
-    }));
-    this.pods = { at: Date.now(), items };
-    return items;
+  /** `revision` is NAMESPACE/NAME */
+  private loadOf(revision: string): Load {
+    if (!this.load.has(revision)) this.load.set(revision, new Load());
+    return this.load.get(revision)!;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -168,27 +174,25 @@ export class LocalDataPlane {
     return this.route(url, res);
   }
 
-  private async stat(podIp: string, res: ServerResponse): Promise<void> {
-    // fresh: the autoscaler multiplies the per-pod average by the ready pods it sees now
-    this.pods.at = 0;
-    const pods = await this.allPods();
-    const pod = pods.find((p) => p.ip === podIp);
+  private stat(podIp: string, res: ServerResponse): void {
+    const pod = this.pods.list().find((p) => p.status?.podIP === podIp);
     if (!pod) {
       res.writeHead(503).end();
       return;
     }
-    const peers = Math.max(1, pods.filter((p) => p.revision === pod.revision && p.ready).length);
-    const [ns, rev] = pod.revision.split('/') as [string, string];
-    const load = this.loadOf(ns, rev);
+    const revision = revisionOf(pod);
+    // the autoscaler multiplies the per-pod average by the ready pods it sees
+    const peers = Math.max(1, this.readyPods(revision).length);
+    const load = this.loadOf(revision);
     const served = load.served;
     load.served = 0;
     const body = Stat.encode(Stat.create({
-      podName: pod.name.split('/')[1],
+      podName: pod.metadata?.name,
       averageConcurrentRequests: load.inflight / peers,
       averageProxiedConcurrentRequests: 0,
       requestCount: served / peers,
       proxiedRequestCount: 0,
-      processUptime: Math.max(0, (Date.now() - pod.started) / 1000),
+      processUptime: Math.max(0, (Date.now() - Date.parse(String(pod.status?.startTime ?? pod.metadata?.creationTimestamp ?? new Date()))) / 1000),
       timestamp: Math.floor(Date.now() / 1000),
     })).finish();
     res.writeHead(200, { 'content-type': 'application/protobuf', 'content-length': body.length }).end(Buffer.from(body));
@@ -213,17 +217,16 @@ export class LocalDataPlane {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`no service for host ${url.hostname}\n`);
       return;
     }
-    const found = await this.target(first, ns);
+    const found = this.target(first, ns);
     if (!found) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`no service for host ${url.hostname}\n`);
       return;
     }
-    const ready = (await this.allPods()).some((p) => p.revision === `${ns}/${found}` && p.ready);
-    if (!ready && !(await this.coldStart(ns, found))) {
+    if (!this.readyPods(`${ns}/${found}`).length && !(await this.coldStart(ns, found))) {
       res.writeHead(504, { 'content-type': 'text/plain' }).end(`revision ${found} got no ready pod in ${COLD_START_TIMEOUT_MS / 1000}s\n`);
       return;
     }
-    const load = this.loadOf(ns, found);
+    const load = this.loadOf(`${ns}/${found}`);
     load.inflight++;
     try {
       const hold = Math.min(Number(url.searchParams.get('hold') ?? 0) || 0, 600_000);
@@ -236,15 +239,8 @@ export class LocalDataPlane {
   }
 
   /** The revision a request for `first.ns` goes to: a tag's revision, or a weighted pick of the split. */
-  private async target(first: string, ns: string): Promise<string | undefined> {
-    const get = async (name: string) => {
-      try {
-        return (await this.custom.getNamespacedCustomObject({ group: 'serving.knative.dev', version: 'v1', namespace: ns, plural: 'services', name })) as { status?: { traffic?: Route[] } };
-      } catch {
-        return undefined;
-      }
-    };
-    const svc = await get(first);
+  private target(first: string, ns: string): string | undefined {
+    const svc = this.services.get(first, ns);
     if (svc) {
       const routes = (svc.status?.traffic ?? []).filter((r) => (r.percent ?? 0) > 0);
       let pick = Math.random() * 100;
@@ -256,8 +252,7 @@ export class LocalDataPlane {
     }
     // TAG-NAME (both may contain dashes): the tagged revision
     for (let dash = first.indexOf('-'); dash > 0; dash = first.indexOf('-', dash + 1)) {
-      const tagged = await get(first.slice(dash + 1));
-      const rev = tagged?.status?.traffic?.find((r) => r.tag === first.slice(0, dash))?.revisionName;
+      const rev = this.services.get(first.slice(dash + 1), ns)?.status?.traffic?.find((r) => r.tag === first.slice(0, dash))?.revisionName;
       if (rev) return rev;
     }
     return undefined;

@@ -1,4 +1,4 @@
-import type { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import type { CustomObjectsApi, KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { kubeClientNode, serverSideApply } from '@iwp/core';
 
 const GROUP = 'networking.internal.knative.dev';
@@ -62,11 +62,9 @@ export async function ensureActivatorService(kc: KubeConfig, namespace = 'knativ
  * A stand-in for Knative's networking layer (Kourier, Istio, Contour) where no gateway pods
  * can run: it marks every KIngress (networking.internal.knative.dev) Ready with a load
  * balancer address, as a networking layer does once its gateways program the routes, so that
- * Knative's own Route and Service reconcilers can finish. Nothing is routed. Namespaces
- * labelled `networking.iwp.dev/local-ingress=off` are skipped (a networking layer that never
- * answers). List, then watch
- * from the list's resourceVersion; a closed or failed watch starts over. Resolves when
- * `signal` aborts.
+ * Knative's own Route and Service reconcilers can finish (LocalDataPlane routes the requests).
+ * Namespaces labelled `networking.iwp.dev/local-ingress=off` are skipped (a networking layer
+ * that never answers). Follows KIngresses with an informer; resolves when `signal` aborts.
  */
 export async function runLocalIngress(kc: KubeConfig, opts: LocalIngressOptions): Promise<void> {
   const k8s = kubeClientNode();
@@ -74,40 +72,31 @@ export async function runLocalIngress(kc: KubeConfig, opts: LocalIngressOptions)
   const gateway = opts.gateway ?? 'knative-local-gateway.knative-serving.svc.cluster.local';
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const skipped = async (ns: string) => (await core.readNamespace({ name: ns })).metadata?.labels?.[SKIP_LABEL] === 'off';
+  const informer = k8s.makeInformer<KIngress & KubernetesObject>(kc, `/apis/${GROUP}/${VERSION}/${PLURAL}`,
+    async () => (await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as KubernetesListObject<KIngress & KubernetesObject>);
   const handle = async (i: KIngress) => {
     try {
       if (!ready(i) && !(await skipped(i.metadata.namespace)) && await reconcile(api, i, gateway)) opts.onReconciled?.(i.metadata.namespace, i.metadata.name);
     } catch (err) {
-      // a conflict or a deleted object: the next event or list brings the current state
-      if (![404, 409].includes((err as { code?: number }).code ?? 0)) process.stderr.write(`local-ingress: ${i.metadata.namespace}/${i.metadata.name}: ${(err as Error).message}\n`);
+      // deleted: nothing to do; anything else: try again with what the informer has then
+      if ((err as { code?: number }).code === 404 || opts.signal.aborted) return;
+      process.stderr.write(`local-ingress: ${i.metadata.namespace}/${i.metadata.name}: ${(err as Error).message}; retrying\n`);
+      setTimeout(() => {
+        const cur = informer.get(i.metadata.name, i.metadata.namespace);
+        if (cur) void handle(cur);
+      }, 1000);
     }
   };
+  informer.on('add', (i) => void handle(i));
+  informer.on('update', (i) => void handle(i));
+  // the informer resumes closed watches and re-lists on 410; after an error it is restarted
+  informer.on('error', (err) => {
+    if (opts.signal.aborted) return;
+    process.stderr.write(`local-ingress: ${(err as Error)?.message ?? err}; retrying\n`);
+    setTimeout(() => void informer.start().catch(() => undefined), 1000);
+  });
   await ensureActivatorService(kc);
-  while (!opts.signal.aborted) {
-    try {
-      const list = (await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as { items: KIngress[]; metadata: { resourceVersion: string } };
-      await Promise.all(list.items.map(handle));
-      await new Promise<void>((resolve) => {
-        const watch = new k8s.Watch(kc);
-        let ctl: AbortController | undefined;
-        const stop = () => ctl?.abort();
-        opts.signal.addEventListener('abort', stop, { once: true });
-        watch
-          .watch(`/apis/${GROUP}/${VERSION}/${PLURAL}`, { resourceVersion: list.metadata.resourceVersion, allowWatchBookmarks: true }, (type: string, obj: KIngress) => {
-            if (type === 'ADDED' || type === 'MODIFIED') void handle(obj);
-          }, () => {
-            opts.signal.removeEventListener('abort', stop);
-            resolve();
-          })
-          .then((c) => {
-            ctl = c;
-            if (opts.signal.aborted) c.abort();
-          }, () => resolve());
-      });
-    } catch (err) {
-      if (opts.signal.aborted) break;
-      process.stderr.write(`local-ingress: ${(err as Error).message}; retrying\n`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
+  await informer.start();
+  await new Promise<void>((resolve) => (opts.signal.aborted ? resolve() : opts.signal.addEventListener('abort', () => resolve(), { once: true })));
+  await informer.stop();
 }

@@ -1,3 +1,4 @@
+import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { ErrorCode, IwpError, kubeClientNode, timedOut } from '@iwp/core';
 import type { Condition, Knative, KService } from './client.js';
 import { GROUP, VERSION } from './spec.js';
@@ -42,7 +43,8 @@ const key = (ns: string, name: string) => `${ns}/${name}`;
  * Waits with one watch per namespace (never a poll loop) until every named service is Ready,
  * or fails: Ready=False lasting `errorWindowMs` is exit 1 with the condition's reason and
  * message, the deadline is exit 5 naming what is still pending, a deleted service is exit 4.
- * A watch the server closes is resumed from the last resourceVersion seen, re-listing on 410.
+ * The informers resume a watch the server closes from the last resourceVersion seen and
+ * re-list on 410; a watch that fails is started again.
  */
 export async function waitReady(kn: Knative, targets: { namespace: string; name: string }[], opts: WaitOptions): Promise<KService[]> {
   const k8s = kubeClientNode();
@@ -51,7 +53,6 @@ export async function waitReady(kn: Knative, targets: { namespace: string; name:
   const last = new Map<string, KService>();
   const failing = new Map<string, NodeJS.Timeout>();
   const namespaces = [...new Set(targets.map((t) => t.namespace))];
-  const aborts: AbortController[] = [];
   let settle!: { resolve: () => void; reject: (e: Error) => void };
   const finished = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
   let over = false;
@@ -59,7 +60,6 @@ export async function waitReady(kn: Knative, targets: { namespace: string; name:
     if (over) return;
     over = true;
     for (const t of failing.values()) clearTimeout(t);
-    for (const a of aborts) a.abort();
     if (err) settle.reject(err);
     else settle.resolve();
   };
@@ -95,42 +95,40 @@ export async function waitReady(kn: Knative, targets: { namespace: string; name:
     finish(timedOut(`not Ready after ${Math.round(opts.timeoutMs / 1000)}s: ${why.join(', ')}${pending.length > 5 ? ` and ${pending.length - 5} more` : ''}`));
   }, opts.timeoutMs);
 
-  const watchNamespace = async (namespace: string) => {
-    let rv: string | undefined;
-    while (!over) {
-      if (!rv) {
-        const list = (await kn.guard(() => kn.api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'services' }), `services in ${namespace}`)) as { items: KService[]; metadata: { resourceVersion: string } };
-        for (const s of list.items) observe(s);
-        for (const [k] of want) if (k.startsWith(`${namespace}/`) && !list.items.some((s) => key(namespace, s.metadata.name) === k)) {
-          finish(new IwpError(ErrorCode.NOT_FOUND, `service ${k} not found`));
-        }
-        rv = list.metadata.resourceVersion;
+  // one informer per namespace: @kubernetes/client-node lists, watches from the list's
+  // resourceVersion, resumes a closed watch and re-lists on 410 Gone
+  const informers = namespaces.map((namespace) => {
+    const informer = k8s.makeInformer<KService & KubernetesObject>(kn.kc, `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/services`, async () => {
+      try {
+        return (await kn.guard(() => kn.api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'services' }), `services in ${namespace}`)) as KubernetesListObject<KService & KubernetesObject>;
+      } catch (err) {
+        finish(err as Error); // a failed list ends the wait; a failed watch is resumed below
+        throw err;
       }
-      if (over) return;
-      // resolves when the watch ends; finish() aborts it through `aborts`
-      await new Promise<void>((resolve) => {
-        new k8s.Watch(kn.kc).watch(`/apis/${GROUP}/${VERSION}/namespaces/${namespace}/services`, { resourceVersion: rv, allowWatchBookmarks: true }, (type: string, obj: KService & { code?: number }) => {
-          if (type === 'ERROR') {
-            if (obj.code === 410) rv = undefined;
-            return;
-          }
-          if (obj.metadata?.resourceVersion) rv = obj.metadata.resourceVersion;
-          if (type === 'ADDED' || type === 'MODIFIED') observe(obj);
-          else if (type === 'DELETED') observe(obj, true);
-        }, () => resolve()).then((c) => {
-          aborts.push(c);
-          if (over) c.abort();
-        }, () => resolve());
-      });
-    }
-  };
-
-  const watchers = namespaces.map((ns) => watchNamespace(ns).catch((err: Error) => finish(err)));
+    });
+    informer.on('add', (s) => observe(s));
+    informer.on('update', (s) => observe(s));
+    informer.on('delete', (s) => observe(s, true));
+    informer.on('error', () => {
+      if (!over) setTimeout(() => void informer.start().catch(() => undefined), 100);
+    });
+    return { namespace, informer };
+  });
   try {
+    // not awaited on its own: the deadline also covers a list that hangs
+    void Promise.all(informers.map(async ({ namespace, informer }) => {
+      await informer.start();
+      // finished during the first list: the watch it then opened must not outlive the wait
+      if (over) return informer.stop();
+      for (const k of want.keys()) {
+        const [ns, name] = k.split('/') as [string, string];
+        if (ns === namespace && !informer.get(name, ns)) finish(new IwpError(ErrorCode.NOT_FOUND, `service ${k} not found`));
+      }
+    })).catch((err: Error) => finish(err));
     await finished;
   } finally {
     clearTimeout(timer);
-    await Promise.allSettled(watchers);
+    await Promise.allSettled(informers.map(({ informer }) => informer.stop()));
   }
   return targets.map((t) => done.get(key(t.namespace, t.name))!);
 }
