@@ -19,3 +19,4 @@ export * from './kube-flags.js';
 export * from './hashing.js';
 export * from './json-diff.js';
 export * from './descriptor.js';
+export * from './pool.js';

@@ -1,4 +1,4 @@
-import { API_VERSION, jsonChanges, type Change } from '@iwp/core';
+import { API_VERSION, jsonChanges, pool, type Change } from '@iwp/core';
 import type { Knative, KService } from './client.js';
 import { serviceManifest, validateSpec, type ServiceSpec } from './spec.js';
 import { planTraffic, type TrafficFlags } from './traffic.js';
@@ -36,18 +36,6 @@ export async function manifestsFor(kn: Knative, reqs: ServiceRequest[]): Promise
   }));
 }
 
-async function inBatches<T, R>(items: T[], size: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  }));
-  return out;
-}
-
 export interface ApplyOptions {
   wait: boolean;
   timeoutMs: number;
@@ -65,7 +53,7 @@ export interface ApplyOptions {
  */
 export async function applyServices(kn: Knative, reqs: ServiceRequest[], opts: ApplyOptions): Promise<KService[]> {
   const manifests = await manifestsFor(kn, reqs);
-  const applied = await inBatches(manifests, opts.parallel ?? 16, async (m) => {
+  const applied = await pool(manifests, opts.parallel ?? 16, async (m) => {
     const svc = await kn.apply(m);
     opts.onApplied?.(svc);
     return svc;

@@ -1,11 +1,10 @@
 import { availableParallelism } from 'node:os';
-import { badInput, type Runner } from '@iwp/core';
+import { badInput, pool, type Runner } from '@iwp/core';
 import { customizationEntries } from './customization.js';
 import { LayerCache } from './layer-cache.js';
 import { lockedLayers, popularityLayers } from './layering.js';
 import { readLock, writeLock } from './lock.js';
 import { platformOf } from './systems.js';
-import { pool } from './pool.js';
 import { assemble, mediaTypes, type BuiltImage, type ImageFormat, type LayerCompression } from './oci.js';
 import { closure, evalSpec, realise, type ImageSpec } from './spec.js';
 

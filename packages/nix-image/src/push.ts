@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cacheDir, writeFileAtomic } from '@iwp/core';
+import { cacheDir, pool, writeFileAtomic } from '@iwp/core';
 import { MEDIA, type BuiltImage } from './oci.js';
-import { pool } from './pool.js';
 import type { RegistryClient } from './registry/client.js';
 import type { ImageRef } from './registry/ref.js';
 
