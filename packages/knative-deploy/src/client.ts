@@ -37,6 +37,9 @@ const mergePatch = () => kubeClientNode().setHeaderOptions('Content-Type', kubeC
 const applyPatch = () => kubeClientNode().setHeaderOptions('Content-Type', kubeClientNode().PatchStrategy.ServerSideApply);
 const code = (err: unknown) => (err as { code?: number }).code;
 
+/** A NOT_FOUND of the object itself, not of Knative's API (which carries a reason). */
+const isMissingObject = (err: unknown) => (err as IwpError).code === ErrorCode.NOT_FOUND && !(err as IwpError).details?.reason;
+
 /** The message of a Kubernetes Status in an API error's body. */
 function apiMessage(err: unknown): string | undefined {
   const body = (err as { body?: unknown }).body;
@@ -93,7 +96,7 @@ export class Knative {
     try {
       return await this.getService(namespace, name);
     } catch (err) {
-      if ((err as IwpError).code === ErrorCode.NOT_FOUND && !(err as IwpError).details?.reason) return undefined;
+      if (isMissingObject(err)) return undefined;
       throw err;
     }
   }
@@ -139,7 +142,7 @@ export class Knative {
       await this.guard(() => this.api.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'services', name }), `service ${namespace}/${name}`);
       return true;
     } catch (err) {
-      if ((err as IwpError).code === ErrorCode.NOT_FOUND && !(err as IwpError).details?.reason) return false;
+      if (isMissingObject(err)) return false;
       throw err;
     }
   }

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { badInput, parseDuration, readDocument, type Runner } from '@iwp/core';
+import { badInput, readDocument, type Runner } from '@iwp/core';
 import type { ServiceRequest } from './apply.js';
 import { loadServices } from './descriptor.js';
 import { imageFromDocument } from './document.js';
@@ -69,7 +69,6 @@ export function pairs(values: string[] | undefined, flag: string, sep = /,/): Re
   return out;
 }
 
-export const durationMs = (v: string, flag: string) => parseDuration(v, flag);
 
 function overrides(f: ServiceFlagValues): Partial<ServiceSpec> {
   const o: Partial<ServiceSpec> = {

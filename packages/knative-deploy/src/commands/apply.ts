@@ -1,8 +1,8 @@
-import { BaseCommand, clusterConfig, clusterFlags, inputFlag, list, runProcess } from '@iwp/core';
+import { BaseCommand, clusterConfig, clusterFlags, inputFlag, list, parseDuration, runProcess } from '@iwp/core';
 import { applyServices, validateRequests } from '../apply.js';
 import { Knative } from '../client.js';
 import { serviceDocument } from '../document.js';
-import { durationMs, outputFlag, requestsFromFlags, serviceFlags, urlLines, waitFlags } from '../flags.js';
+import { outputFlag, requestsFromFlags, serviceFlags, urlLines, waitFlags } from '../flags.js';
 
 export default class Apply extends BaseCommand<typeof Apply> {
   static override description = 'create or update Knative Services by server-side apply and wait until they are Ready';
@@ -16,8 +16,8 @@ export default class Apply extends BaseCommand<typeof Apply> {
   protected async execute() {
     const f = this.flags;
     const reqs = await requestsFromFlags(f, runProcess);
-    const timeoutMs = durationMs(f['wait-timeout'], '--wait-timeout');
-    const errorWindowMs = durationMs(f['wait-window'], '--wait-window');
+    const timeoutMs = parseDuration(f['wait-timeout'], '--wait-timeout');
+    const errorWindowMs = parseDuration(f['wait-window'], '--wait-window');
     validateRequests(reqs);
     const kn = new Knative(await clusterConfig(f));
     const out = await applyServices(kn, reqs, {

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { API_VERSION, BaseCommand, clusterConfig, clusterFlags } from '@iwp/core';
+import { API_VERSION, BaseCommand, clusterConfig, clusterFlags, parseDuration } from '@iwp/core';
 import { Knative } from '../client.js';
-import { durationMs, namespaceFlag } from '../flags.js';
+import { namespaceFlag } from '../flags.js';
 import { waitGone } from '../wait.js';
 
 export default class Delete extends BaseCommand<typeof Delete> {
@@ -17,7 +17,7 @@ export default class Delete extends BaseCommand<typeof Delete> {
 
   protected async execute() {
     const ns = this.flags.namespace ?? 'default';
-    const timeoutMs = durationMs(this.flags['wait-timeout'], '--wait-timeout');
+    const timeoutMs = parseDuration(this.flags['wait-timeout'], '--wait-timeout');
     const kn = new Knative(await clusterConfig(this.flags));
     const deleted = await kn.deleteService(ns, this.args.name);
     if (deleted && this.flags.wait) await waitGone(kn, ns, this.args.name, timeoutMs);

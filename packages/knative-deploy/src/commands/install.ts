@@ -1,8 +1,7 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand, clusterConfig, clusterFlags, inputFlag, readDocument } from '@iwp/core';
+import { BaseCommand, clusterConfig, clusterFlags, inputFlag, parseDuration, readDocument } from '@iwp/core';
 import { installServing, parseConfigFlags } from '../install.js';
 import { DEFAULT_SERVING_VERSION } from '../release.js';
-import { durationMs } from '../flags.js';
 
 export default class Install extends BaseCommand<typeof Install> {
   static override description = 'install Knative Serving (namespace, CRDs, config maps) by server-side apply and wait until the CRDs are Established';
@@ -27,6 +26,6 @@ export default class Install extends BaseCommand<typeof Install> {
     const cluster = await readDocument({ accept: ['Cluster'], inputFile: f.input });
     const kc = await clusterConfig(f, cluster);
     this.logger.info(`installing knative serving ${f.manifest ?? f.version} into ${kc.getCurrentCluster()?.server ?? 'the cluster'}`);
-    return installServing(kc, { version: f.version, manifest: f.manifest, timeoutMs: durationMs(f.timeout, '--timeout'), domain: f.domain, registries: f['registry-skip-resolve'], config });
+    return installServing(kc, { version: f.version, manifest: f.manifest, timeoutMs: parseDuration(f.timeout, '--timeout'), domain: f.domain, registries: f['registry-skip-resolve'], config });
   }
 }

@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { BaseCommand, ErrorCode, IwpError, badInput, clusterConfig, clusterFlags } from '@iwp/core';
+import { BaseCommand, ErrorCode, IwpError, badInput, clusterConfig, clusterFlags, parseDuration } from '@iwp/core';
 import { Knative } from '../client.js';
 import { serviceDocument } from '../document.js';
-import { durationMs, namespaceFlag, trafficFlags, waitFlags } from '../flags.js';
+import { namespaceFlag, trafficFlags, waitFlags } from '../flags.js';
 import { hasTrafficFlags, planTraffic } from '../traffic.js';
 import { waitReady } from '../wait.js';
 
@@ -26,8 +26,8 @@ export default class Traffic extends BaseCommand<typeof Traffic> {
     const f = this.flags;
     if (!hasTrafficFlags(f)) throw badInput('--traffic', 'at least one of --traffic, --tag, --untag');
     const ns = f.namespace ?? 'default';
-    const timeoutMs = durationMs(f['wait-timeout'], '--wait-timeout');
-    const errorWindowMs = durationMs(f['wait-window'], '--wait-window');
+    const timeoutMs = parseDuration(f['wait-timeout'], '--wait-timeout');
+    const errorWindowMs = parseDuration(f['wait-window'], '--wait-window');
     const kn = new Knative(await clusterConfig(f));
     const [svc, revs] = await Promise.all([kn.getService(ns, this.args.name), kn.listRevisions(ns, this.args.name)]);
     const current = svc.spec?.traffic ?? svc.status?.traffic?.map(({ revisionName, latestRevision, percent, tag }) => ({ revisionName, latestRevision, percent, tag }));

@@ -1,8 +1,8 @@
 import { Args } from '@oclif/core';
-import { BaseCommand, clusterConfig, clusterFlags, list } from '@iwp/core';
+import { BaseCommand, clusterConfig, clusterFlags, list, parseDuration } from '@iwp/core';
 import { Knative } from '../client.js';
 import { serviceDocument } from '../document.js';
-import { durationMs, namespaceFlag, waitCommandFlags } from '../flags.js';
+import { namespaceFlag, waitCommandFlags } from '../flags.js';
 import { waitReady } from '../wait.js';
 
 export default class Wait extends BaseCommand<typeof Wait> {
@@ -21,8 +21,8 @@ export default class Wait extends BaseCommand<typeof Wait> {
     const kn = new Knative(await clusterConfig(this.flags));
     const names = this.positional.length ? this.positional : [this.args.name];
     const ready = await waitReady(kn, names.map((name) => ({ namespace: ns, name })), {
-      timeoutMs: durationMs(this.flags.timeout, '--timeout'),
-      errorWindowMs: durationMs(this.flags['wait-window'], '--wait-window'),
+      timeoutMs: parseDuration(this.flags.timeout, '--timeout'),
+      errorWindowMs: parseDuration(this.flags['wait-window'], '--wait-window'),
     });
     const docs = ready.map(serviceDocument);
     return docs.length === 1 ? docs[0] : list('KnativeService', docs);
