@@ -22,7 +22,7 @@ export async function clusterConfig(f: { cluster?: string; kubeconfig?: string; 
     });
     doc = validateDocument(parseJson(text, `--cluster ${f.cluster}`), ['Cluster'], `--cluster ${f.cluster}`);
   }
-  if (doc) return loadKubeConfig(doc, f.context);
+  if (doc) return loadKubeConfig(doc, f.context, f.cluster ? `--cluster ${f.cluster}: kubeconfig` : 'Cluster.kubeconfig');
   if (f.kubeconfig) return loadKubeConfig({ kubeconfig: f.kubeconfig }, f.context);
   return loadKubeConfig(undefined, f.context);
 }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { KubeConfig, KubernetesObjectApi, KubernetesObject } from '@kubernetes/client-node';
 import type { Cluster } from './documents.js';
+import { ErrorCode, IwpError } from './errors.js';
 
 // @kubernetes/client-node takes about a second to load; tools that never talk to a cluster
 // should not pay for it, so it is loaded on first use (Node 20.19+ can require ESM).
@@ -16,10 +17,16 @@ export function kubeClientNode(): ClientNode {
  * The cluster to talk to: a `Cluster` document from stdin (cluster-up's output), else
  * KUBECONFIG / ~/.kube/config as kubectl finds it. `context` overrides the current context.
  */
-export function loadKubeConfig(cluster?: Pick<Cluster, 'kubeconfig' | 'context'>, context?: string): KubeConfig {
+export function loadKubeConfig(cluster?: Pick<Cluster, 'kubeconfig' | 'context'>, context?: string, source = '--kubeconfig'): KubeConfig {
   const kc = new (kubeClientNode().KubeConfig)();
-  if (cluster) kc.loadFromFile(cluster.kubeconfig);
-  else kc.loadFromDefault();
+  try {
+    if (cluster) kc.loadFromFile(cluster.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const path = (err as NodeJS.ErrnoException).path ?? cluster?.kubeconfig ?? process.env.KUBECONFIG;
+    throw new IwpError(ErrorCode.FILE_NOT_FOUND, `${cluster ? source : '$KUBECONFIG'}: ${path}: no such file`);
+  }
   const ctx = context ?? cluster?.context;
   if (ctx) kc.setCurrentContext(ctx);
   return kc;

@@ -76,6 +76,8 @@ t.test('bad input: exit 2 naming the flag, before any cluster is contacted', asy
     [['apply', ...img], /^--name: expected a service name/],
     [['traffic', 'h'], /^--traffic: expected at least one of --traffic, --tag, --untag/],
     [['install', '--config', 'stable-window=30s'], /^--config: expected CONFIGMAP\.KEY=VALUE/],
+    [['get', 'x', '--kubeconfig', '/nonexistent/kc'], /^--kubeconfig: \/nonexistent\/kc: no such file/],
+    [['list'], /^\$KUBECONFIG: \/nonexistent\/kubeconfig: no such file/],
   ] as [string[], RegExp][]) {
     const r = await cli(args, { env });
     t.equal(r.exitCode, 2, args.join(' '));
