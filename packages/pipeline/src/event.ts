@@ -16,6 +16,8 @@ export interface EventInput {
   git?: GitConfig;
   /** X-GitHub-Delivery or the generic delivery id, kept in the run record */
   deliveryId?: string;
+  /** who caused the event (GitHub's sender or pusher), for the record */
+  actor?: string;
 }
 
 /** Parses a payload, naming where it came from when it is not JSON. */
@@ -57,6 +59,8 @@ interface GitHubPayload {
   repository?: { full_name?: unknown; clone_url?: unknown };
   pull_request?: { head?: { sha?: unknown; ref?: unknown } };
   head_commit?: { message?: unknown };
+  sender?: { login?: unknown };
+  pusher?: { name?: unknown };
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -77,14 +81,17 @@ export function githubEvent(eventName: string, payloadText: string, deliveryId?:
   const commit = str(p.after) ?? str(p.pull_request?.head?.sha);
   const ref = str(p.ref) ?? str(p.pull_request?.head?.ref);
   const type = action ? `${eventName}:${action}` : eventName;
+  const actor = str(p.sender?.login) ?? str(p.pusher?.name);
   return {
     source: 'brigade.sh/github',
     type,
     payload: payloadText,
     ...(repo ? { qualifiers: { repo } } : {}),
     shortTitle: repo ? `${type} ${repo}${ref ? ` ${ref}` : ''}` : type,
-    ...(cloneURL ? { git: { cloneURL, ...(commit ? { commit } : {}), ...(ref ? { ref } : {}) } } : {}),
+    // without a clone URL the commit and ref are still the script's to read (nothing is fetched)
+    ...(cloneURL || commit ? { git: { cloneURL: cloneURL ?? '', ...(commit ? { commit } : {}), ...(ref ? { ref } : {}) } } : {}),
     ...(deliveryId ? { deliveryId } : {}),
+    ...(actor ? { actor } : {}),
   };
 }
 

@@ -6,7 +6,8 @@ import { buildEvent, type EventInput } from './event.js';
 import { Masker } from './mask.js';
 import { initialRecord, jobEvent } from './record.js';
 import { newRunId } from './run-id.js';
-import { superviseWorker } from './supervise.js';
+import { checkoutStep } from './run-checkout.js';
+import { superviseWorker, type WorkerResult } from './supervise.js';
 import type { RunStore } from './stores/types.js';
 import type { ExecutorOptions, PipelineJob, StartMessage } from './worker/protocol.js';
 import { assertWorkerBuilt, forkWorker } from './worker-pool.js';
@@ -23,7 +24,10 @@ export interface RunOptions {
   secrets?: Record<string, string>;
   /** more values to mask */
   mask?: string[];
+  /** the event's checkout; when absent and the event names a clone URL and a commit, that commit is fetched */
   sourceDir?: string;
+  /** false: never fetch the event's commit (default true) */
+  checkout?: boolean;
   runId?: string;
   /** stops the run (its jobs are killed) after this long */
   timeoutMs?: number;
@@ -67,6 +71,23 @@ export async function runPipeline(opts: RunOptions): Promise<PipelineRun> {
 
   const scriptLog = join(runDir, 'script.log');
   const started = Date.now();
+  let sourceDir = opts.sourceDir ? resolve(opts.sourceDir) : undefined;
+  const git = event.worker.git;
+  let result: WorkerResult | undefined;
+  if (!sourceDir && opts.checkout !== false && git?.cloneURL && git.commit) {
+    const logLocation = opts.store.logLocation(id);
+    const step = await checkoutStep({ ...git, commit: git.commit }, { runDir, workspaceDir, ...(logLocation ? { logLocation } : {}) }, masker,
+      (job) => {
+        const ev = jobEvent(jobs.get(job.name), job);
+        jobs.set(job.name, job);
+        if (ev) emit(...ev);
+        save();
+      },
+      (line) => emit('job.log', { job: 'checkout', stream: 'stdout', line }, `[checkout] ${line}`),
+      opts.signal);
+    if (step.error) result = { ok: false, error: step.error };
+    else sourceDir = step.dir;
+  }
   const start: StartMessage = {
     t: 'start',
     runId: id,
@@ -74,12 +95,12 @@ export async function runPipeline(opts: RunOptions): Promise<PipelineRun> {
     event,
     runDir,
     workspaceDir,
-    ...(opts.sourceDir ? { sourceDir: resolve(opts.sourceDir) } : {}),
+    ...(sourceDir ? { sourceDir } : {}),
     mask: opts.mask ?? [],
     executors: { ...opts.executors, runc: { imageCache: cacheDir('pipeline', 'images'), ...opts.executors.runc } },
     ...(opts.store.logLocation(id) ? { logLocation: opts.store.logLocation(id)! } : {}),
   };
-  const result = await superviseWorker((opts.worker ?? forkWorker)(), start, {
+  result ??= await superviseWorker((opts.worker ?? forkWorker)(), start, {
     masker,
     scriptLog,
     ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
@@ -113,6 +134,10 @@ export async function runPipeline(opts: RunOptions): Promise<PipelineRun> {
   run.logFile = opts.store.logLocation(id) ? `${opts.store.location}/${id}/script.log` : scriptLog;
   if (result.error) run.error = masker.mask(result.error);
   if (result.summary) run.summary = masker.mask(result.summary);
+  if (result.ignored) {
+    run.ignored = true;
+    run.summary = masker.mask(`ignored: ${result.ignored}`);
+  }
   if (!opts.keepWorkspace) await rm(workspaceDir, { recursive: true, force: true });
   await rm(join(runDir, 'scratch'), { recursive: true, force: true });
   await opts.store.finish(run);

@@ -7,6 +7,7 @@ export interface WorkerResult {
   ok: boolean;
   error?: string;
   summary?: string;
+  ignored?: string;
 }
 
 export interface SuperviseOptions {
@@ -55,7 +56,7 @@ export function superviseWorker(child: ChildProcess, start: StartMessage, opts: 
     }
 
     child.on('message', (m: WorkerMessage) => {
-      if (m.t === 'done') final = { ok: m.ok, ...(m.error ? { error: m.error } : {}), ...(m.summary ? { summary: m.summary } : {}) };
+      if (m.t === 'done') final = { ok: m.ok, ...(m.error ? { error: m.error } : {}), ...(m.summary ? { summary: m.summary } : {}), ...(m.ignored ? { ignored: m.ignored } : {}) };
       else opts.onMessage(m);
     });
     child.on('error', (err) => {

@@ -23,6 +23,6 @@ export const pushPayload = (extra: Record<string, unknown> = {}) =>
   JSON.stringify({
     ref: 'refs/heads/main',
     after: '0123456789abcdef0123456789abcdef01234567',
-    repository: { full_name: 'acme/web', clone_url: 'https://git.example/acme/web.git' },
+    repository: { full_name: 'acme/web' },
     ...extra,
   });

@@ -86,7 +86,13 @@ t.test('bad input: malformed payload, unknown event source, a script that throws
   const unknown = await s.post('/events', unknownBody, { 'x-hub-signature-256': sign(SECRET, unknownBody), 'x-iwp-delivery': 'g-1' });
   t.equal(unknown.status, 202);
   const unknownRun = await s.waitForRun(unknown.json.id as string);
-  t.match(unknownRun, { status: 'failed', error: 'no handler for event example.com/jira:issue (the script handles brigade.sh/github:push, brigade.sh/generic:hello)' });
+  t.match(unknownRun, { status: 'succeeded', ignored: true, summary: 'ignored: no handler for event example.com/jira:issue (the script handles brigade.sh/github:push, brigade.sh/generic:hello)', jobs: [] });
+
+  // a GitHub event type the script does not handle: recorded and ignored the same way
+  const star = JSON.stringify({ action: 'created', repository: { full_name: 'acme/web' }, sender: { login: 'octocat' } });
+  const starred = await s.post('/github', star, { 'x-github-event': 'star', 'x-github-delivery': 'star-1', 'x-hub-signature-256': sign(SECRET, star) });
+  t.equal(starred.status, 202);
+  t.match(await s.waitForRun(starred.json.id as string), { status: 'succeeded', ignored: true, summary: /^ignored: no handler for event brigade.sh\/github:star:created/, event: { repo: 'acme/web', actor: 'octocat' } });
 
   const noType = JSON.stringify({ source: 'x' });
   const missing = await s.post('/events', noType, { 'x-hub-signature-256': sign(SECRET, noType) });

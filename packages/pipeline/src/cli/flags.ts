@@ -11,7 +11,8 @@ export const runnerFlags = {
   'runs-dir': Flags.string({ description: 'run history: a directory or s3://bucket/prefix [default: ~/.cache/iwp/pipeline/runs]', helpValue: 'DIR|s3://...' }),
   secrets: Flags.string({ multiple: true, description: 'file of project secrets (JSON object or KEY=VALUE lines); masked in logs', helpValue: 'FILE' }),
   'secret-env': Flags.string({ multiple: true, description: 'environment variable to pass as a project secret of the same name; masked in logs', helpValue: 'NAME' }),
-  'source-dir': Flags.string({ description: 'checkout of the event\'s source, mounted at a job\'s sourceMountPath', helpValue: 'DIR' }),
+  'source-dir': Flags.string({ description: 'checkout of the event\'s source, mounted at a job\'s sourceMountPath (instead of fetching the event\'s commit)', helpValue: 'DIR' }),
+  checkout: Flags.boolean({ default: true, allowNo: true, description: 'fetch the commit an event names (clone URL and commit) into the run\'s workspace' }),
   timeout: Flags.string({ default: '1h', description: 'stop a run (and its jobs) after this long' }),
   'keep-workspace': Flags.boolean({ description: 'keep the run\'s workspace directory after it ends' }),
   namespace: Flags.string({ description: 'pod executor: namespace of job pods [default: the kubeconfig context\'s, else default]' }),
@@ -24,6 +25,7 @@ export interface RunnerFlagValues {
   secrets?: string[] | undefined;
   'secret-env'?: string[] | undefined;
   'source-dir'?: string | undefined;
+  checkout?: boolean | undefined;
   timeout: string;
   'keep-workspace'?: boolean | undefined;
   namespace?: string | undefined;
@@ -44,6 +46,7 @@ export async function runnerSettings(f: RunnerFlagValues) {
     secrets: await loadSecrets({ files: f.secrets ?? [], envNames: f['secret-env'] ?? [] }),
     timeoutMs: parseDuration(f.timeout, '--timeout'),
     keepWorkspace: Boolean(f['keep-workspace']),
+    checkout: f.checkout !== false,
     ...(f['source-dir'] ? { sourceDir: f['source-dir'] } : {}),
   };
 }

@@ -6,6 +6,7 @@ import { scriptPath } from '../cli/event-input.js';
 import { parseListen, parseSize } from '../cli/listen.js';
 import { DeliveryLog } from '../server/deliveries.js';
 import { createGateway } from '../server/gateway.js';
+import { failInterruptedRuns } from '../server/recover.js';
 import { openRunStore } from '../stores/index.js';
 
 export default class Serve extends BaseCommand<typeof Serve> {
@@ -34,10 +35,14 @@ export default class Serve extends BaseCommand<typeof Serve> {
     const settings = await runnerSettings(this.flags);
     const deliveries = new DeliveryLog(`${this.flags['state-dir'] ?? cacheDir('pipeline')}/deliveries`);
     await deliveries.prune(parseDuration(this.flags['delivery-ttl'], '--delivery-ttl'));
+    const store = openRunStore(this.flags['runs-dir']);
+    for (const run of await failInterruptedRuns(store)) {
+      this.logger.event('run.interrupted', { run: run.id }, `run ${run.id}: ${run.error}`);
+    }
     const gateway = createGateway({
       secret,
       deliveries,
-      run: { script, store: openRunStore(this.flags['runs-dir']), ...settings },
+      run: { script, store, ...settings },
       concurrency: this.flags.concurrency,
       spareWorkers: this.flags['spare-workers'],
       maxQueue: this.flags['max-queue'],

@@ -10,13 +10,28 @@ import type { GatewayMetrics } from './metrics.js';
 export type RunSettings = Omit<RunOptions, 'event' | 'runId' | 'receivedAt' | 'onEvent' | 'worker'>;
 
 /**
+ * The lane of an event: runs of pushes to one branch of one repository go one after the
+ * other, in the order their webhooks arrived, so a deploy of an older commit never finishes
+ * after (and overwrites) a newer one. Events without a ref have no lane.
+ */
+export function laneOf(input: EventInput): string | undefined {
+  const ref = input.git?.ref;
+  const repo = input.qualifiers?.repo ?? input.git?.cloneURL;
+  return ref ? `${repo ?? ''}#${ref}` : undefined;
+}
+
+/**
  * Runs of accepted events, `concurrency` at a time, each in a worker taken from a pool of
- * started ones. A queued run is recorded at once (status `queued`), so its id can be
- * answered to the webhook and looked up before it starts.
+ * started ones; runs of one lane (a branch) one at a time, lanes side by side. A queued run
+ * is recorded at once (status `queued`), so its id can be answered to the webhook and
+ * looked up before it starts.
  */
 export class RunQueue {
   private readonly queue: PQueue;
   private readonly pool: WorkerPool;
+  private readonly lanes = new Map<string, Promise<unknown>>();
+  /** runs waiting for an earlier run of their lane */
+  private held = 0;
 
   constructor(
     private readonly settings: RunSettings,
@@ -29,7 +44,7 @@ export class RunQueue {
   }
 
   get waiting(): number {
-    return this.queue.size;
+    return this.queue.size + this.held;
   }
 
   get running(): number {
@@ -43,12 +58,25 @@ export class RunQueue {
     await store.prepare(runId);
     await store.save(queued);
     this.metrics.queued.inc();
-    void this.queue.add(() => this.run(input, runId, receivedAt));
+    const start = () => this.queue.add(() => this.run(input, runId, receivedAt));
+    const lane = laneOf(input);
+    if (!lane) {
+      void start();
+      return queued;
+    }
+    const before = this.lanes.get(lane);
+    if (before) this.held++;
+    const mine: Promise<unknown> = (before ? before.then(() => void this.held--) : Promise.resolve()).then(start).catch(() => undefined);
+    this.lanes.set(lane, mine);
+    void mine.then(() => {
+      if (this.lanes.get(lane) === mine) this.lanes.delete(lane);
+    });
     return queued;
   }
 
-  idle(): Promise<void> {
-    return this.queue.onIdle();
+  async idle(): Promise<void> {
+    while (this.lanes.size) await Promise.all([...this.lanes.values()]);
+    await this.queue.onIdle();
   }
 
   close(): void {

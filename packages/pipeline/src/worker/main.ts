@@ -52,6 +52,8 @@ async function main(start: StartMessage): Promise<void> {
     runtime.fail(`unhandled rejection: ${(reason as Error)?.message ?? String(reason)}`);
   });
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => runtime.abort('run stopped'));
+  // the server died (or was killed): stop the jobs rather than leave them running unwatched
+  process.once('disconnect', () => runtime.abort('run stopped: the pipeline server went away'));
   process.chdir(start.workspaceDir);
   send({ t: 'started', at: new Date().toISOString() });
   try {

@@ -32,4 +32,4 @@ export type WorkerMessage =
   | { t: 'job'; job: PipelineJob }
   | { t: 'log'; job: string; stream: 'stdout' | 'stderr'; line: string }
   | { t: 'note'; job: string; message: string; fields?: Record<string, unknown> }
-  | { t: 'done'; ok: boolean; error?: string; summary?: string };
+  | { t: 'done'; ok: boolean; error?: string; summary?: string; ignored?: string };

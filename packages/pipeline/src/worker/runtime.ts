@@ -24,6 +24,8 @@ export interface RunResult {
   ok: boolean;
   error?: string;
   summary?: string;
+  /** the script has no handler for the event: nothing ran, and that is no failure */
+  ignored?: string;
 }
 
 /**
@@ -42,6 +44,7 @@ export class WorkerRuntime implements PipelineRuntime {
   private readonly stop = new AbortController();
   private handler: Promise<unknown> | undefined;
   private handlerError: string | undefined;
+  private ignored: string | undefined;
   private summary: string | undefined;
   private readonly errors: string[] = [];
 
@@ -65,7 +68,7 @@ export class WorkerRuntime implements PipelineRuntime {
       const fn = regs.map((r) => r.lookup(source, type)).find((h) => h !== undefined);
       if (!fn) {
         const known = [...new Set(regs.flatMap((r) => r.registered()))];
-        this.handlerError = `no handler for event ${source}:${type} (the script handles ${known.length ? known.join(', ') : 'no events'})`;
+        this.ignored = `no handler for event ${source}:${type} (the script handles ${known.length ? known.join(', ') : 'no events'})`;
         this.handler = Promise.resolve();
       } else {
         this.handler = (async () => fn(this.event))().then(
@@ -118,7 +121,12 @@ export class WorkerRuntime implements PipelineRuntime {
     }
     await Promise.allSettled([...this.executors.values()].map(async (e) => (await e).close?.()));
     const error = [...this.errors, ...(this.handlerError ? [this.handlerError] : [])][0];
-    return { ok: error === undefined, ...(error ? { error } : {}), ...(this.summary ? { summary: this.summary } : {}) };
+    return {
+      ok: error === undefined,
+      ...(error ? { error } : {}),
+      ...(this.summary ? { summary: this.summary } : {}),
+      ...(this.ignored && !error ? { ignored: this.ignored } : {}),
+    };
   }
 
   private fileNameOf(rec: PipelineJob): string {

@@ -13,6 +13,21 @@ export class ProcessExecutor implements Executor {
 
   constructor(private readonly baseEnv: NodeJS.ProcessEnv = process.env) {}
 
+  /**
+   * A job's environment: PATH and HOME of the runner, the run's directories, and what the
+   * job sets (its `environment`, where a script puts the secrets it grants). Nothing else of
+   * the runner's environment (which may hold credentials) reaches a job.
+   */
+  jobEnv(spec: JobSpec, ctx: Pick<JobContext, 'workspaceDir' | 'sourceDir'>): Record<string, string> {
+    return {
+      PATH: this.baseEnv.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      HOME: this.baseEnv.HOME ?? '/',
+      IWP_WORKSPACE: ctx.workspaceDir,
+      ...(ctx.sourceDir ? { IWP_SOURCE: ctx.sourceDir } : {}),
+      ...spec.primary.env,
+    };
+  }
+
   async run(spec: JobSpec, ctx: JobContext): Promise<JobOutcome> {
     const c = spec.primary;
     const argv = [...c.command, ...c.args];
@@ -21,28 +36,26 @@ export class ProcessExecutor implements Executor {
     }
     const mapPath = (p: string) => mapContainerPath(p, c, ctx);
     const cwd = c.workingDirectory ? resolve(ctx.workspaceDir, mapPath(c.workingDirectory)) : c.sourceMountPath && ctx.sourceDir ? ctx.sourceDir : ctx.workspaceDir;
-    const env: Record<string, string> = {
-      ...(this.baseEnv as Record<string, string>),
-      IWP_WORKSPACE: ctx.workspaceDir,
-      ...(ctx.sourceDir ? { IWP_SOURCE: ctx.sourceDir } : {}),
-      ...c.env,
-    };
+    const env = this.jobEnv(spec, ctx);
     const child = execa(argv[0]!, argv.slice(1).map(mapPath), {
       cwd,
       env,
       extendEnv: false,
       stdin: 'ignore',
       reject: false,
-      cancelSignal: ctx.signal,
-      forceKillAfterDelay: 5000,
-      // a job's shell may start children; they go with it
+      // its own process group, so stopping the job stops what its shell started too
+      detached: true,
       cleanup: true,
       buffer: false,
       encoding: 'utf8',
     });
+    const stopGroup = () => killGroup(child.pid, 'SIGTERM', 5000);
+    if (ctx.signal.aborted) stopGroup();
+    ctx.signal.addEventListener('abort', stopGroup, { once: true });
     child.stdout?.on('data', (d: Buffer | string) => ctx.onOutput('stdout', d.toString()));
     child.stderr?.on('data', (d: Buffer | string) => ctx.onOutput('stderr', d.toString()));
     const r = await child;
+    ctx.signal.removeEventListener('abort', stopGroup);
     if (ctx.signal.aborted) return { exitCode: r.exitCode ?? null, error: abortReason(ctx.signal) };
     if (r.failed && r.exitCode === undefined) {
       return { exitCode: null, error: `${argv[0]}: ${r.code === 'ENOENT' ? 'command not found' : r.shortMessage}` };
@@ -64,4 +77,18 @@ export function mapContainerPath(p: string, c: { workspaceMountPath: string; sou
     if (!rel.startsWith('..') && !isAbsolute(rel)) return join(host, rel);
   }
   return p;
+}
+
+/** SIGTERM to a process group, SIGKILL after `graceMs` if any of it is left. */
+function killGroup(pid: number | undefined, signal: NodeJS.Signals, graceMs: number): void {
+  if (!pid) return;
+  const send = (s: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, s);
+    } catch {
+      // the group is gone
+    }
+  };
+  send(signal);
+  setTimeout(() => send('SIGKILL'), graceMs).unref();
 }
