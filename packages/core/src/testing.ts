@@ -22,3 +22,4 @@ export async function testBucket(name: string): Promise<string> {
   await makeS3Client({}).send(new CreateBucketCommand({ Bucket: b }));
   return b;
 }
+export * from './git-server.js';
