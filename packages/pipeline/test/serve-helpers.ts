@@ -18,16 +18,20 @@ export interface Server {
   waitForRun(id: string): Promise<PipelineRun>;
   stderr(): string;
   stop(): Promise<void>;
+  /** SIGKILL: the server dies without a chance to clean up */
+  kill(): Promise<void>;
 }
 
 /** Starts `pipeline serve` (the built binary) on a free loopback port. */
-export async function startServer(t: Tap.Test, script: string, args: string[] = [], dirs?: { runsDir: string; stateDir: string }): Promise<Server> {
+export async function startServer(t: Tap.Test, script: string, args: string[] = [], dirs?: { runsDir: string; stateDir: string }, env: Record<string, string> = {}): Promise<Server> {
   const base = dirs ? undefined : await tempDir(t);
   const runsDir = dirs?.runsDir ?? join(base!, 'runs');
   const stateDir = dirs?.stateDir ?? join(base!, 'state');
   const secretFile = join(stateDir, '..', `secret-${Math.random().toString(36).slice(2)}`);
   await writeFile(secretFile, `${SECRET}\n`);
-  const child = execa('node', [bin, 'serve', '--listen', '127.0.0.1:0', '--script', script, '--secret-file', secretFile, '--runs-dir', runsDir, '--state-dir', stateDir, '--log-format', 'json', ...args], { reject: false, stdin: 'ignore' });
+  // without tap's process-info hook (NODE_OPTIONS), which would add its variables to every
+  // process the server spawns, jobs included: the server runs as it does in production
+  const child = execa('env', ['-u', 'NODE_OPTIONS', 'node', bin, 'serve', '--listen', '127.0.0.1:0', '--script', script, '--secret-file', secretFile, '--runs-dir', runsDir, '--state-dir', stateDir, '--log-format', 'json', ...args], { reject: false, stdin: 'ignore', env });
   let err = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr!.on('data', (d: Buffer) => {
@@ -68,5 +72,10 @@ export async function startServer(t: Tap.Test, script: string, args: string[] = 
     },
     stderr: () => err,
     stop,
+    kill: async () => {
+      stopped = true;
+      child.kill('SIGKILL');
+      await child;
+    },
   };
 }
