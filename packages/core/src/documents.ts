@@ -76,6 +76,7 @@ export const EnvironmentNode = Type.Object(
   {
     role: Type.Union([Type.Literal('control-plane'), Type.Literal('worker')]),
     count: Type.Integer({ minimum: 1 }),
+    runtime: Type.Optional(Type.Union([Type.Literal('containerd'), Type.Literal('kwok')], { description: 'local provider: a real node (containerd) or a simulated one (kwok)' })),
     instanceType: Type.Optional(Type.String({ minLength: 1 })),
     labels: Type.Optional(Type.Record(Type.String(), Type.String())),
     taints: Type.Optional(Type.Array(Type.Object({ key: Type.String({ minLength: 1 }), value: Type.Optional(Type.String()), effect: Type.String() }))),
@@ -191,6 +192,8 @@ export const CacheGC = Type.Object(
     deletedNars: Type.Optional(Count),
     bytesFreed: Count,
     deletedPaths: Type.Optional(Type.Array(Type.String())),
+    /** pushes in progress (live leases) whose paths and NARs were kept */
+    activePushes: Type.Optional(Count),
   },
   open,
 );
@@ -221,6 +224,8 @@ export const StateInfo = Type.Object(
     updatedBy: Type.Optional(Type.String()),
     updatedAt: Type.Optional(Time),
     lock: Type.Optional(Type.Union([Type.Object(LockFields, open), Type.Null()])),
+    /** how the state is encrypted at rest: `kms:KEY_ID` (SSE-KMS) and/or `age:RECIPIENT` */
+    encryption: Type.Optional(Type.Array(Type.String())),
   },
   open,
 );

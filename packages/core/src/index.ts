@@ -20,3 +20,5 @@ export * from './hashing.js';
 export * from './json-diff.js';
 export * from './descriptor.js';
 export * from './pool.js';
+export * from './retry.js';
+export * from './heartbeat.js';

@@ -44,6 +44,12 @@ export function s3Key(loc: S3Location, key: string): string {
  * An S3 client for a location: credentials from the AWS SDK default chain, endpoint from the
  * URL or `AWS_ENDPOINT_URL_S3`/`AWS_ENDPOINT_URL` (the SDK reads those itself), path-style
  * addressing whenever a custom endpoint is in use (S3-compatible stores).
+ *
+ * Retries are the SDK's own (standard mode: 5xx, SlowDown and other throttling, connections
+ * reset or refused, with jittered backoff and a retry quota); we only raise the attempts to
+ * 5 unless `AWS_MAX_ATTEMPTS` says otherwise, and bound a silent connection, so a stalled
+ * server ends in a retry instead of a hang. Bodies we send are buffers, so every request can
+ * be replayed; reading a body that breaks mid-way is retried by the store (S3Store.get).
  */
 export function makeS3Client(loc: Pick<S3Location, 'region' | 'endpoint'>, extra: S3ClientConfig = {}): S3Client {
   const endpoint = loc.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
@@ -52,6 +58,9 @@ export function makeS3Client(loc: Pick<S3Location, 'region' | 'endpoint'>, extra
   return new Client({
     region: loc.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+    ...(process.env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: 5 }),
+    retryMode: process.env.AWS_RETRY_MODE ?? 'standard',
+    requestHandler: { connectionTimeout: 5000, requestTimeout: 60_000 },
     ...extra,
   });
 }

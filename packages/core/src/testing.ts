@@ -22,4 +22,5 @@ export async function testBucket(name: string): Promise<string> {
   await makeS3Client({}).send(new CreateBucketCommand({ Bucket: b }));
   return b;
 }
+export * from './fault-proxy.js';
 export * from './git-server.js';

@@ -5,8 +5,8 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCode, IwpError } from '../errors.js';
-import { casLost, type Condition, type ObjectEntry, type ObjectHead, type ObjectStore, type StoredObject } from './types.js';
+import { badInput, ErrorCode, IwpError } from '../errors.js';
+import { casLost, type Condition, type ObjectEntry, type ObjectHead, type ObjectStore, type StoredObject, type WriteOptions } from './types.js';
 
 const MUTEX_STALE_MS = 30_000;
 
@@ -61,7 +61,8 @@ export class FileStore implements ObjectStore {
     }
   }
 
-  async put(key: string, body: Buffer | string, cond: Condition = {}): Promise<{ etag: string }> {
+  async put(key: string, body: Buffer | string, cond: Condition = {}, opts: WriteOptions = {}): Promise<{ etag: string }> {
+    if (opts.kmsKeyId) throw badInput('--encrypt', 'kms: only on an s3:// store', this.url);
     const path = this.path(key);
     const data = typeof body === 'string' ? Buffer.from(body) : body;
     await mkdir(dirname(path), { recursive: true });
@@ -101,10 +102,10 @@ export class FileStore implements ObjectStore {
     });
   }
 
-  async copy(from: string, to: string, sourceEtag: string): Promise<void> {
+  async copy(from: string, to: string, sourceEtag: string, opts: WriteOptions = {}): Promise<void> {
     const src = await this.get(from);
     if (!src || src.etag !== sourceEtag) throw casLost(this.url, from);
-    await this.put(to, src.body);
+    await this.put(to, src.body, {}, opts);
   }
 
   async list(prefix: string): Promise<ObjectEntry[]> {

@@ -2,8 +2,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { createRequire } from 'node:module';
 import { ErrorCode, ExitCode, IwpError } from '../errors.js';
+import { isTransient, withRetry } from '../retry.js';
 import { s3Key, type S3Location } from '../s3.js';
-import { casLost, type Condition, type ObjectEntry, type ObjectHead, type ObjectStore, type StoredObject } from './types.js';
+import { casLost, type Condition, type ObjectEntry, type ObjectHead, type ObjectStore, type StoredObject, type WriteOptions } from './types.js';
 
 type S3 = typeof import('@aws-sdk/client-s3');
 const sdk = (): S3 => createRequire(import.meta.url)('@aws-sdk/client-s3') as S3;
@@ -31,9 +32,12 @@ export class S3Store implements ObjectStore {
 
   async get(rel: string): Promise<StoredObject | undefined> {
     try {
-      const out = await this.s3.send(new (sdk().GetObjectCommand)({ Bucket: this.loc.bucket, Key: this.key(rel) }));
-      const body = Buffer.from(await out.Body!.transformToByteArray());
-      return { body, etag: out.ETag ?? '' };
+      // the SDK retries the request, not a body cut off while it is read: read it again
+      return await withRetry(async () => {
+        const out = await this.s3.send(new (sdk().GetObjectCommand)({ Bucket: this.loc.bucket, Key: this.key(rel) }));
+        const body = Buffer.from(await out.Body!.transformToByteArray());
+        return { body, etag: out.ETag ?? '' };
+      }, { shouldRetry: (err) => errorName(err) !== 'NoSuchKey' && isTransient(err) });
     } catch (err) {
       if (errorName(err) === 'NoSuchKey') return undefined;
       throw this.translate(err, rel);
@@ -80,7 +84,7 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async put(rel: string, body: Buffer | string, cond: Condition = {}): Promise<{ etag: string }> {
+  async put(rel: string, body: Buffer | string, cond: Condition = {}, opts: WriteOptions = {}): Promise<{ etag: string }> {
     try {
       const out = await this.s3.send(
         new (sdk().PutObjectCommand)({
@@ -90,6 +94,7 @@ export class S3Store implements ObjectStore {
           ContentType: 'application/json',
           ...(cond.ifMatch ? { IfMatch: cond.ifMatch } : {}),
           ...(cond.ifNoneMatch ? { IfNoneMatch: cond.ifNoneMatch } : {}),
+          ...sse(opts),
         }),
       );
       return { etag: out.ETag ?? '' };
@@ -110,7 +115,7 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async copy(from: string, to: string, sourceEtag: string): Promise<void> {
+  async copy(from: string, to: string, sourceEtag: string, opts: WriteOptions = {}): Promise<void> {
     try {
       await this.s3.send(
         new (sdk().CopyObjectCommand)({
@@ -118,6 +123,8 @@ export class S3Store implements ObjectStore {
           Key: this.key(to),
           CopySource: `${this.loc.bucket}/${this.key(from).split('/').map(encodeURIComponent).join('/')}`,
           CopySourceIfMatch: sourceEtag,
+          // a copy is not encrypted like its source unless asked again
+          ...sse(opts),
         }),
       );
     } catch (err) {
@@ -177,12 +184,28 @@ export class S3Store implements ObjectStore {
         hint: 'check AWS_PROFILE / AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and the bucket policy',
       });
     }
+    if (name.startsWith('KMS.') || (name === 'InvalidArgument' && /kms|encrypt/i.test(String((err as Error).message)))) {
+      return new IwpError(ErrorCode.BAD_INPUT, `${where}: the store refused the encryption (${name}: ${(err as Error).message})`, {
+        hint: 'check the KMS key id and that you may use it (kms:GenerateDataKey, kms:Decrypt)',
+        details: { field: '--encrypt' },
+      });
+    }
+    const endpoint = this.endpoint ?? 'the AWS S3 endpoint';
     const code = (err as { code?: string }).code;
     if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || name === 'TimeoutError') {
-      return new IwpError(ErrorCode.UNREACHABLE, `${this.url}: cannot reach the S3 endpoint (${(err as Error).message})`, { cause: err });
+      return new IwpError(ErrorCode.UNREACHABLE, `${this.url}: cannot reach the S3 endpoint ${endpoint} (${(err as Error).message})`, { cause: err, details: { endpoint, transient: true } });
     }
-    return new IwpError(ErrorCode.FAILED, `${where}: ${name}: ${(err as Error).message}`, { cause: err });
+    // what is left after the SDK's retries: name the endpoint, so an operator knows where to look
+    const transient = isTransient(err);
+    return new IwpError(ErrorCode.FAILED, `${where}: ${name}: ${(err as Error).message}${transient ? ` (endpoint ${endpoint}, after retries)` : ''}`, {
+      cause: err,
+      details: { endpoint, transient },
+    });
   }
+}
+
+function sse(opts: WriteOptions): { ServerSideEncryption?: 'aws:kms'; SSEKMSKeyId?: string } {
+  return opts.kmsKeyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: opts.kmsKeyId } : {};
 }
 
 function errorName(err: unknown): string {

@@ -28,6 +28,11 @@ export interface Condition {
   ifNoneMatch?: '*';
 }
 
+/** How an object is written: server-side encryption with a KMS key (S3 only: SSE-KMS). */
+export interface WriteOptions {
+  kmsKeyId?: string;
+}
+
 /**
  * A bucket prefix or a directory, as remote-state and cache-ctl use them. Every conditional
  * operation either happens atomically or throws a CAS_LOST IwpError (exit 3); an object is
@@ -39,13 +44,13 @@ export interface ObjectStore {
   /** the endpoint requests go to, when not the store's default (S3-compatible stores) */
   readonly endpoint?: string;
   get(key: string): Promise<StoredObject | undefined>;
-  put(key: string, body: Buffer | string, cond?: Condition): Promise<{ etag: string }>;
+  put(key: string, body: Buffer | string, cond?: Condition, opts?: WriteOptions): Promise<{ etag: string }>;
   delete(key: string, cond?: Condition): Promise<void>;
   /**
    * Copies an object inside the store without sending its bytes again (S3 CopyObject);
    * CAS_LOST when the source's ETag is no longer `sourceEtag`.
    */
-  copy(from: string, to: string, sourceEtag: string): Promise<void>;
+  copy(from: string, to: string, sourceEtag: string, opts?: WriteOptions): Promise<void>;
   /** size, ETag and time of an object, without its bytes */
   head(key: string): Promise<ObjectHead | undefined>;
   /** the object's bytes as a stream (for large objects) */
