@@ -1,9 +1,10 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pMap from 'p-map';
-import { ErrorCode, HashCounter, IwpError } from '@iwp/core';
+import { ErrorCode, HashCounter, IwpError, withRetry } from '@iwp/core';
 import type { BinaryCache } from './cache.js';
 import { codec, EXT, type Compression } from './compression.js';
+import { DEFAULT_LEASE_MS, takeLease, waitForGc, type CacheLease } from './leases.js';
 import { signFingerprint, type SecretKey } from './keys.js';
 import { dumpPath, queryPathInfo, topoOrder, type PathInfo } from './localstore.js';
 import { fingerprint, hashPart, type NarInfo } from './narinfo.js';
@@ -16,6 +17,10 @@ export interface PushOptions {
   /** push even what the cache already has (repair) */
   force?: boolean;
   onPath?: (path: string, bytes: number) => void;
+  /** a concurrent gc holds its lease: this push waits */
+  onWaitForGc?: (gc: CacheLease) => void;
+  onRetry?: (path: string, err: unknown) => void;
+  leaseMs?: number;
 }
 
 export interface PushResult {
@@ -26,36 +31,55 @@ export interface PushResult {
   storePaths: string[];
 }
 
+export const narKeyOf = (info: Pick<PathInfo, 'narHash'>, compression: Compression) => `nar/${info.narHash.slice('sha256:'.length)}.nar${EXT[compression]}`;
+
 /**
  * Pushes the closures of `paths`: one existence check for the whole closure, then only the
  * missing paths, dependencies first. Each NAR is streamed from `nix-store --dump` through
  * the compressor into the store (multipart when large) while its hash is checked against
  * the local store's; its narinfo, signed, is written only after the NAR is in place.
+ *
+ * Before anything else the push writes a lease naming its closure and NAR keys, renewed
+ * while it runs, so a concurrent `gc` keeps them (see leases.ts); a path whose upload fails
+ * on a transient error is pushed again from the start (the NAR stream cannot be replayed).
  */
 export async function pushClosure(cache: BinaryCache, paths: string[], opts: PushOptions): Promise<PushResult> {
   const infos = await queryPathInfo(paths, true);
-  const present = opts.force ? new Set<string>() : await cache.exists(infos.map((i) => hashPart(i.path)));
-  const missing = infos.filter((i) => !present.has(hashPart(i.path)));
-  let bytes = 0;
-  for (const level of topoOrder(missing)) {
-    // small paths first: an interrupted push has then completed as many paths as it could
-    await pMap(
-      level.sort((a, b) => a.narSize - b.narSize),
-      async (info) => {
-        const n = await pushPath(cache, info, opts);
-        bytes += n;
-        opts.onPath?.(info.path, n);
-      },
-      { concurrency: opts.jobs },
-    );
+  const held = await takeLease(cache.store, 'push', { paths: infos.map((i) => hashPart(i.path)), nars: infos.map((i) => narKeyOf(i, opts.compression)) }, opts.leaseMs ?? DEFAULT_LEASE_MS);
+  try {
+    let told = false;
+    await waitForGc(cache.store, (gc) => {
+      if (!told) opts.onWaitForGc?.(gc);
+      told = true;
+    });
+    const present = opts.force ? new Set<string>() : await cache.exists(infos.map((i) => hashPart(i.path)));
+    const missing = infos.filter((i) => !present.has(hashPart(i.path)));
+    let bytes = 0;
+    for (const level of topoOrder(missing)) {
+      // small paths first: an interrupted push has then completed as many paths as it could
+      await pMap(
+        level.sort((a, b) => a.narSize - b.narSize),
+        async (info) => {
+          const n = await withRetry(() => pushPath(cache, info, { ...opts, leaseLost: held.heartbeat.failure }), { onRetry: (err) => opts.onRetry?.(info.path, err) });
+          bytes += n;
+          opts.onPath?.(info.path, n);
+        },
+        { concurrency: opts.jobs },
+      );
+    }
+    return { paths: infos.length, uploaded: missing.length, skipped: infos.length - missing.length, bytes, storePaths: infos.map((i) => i.path).sort() };
+  } finally {
+    await held.release();
   }
-  return { paths: infos.length, uploaded: missing.length, skipped: infos.length - missing.length, bytes, storePaths: infos.map((i) => i.path).sort() };
 }
 
-/** One path: NAR first, narinfo last. Returns the bytes uploaded. */
-export async function pushPath(cache: BinaryCache, info: PathInfo, opts: Pick<PushOptions, 'key' | 'compression'>): Promise<number> {
+/**
+ * One path: NAR first, narinfo last. Returns the bytes uploaded. `leaseLost` (a push's
+ * lease could not be renewed) stops it before the narinfo: gc may no longer know the NAR.
+ */
+export async function pushPath(cache: BinaryCache, info: PathInfo, opts: Pick<PushOptions, 'key' | 'compression'> & { leaseLost?: () => unknown }): Promise<number> {
   const narHash32 = info.narHash.slice('sha256:'.length);
-  const narKey = `nar/${narHash32}.nar${EXT[opts.compression]}`;
+  const narKey = narKeyOf(info, opts.compression);
   const nar = new HashCounter();
   const file = new HashCounter();
   const dump = dumpPath(info.path);
@@ -89,6 +113,13 @@ export async function pushPath(cache: BinaryCache, info: PathInfo, opts: Pick<Pu
     sigs: [],
   };
   narinfo.sigs = [signFingerprint(opts.key, fingerprint(narinfo))];
+  const lost = opts.leaseLost?.();
+  if (lost) {
+    throw new IwpError(ErrorCode.FAILED, `${info.path}: the push's lease in ${cache.url} could not be renewed (${(lost as Error).message}); stopped before its narinfo`, {
+      cause: lost,
+      details: { transient: false },
+    });
+  }
   await cache.putNarInfo(narinfo, hashPart(info.path));
   return file.bytes;
 }

@@ -26,6 +26,6 @@ export default class Gc extends BaseCommand<typeof Gc> {
     const olderThan = this.flags['older-than'] ? Date.now() - parseDuration(this.flags['older-than'], '--older-than') : undefined;
     await cache.mustExist();
     const r = await collectGarbage(cache, roots, { dryRun: this.flags['dry-run'], ...(olderThan === undefined ? {} : { olderThan }) });
-    return doc('CacheGC', { store: cache.url, dryRun: Boolean(this.flags['dry-run']), kept: r.kept, deleted: r.deleted, deletedNars: r.deletedNars, bytesFreed: r.bytesFreed, deletedPaths: r.deletedPaths });
+    return doc('CacheGC', { store: cache.url, dryRun: Boolean(this.flags['dry-run']), kept: r.kept, deleted: r.deleted, deletedNars: r.deletedNars, bytesFreed: r.bytesFreed, deletedPaths: r.deletedPaths, activePushes: r.activePushes });
   }
 }

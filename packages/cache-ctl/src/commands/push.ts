@@ -28,7 +28,14 @@ export default class Push extends BaseCommand<typeof Push> {
     const paths = await resolveInstallables(await pathsFromInput(this.positional));
     await cache.mustExist();
     const started = performance.now();
-    const r = await pushClosure(cache, paths, { key, compression, jobs: this.flags.jobs, onPath: (p, n) => this.logger.info(`pushed ${p}`, { bytes: n }) });
+    const r = await pushClosure(cache, paths, {
+      key,
+      compression,
+      jobs: this.flags.jobs,
+      onPath: (p, n) => this.logger.info(`pushed ${p}`, { bytes: n }),
+      onWaitForGc: (gc) => this.logger.info(`waiting for the gc running since ${gc.created} (${gc.who})`, { lease: gc.id }),
+      onRetry: (p, err) => this.logger.warn(`retrying ${p}: ${(err as Error).message}`),
+    });
     return doc('CachePush', { store: cache.url, paths: r.paths, uploaded: r.uploaded, skipped: r.skipped, bytes: r.bytes, seconds: Math.round(performance.now() - started) / 1000, storePaths: r.storePaths });
   }
 }
