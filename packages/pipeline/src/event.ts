@@ -18,6 +18,8 @@ export interface EventInput {
   deliveryId?: string;
   /** who caused the event (GitHub's sender or pusher), for the record */
   actor?: string;
+  /** the run this one repeats (a re-run from the web UI) */
+  rerunOf?: string;
 }
 
 /** Parses a payload, naming where it came from when it is not JSON. */

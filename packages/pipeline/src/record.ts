@@ -22,6 +22,7 @@ export function initialRecord(id: string, script: string | undefined, input: Eve
       ...(input.git?.ref ? { ref: input.git.ref } : {}),
       ...(input.git?.commit ? { commit: input.git.commit } : {}),
       ...(input.actor ? { actor: input.actor } : {}),
+      ...(input.rerunOf ? { rerunOf: input.rerunOf } : {}),
     } as PipelineRun['event'],
     status,
     startedAt: new Date().toISOString(),

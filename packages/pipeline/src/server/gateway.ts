@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isIwpError } from '@iwp/core';
 import type { EventInput } from '../event.js';
@@ -10,6 +10,8 @@ import { errorReply, eventFromRequest, guessEvent, header, outcome, send, type R
 import { gatewayMetrics } from './metrics.js';
 import { RunQueue, type RunSettings } from './run-queue.js';
 import { verifySignature } from './signature.js';
+import { LiveRuns } from '../ui/live.js';
+import { rerunInput, uiRoute } from '../ui/routes.js';
 
 export interface GatewayOptions {
   /** the webhook secret (GitHub's "Secret"); also signs generic events */
@@ -46,7 +48,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const metrics = gatewayMetrics();
   const maxQueue = opts.maxQueue ?? 100;
   const maxBody = opts.maxBodyBytes ?? 25 * 1024 * 1024;
-  const emit: RunEventSink = (e, f, t) => opts.onEvent?.(e, f, t);
+  const live = new LiveRuns();
+  const emit: RunEventSink = (e, f, t) => {
+    // what the web UI streams of a run in progress
+    if (typeof f.run === 'string' && /^(run|job|script)\.|^webhook\.accepted$/.test(e)) live.publish(f.run, e, f);
+    opts.onEvent?.(e, f, t);
+  };
   let accepting = true;
   const runs = new RunQueue({ ...opts.run, mask: [opts.secret] }, metrics, emit, { concurrency: opts.concurrency ?? 2, spareWorkers: opts.spareWorkers ?? 1 });
 
@@ -97,7 +104,30 @@ export function createGateway(opts: GatewayOptions): Gateway {
     return { status: 202, body: run };
   };
 
-  const handle = async (req: IncomingMessage): Promise<Reply> => {
+  /** POST /api/runs/ID/rerun: signed and replay-checked exactly like a webhook */
+  const rerun = async (id: string, req: IncomingMessage): Promise<Reply> => {
+    const body = await readBody(req, 64 * 1024).catch(() => Buffer.alloc(0));
+    if (!verifySignature(opts.secret, body, header(req, 'x-hub-signature-256'))) {
+      return error(401, 'AUTH_FAILED', 'X-Hub-Signature-256: missing, or not the body signed with the webhook secret');
+    }
+    const delivery = header(req, 'x-iwp-delivery');
+    if (!delivery) return error(400, 'BAD_INPUT', 'X-Iwp-Delivery: expected a delivery id');
+    if (!accepting) return { ...error(503, 'SHUTTING_DOWN', 'the gateway is shutting down'), headers: { 'retry-after': '5' } };
+    let first: boolean;
+    try {
+      first = await opts.deliveries.claim(delivery);
+    } catch (err) {
+      return error(400, 'BAD_INPUT', (err as Error).message);
+    }
+    if (!first) return error(409, 'DUPLICATE_DELIVERY', `X-Iwp-Delivery: ${delivery} was already delivered; nothing run`, { delivery });
+    const original = await opts.run.store.get(id);
+    const input = rerunInput(await opts.run.store.event(original.id), original, 'web UI');
+    const run = await runs.add({ ...input, deliveryId: delivery }, new Date());
+    emit('webhook.accepted', { run: run.id, source: input.source, type: input.type, rerunOf: original.id }, `re-run of ${original.id} -> run ${run.id}`);
+    return { status: 202, body: run };
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<Reply | undefined> => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       return { status: 200, body: { status: accepting ? 'ok' : 'stopping', queued: runs.waiting, running: runs.running } };
@@ -105,17 +135,20 @@ export function createGateway(opts: GatewayOptions): Gateway {
     if (path === '/metrics' && req.method === 'GET') {
       return { status: 200, body: await metrics.registry.metrics(), headers: { 'content-type': metrics.registry.contentType } };
     }
-    if (path === '/' || path === '/github' || path === '/events') {
-      if (req.method !== 'POST') return { ...error(405, 'METHOD_NOT_ALLOWED', `${req.method} ${path}: expected POST`), headers: { allow: 'POST' } };
-      return webhook(req, path);
-    }
-    return error(404, 'NOT_FOUND', `${path}: not found (POST /, /github or /events; GET /healthz, /metrics)`);
+    const hook = path === '/' || path === '/github' || path === '/events';
+    if (hook && req.method === 'POST') return webhook(req, path);
+    const ui = await uiRoute({ store: opts.run.store, live, rerun }, req, res, path);
+    if (ui === 'streamed') return undefined;
+    if (ui) return ui;
+    if (hook) return { ...error(405, 'METHOD_NOT_ALLOWED', `${req.method} ${path}: expected POST`), headers: { allow: 'POST' } };
+    return error(404, 'NOT_FOUND', `${path}: not found (POST /, /github or /events; GET /, /runs/ID, /api/runs, /healthz, /metrics)`);
   };
 
   const server = createServer((req, res) => {
-    handle(req)
+    handle(req, res)
       .catch((err: unknown) => error(500, 'FAILED', (err as Error).message))
       .then((reply) => {
+        if (!reply) return;
         if (req.method === 'POST') {
           metrics.webhooks.inc({ result: outcome(reply.status) });
           if (reply.status >= 400) emit('webhook.refused', { status: reply.status, path: req.url, ...(reply.body as { code?: string; message?: string }) }, `webhook refused ${reply.status}: ${(reply.body as { message?: string }).message}`);

@@ -50,6 +50,14 @@ export class FileRunStore implements RunStore {
     return readLogs(run, job, (rel) => join(this.dir, id, rel), (p) => readFile(p, 'utf8'));
   }
 
+  async event(idOrPrefix: string): Promise<Record<string, unknown>> {
+    const id = await this.resolve(idOrPrefix);
+    const text = await readFile(join(this.dir, id, 'event.json'), 'utf8').catch(() => {
+      throw notFound(`event of run ${id}`);
+    });
+    return JSON.parse(text) as Record<string, unknown>;
+  }
+
   private async read(id: string): Promise<PipelineRun> {
     const text = await readFile(join(this.dir, id, 'run.json'), 'utf8').catch(() => {
       throw notFound(`run ${id}`);

@@ -72,6 +72,11 @@ export class S3RunStore implements RunStore {
     return readLogs(run, job, (rel) => `${this.location}/${run.id}/${rel}`, (url) => this.getText(url.slice(this.location.length + 1)));
   }
 
+  async event(idOrPrefix: string): Promise<Record<string, unknown>> {
+    const id = resolveId(idOrPrefix, await this.ids(), this.location);
+    return JSON.parse(await this.getText(`${id}/event.json`)) as Record<string, unknown>;
+  }
+
   private async ids(): Promise<string[]> {
     const ids: string[] = [];
     let token: string | undefined;

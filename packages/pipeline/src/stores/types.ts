@@ -29,4 +29,6 @@ export interface RunStore {
   /** by id or a unique prefix of one */
   get(idOrPrefix: string): Promise<PipelineRun>;
   logs(id: string, job?: string): Promise<RunLog[]>;
+  /** the event a run was for (its event.json: secret names, no values) */
+  event(id: string): Promise<Record<string, unknown>>;
 }
