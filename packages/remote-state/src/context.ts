@@ -6,6 +6,7 @@ import { badInput, type ObjectStore, openStore } from '@iwp/core';
 import { checkStackName } from './keys.js';
 import { ObjectLockBackend, type LockBackend } from './lock-backend.js';
 import { TableLockBackend } from './lock-table.js';
+import { readIdentities } from './encryption.js';
 import { Stack } from './stack.js';
 
 export const storeFlags = {
@@ -25,12 +26,18 @@ export const storeFlags = {
     env: 'REMOTE_STATE_LOCK_TABLE',
     helpValue: 'TABLE',
   }),
+  identity: Flags.string({
+    description: 'age identity file (age-keygen; one or more AGE-SECRET-KEY lines) to read a stack encrypted with age [env: REMOTE_STATE_IDENTITY]',
+    env: 'REMOTE_STATE_IDENTITY',
+    helpValue: 'FILE',
+  }),
 };
 
 export interface StoreFlagValues {
   store?: string;
   stack?: string;
   'lock-table'?: string;
+  identity?: string;
 }
 
 /** The stack named by flags, or by the environment descriptor, or by the directory. */
@@ -66,5 +73,6 @@ export function openStoreFlag(flags: Pick<StoreFlagValues, 'store'>): ObjectStor
 /** Store, lock backend and stack from the common flags. */
 export function openStack(flags: StoreFlagValues): Stack {
   const store = openStoreFlag(flags);
-  return new Stack(store, openLocks(flags, store), stackName(flags.stack));
+  // identities are read only when an encrypted state must be opened
+  return new Stack(store, openLocks(flags, store), stackName(flags.stack), { identities: () => readIdentities(flags.identity ? [flags.identity] : []) });
 }

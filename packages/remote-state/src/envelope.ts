@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import { API_VERSION, badInput, ErrorCode, IwpError } from '@iwp/core';
+import { seal, unseal, type Encryption } from './encryption.js';
 
 /**
  * What `state.json` and `history/<version>.json` hold: the user's state (parsed JSON, or
  * base64 bytes with `--raw`) with its version and who wrote it. The SHA-256 is over the
- * bytes `pull` gives back.
+ * bytes `pull` gives back. With age encryption the state is `ciphertext` (base64 of the age
+ * file of those bytes) and `state`/`data` are absent; SHA-256 and size are then those of
+ * the ciphertext, so the stored object says nothing about the plaintext.
  */
 export interface StateEnvelope {
   apiVersion: typeof API_VERSION;
@@ -18,6 +21,9 @@ export interface StateEnvelope {
   encoding: 'json' | 'base64';
   state?: unknown;
   data?: string;
+  /** how this object is encrypted: SSE-KMS key id, age recipients */
+  encryption?: { kms?: string; age?: string[] };
+  ciphertext?: string;
 }
 
 /** The bytes of a state as `pull` writes them: JSON pretty-printed, raw bytes untouched. */
@@ -60,4 +66,23 @@ export function readEnvelope(body: Buffer, where: string): StateEnvelope {
     /* fall through */
   }
   throw new IwpError(ErrorCode.FAILED, `${where} is not a remote-state state object (kind StackState)`);
+}
+
+/** The envelope as stored under `enc`: age-sealed when it names recipients, SSE-KMS noted. */
+export async function sealEnvelope(env: StateEnvelope, enc: Encryption | undefined): Promise<StateEnvelope> {
+  const { state: _s, data: _d, ciphertext: _c, encryption: _e, ...meta } = env;
+  const encryption = { ...(enc?.kmsKeyId ? { kms: enc.kmsKeyId } : {}), ...(enc?.age?.length ? { age: enc.age } : {}) };
+  if (!enc?.age?.length) return { ...env, ...(Object.keys(encryption).length ? { encryption } : {}) };
+  if (env.ciphertext !== undefined) throw new Error('sealEnvelope: open the envelope first');
+  const ct = await seal(stateBytes(env), enc.age);
+  return { ...meta, sha256: createHash('sha256').update(ct).digest('hex'), size: ct.length, encryption, ciphertext: ct.toString('base64') };
+}
+
+/** The envelope with its state readable: age ciphertext decrypted with `identities`. */
+export async function openEnvelope(env: StateEnvelope, identities: () => Promise<string[]>, where: string): Promise<StateEnvelope> {
+  if (env.ciphertext === undefined) return env;
+  const plain = await unseal(Buffer.from(env.ciphertext, 'base64'), await identities(), env.encryption?.age ?? [], where);
+  const { ciphertext: _c, ...meta } = env;
+  const value = env.encoding === 'json' ? { state: JSON.parse(plain.toString('utf8')) as unknown } : { data: plain.toString('base64') };
+  return { ...meta, ...value, sha256: createHash('sha256').update(plain).digest('hex'), size: plain.length };
 }

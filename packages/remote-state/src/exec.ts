@@ -53,7 +53,7 @@ export async function execWithState(stack: Stack, opts: ExecOptions): Promise<Ex
   try {
     const cur = await stack.current();
     const file = join(dir, opts.raw ? 'state' : 'state.json');
-    const before = cur ? stateBytes(cur.env) : undefined;
+    const before = cur ? stateBytes(await stack.open(cur.env)) : undefined;
     if (before) await writeFile(file, before);
 
     const child = execa(opts.command[0]!, opts.command.slice(1), {

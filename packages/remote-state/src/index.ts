@@ -9,3 +9,5 @@ export * from './locks.js';
 export * from './stack.js';
 export * from '@iwp/core';
 export * from '@iwp/core';
+export * from './encryption.js';
+export * from './rekey.js';

@@ -61,6 +61,8 @@ export async function acquireLock(backend: LockBackend, stack: string, opts: Acq
     }
     const holder = await backend.read(stack);
     if (!holder) continue; // released between our create and read: try again at once
+    // our own create, whose answer was lost and retried into a 412
+    if (holder.info.id === info.id) return { info, token: holder.token };
     if (opts.stealExpired && isExpired(holder.info, now())) {
       try {
         return { info, token: await backend.replace(info, holder.token) };

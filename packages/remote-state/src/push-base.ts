@@ -35,7 +35,7 @@ export async function resolveExpect(stack: Stack, rec: LocalRecord, opts: { forc
 export async function confirmPush(stack: Stack, parsed: ReturnType<typeof parseState>): Promise<boolean> {
   if (!process.stdin.isTTY || !process.stderr.isTTY || parsed.encoding !== 'json') return true;
   const cur = await stack.current();
-  const d = diffStates(stack.name, cur?.env.version ?? null, cur?.env.state, parsed.value);
+  const d = diffStates(stack.name, cur?.env.version ?? null, cur && (await stack.open(cur.env)).state, parsed.value);
   process.stderr.write(`${renderDiff(d)}\n`);
   if (d.identical) return true;
   const rl = createInterface({ input: process.stdin, output: process.stderr });

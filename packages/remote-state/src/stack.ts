@@ -1,5 +1,6 @@
-import { API_VERSION, doc, ErrorCode, IwpError, type ObjectStore, type StateInfo } from '@iwp/core';
-import { makeEnvelope, readEnvelope, stateBytes, type parseState, type StateEnvelope } from './envelope.js';
+import { API_VERSION, badInput, doc, ErrorCode, IwpError, type ObjectStore, type StateInfo } from '@iwp/core';
+import { encryptionList, parseEncrypt, sameEncryption, type Encryption } from './encryption.js';
+import { makeEnvelope, openEnvelope, readEnvelope, sealEnvelope, stateBytes, type parseState, type StateEnvelope } from './envelope.js';
 import { historyKey, stackKey, versionOfHistoryKey } from './keys.js';
 import type { LockBackend, LockInfo } from './lock-backend.js';
 import { isCasLost, isExpired, lockHeld, whoAmI } from './locks.js';
@@ -10,6 +11,20 @@ export type Expect = { version: number | null; etag: string | null } | 'force';
 export interface Current {
   env: StateEnvelope;
   etag: string;
+}
+
+export interface StackOptions {
+  /** age identities, asked for only when an encrypted state must be read */
+  identities?: () => Promise<string[]>;
+}
+
+/** What `stack.json` holds. */
+export interface StackMeta {
+  name: string;
+  createdBy: string;
+  created: string;
+  /** `--encrypt` values the stack was created (or re-keyed) with */
+  encryption?: string[];
 }
 
 export interface HistoryEntry {
@@ -25,25 +40,66 @@ export interface HistoryEntry {
  * its history entry; a lost race is CAS_LOST (exit 3) and nothing is written.
  */
 export class Stack {
+  private meta: Promise<{ meta: StackMeta; etag: string } | undefined> | undefined;
+
   constructor(
     readonly store: ObjectStore,
     readonly locks: LockBackend,
     readonly name: string,
+    private readonly opts: StackOptions = {},
   ) {}
 
-  async init(): Promise<boolean> {
-    const body = JSON.stringify({ apiVersion: API_VERSION, kind: 'Stack', name: this.name, createdBy: whoAmI(), created: new Date().toISOString() }, null, 2);
+  /**
+   * Creates the stack (false when it exists). The encryption is recorded in stack.json, so
+   * later commands need no flag (as terraform's backend config); an existing stack with
+   * another encryption is bad input: `rekey` changes it.
+   */
+  async init(encryption: Encryption = {}): Promise<boolean> {
+    const meta: StackMeta = { name: this.name, createdBy: whoAmI(), created: new Date().toISOString(), ...(encryptionList(encryption).length ? { encryption: encryptionList(encryption) } : {}) };
     try {
-      await this.store.put(stackKey(this.name, 'stack.json'), `${body}\n`, { ifNoneMatch: '*' });
+      await this.store.put(stackKey(this.name, 'stack.json'), `${JSON.stringify({ apiVersion: API_VERSION, kind: 'Stack', ...meta }, null, 2)}\n`, { ifNoneMatch: '*' });
+      this.meta = undefined;
       return true;
     } catch (err) {
-      if (isCasLost(err)) return false;
-      throw err;
+      if (!isCasLost(err)) throw err;
     }
+    const have = await this.encryption();
+    if (!sameEncryption(have, encryption)) {
+      throw badInput('--encrypt', `the stack's own encryption (${encryptionList(have).join(' ') || 'none'})`, encryptionList(encryption).join(' ') || 'none', {
+        hint: `remote-state rekey --stack ${this.name} --encrypt ... changes it`,
+      });
+    }
+    return false;
+  }
+
+  /** stack.json, read once per Stack */
+  async metadata(): Promise<{ meta: StackMeta; etag: string } | undefined> {
+    this.meta ??= this.store.get(stackKey(this.name, 'stack.json')).then((o) => o && { meta: JSON.parse(o.body.toString('utf8')) as StackMeta, etag: o.etag });
+    return this.meta;
+  }
+
+  /** How the stack encrypts its state (from stack.json). */
+  async encryption(): Promise<Encryption> {
+    return parseEncrypt((await this.metadata())?.meta.encryption, `${this.store.url}/${this.name}/stack.json (encryption)`);
+  }
+
+  /** Records a new encryption in stack.json, compare-and-swap on the version read. */
+  async setEncryption(next: Encryption): Promise<void> {
+    const cur = await this.metadata();
+    if (!cur) return this.mustExist();
+    const { encryption: _old, ...rest } = cur.meta as StackMeta & Record<string, unknown>;
+    const body = { ...rest, ...(encryptionList(next).length ? { encryption: encryptionList(next) } : {}) };
+    await this.store.put(stackKey(this.name, 'stack.json'), `${JSON.stringify(body, null, 2)}\n`, { ifMatch: cur.etag });
+    this.meta = undefined;
+  }
+
+  /** The envelope with its state readable (age decrypted with the identities given). */
+  async open(env: StateEnvelope): Promise<StateEnvelope> {
+    return openEnvelope(env, this.opts.identities ?? (async () => []), `${this.store.url}/${this.name} version ${env.version}`);
   }
 
   async exists(): Promise<boolean> {
-    return (await this.store.get(stackKey(this.name, 'stack.json'))) !== undefined;
+    return (await this.metadata()) !== undefined;
   }
 
   /** NOT_FOUND naming the stack, when it was never initialised */
@@ -90,31 +146,57 @@ export class Stack {
       base = cur ? { version: cur.env.version, etag: cur.etag } : { version: null, etag: null };
     }
     if (base.etag === null) await this.mustExist();
-    const env = makeEnvelope(this.name, (base.version ?? 0) + 1, whoAmI(), parsed);
+    const enc = await this.encryption();
+    const env = await sealEnvelope(makeEnvelope(this.name, (base.version ?? 0) + 1, whoAmI(), parsed), enc);
     const body = `${JSON.stringify(env)}\n`;
+    const sse = enc.kmsKeyId ? { kmsKeyId: enc.kmsKeyId } : {};
+    if (base.etag !== null && base.version !== null) await this.healHistory(base.version, base.etag, sse);
     let etag: string;
     try {
-      etag = (await this.store.put(stackKey(this.name, 'state.json'), body, base.etag === null ? { ifNoneMatch: '*' } : { ifMatch: base.etag })).etag;
+      etag = (await this.store.put(stackKey(this.name, 'state.json'), body, base.etag === null ? { ifNoneMatch: '*' } : { ifMatch: base.etag }, sse)).etag;
     } catch (err) {
-      if (isCasLost(err)) {
+      // a write whose answer was lost and retried meets its own success as a 412: ours if the bytes are
+      const mine = isCasLost(err) ? await this.store.get(stackKey(this.name, 'state.json')) : undefined;
+      if (mine?.body.toString('utf8') === body) {
+        etag = mine.etag;
+      } else if (isCasLost(err)) {
         throw new IwpError(ErrorCode.CAS_LOST, `stack ${this.name} changed since version ${base.version ?? 'none'} was pulled: pull, merge and push again`, {
           hint: 'remote-state pull gives the current version; --force overwrites it',
           details: { stack: this.name, expectedVersion: base.version },
         });
+      } else {
+        throw err;
       }
-      throw err;
     }
+    await this.writeHistory(env.version, body, etag, sse);
+    return { env, etag };
+  }
+
+  /**
+   * The history entry of a version just written: a server-side copy of exactly those bytes
+   * (not sent twice), else, when the next version already replaced them, our own bytes
+   * (create-only). A retry (or a push run again after a crash) writes the same bytes again.
+   */
+  private async writeHistory(version: number, body: string, etag: string, sse: { kmsKeyId?: string }): Promise<void> {
     try {
-      // a server-side copy of exactly the version written: the bytes are not sent twice
-      await this.store.copy(stackKey(this.name, 'state.json'), historyKey(this.name, env.version), etag);
+      await this.store.copy(stackKey(this.name, 'state.json'), historyKey(this.name, version), etag, sse);
     } catch (err) {
       if (!isCasLost(err)) throw err;
-      // already replaced by the next version: write the entry from our own bytes
-      await this.store.put(historyKey(this.name, env.version), body, { ifNoneMatch: '*' }).catch((e: unknown) => {
+      await this.store.put(historyKey(this.name, version), body, { ifNoneMatch: '*' }, sse).catch((e: unknown) => {
         if (!isCasLost(e)) throw e;
       });
     }
-    return { env, etag };
+  }
+
+  /**
+   * Repairs what a push killed between its state write and its history copy left: the
+   * current version without a history entry. Runs before each write, so the next command
+   * converges.
+   */
+  private async healHistory(version: number, etag: string, sse: { kmsKeyId?: string }): Promise<void> {
+    if (await this.store.head(historyKey(this.name, version))) return;
+    const obj = await this.store.get(stackKey(this.name, 'state.json'));
+    if (obj?.etag === etag) await this.writeHistory(version, obj.body.toString('utf8'), obj.etag, sse);
   }
 
   async history(): Promise<HistoryEntry[]> {
@@ -128,7 +210,7 @@ export class Stack {
 
   /** A new version whose state equals version `to`. */
   async rollback(to: number, opts: { lockId?: string } = {}): Promise<Current> {
-    const old = await this.pull(to);
+    const old = { env: await this.open((await this.pull(to)).env) };
     const cur = await this.current();
     const parsed = { encoding: old.env.encoding, value: old.env.encoding === 'json' ? old.env.state : old.env.data, bytes: stateBytes(old.env) };
     return this.push(parsed, cur ? { version: cur.env.version, etag: cur.etag } : { version: null, etag: null }, opts);
@@ -150,6 +232,7 @@ export function stateInfo(stack: Stack, cur: Current | undefined, lock: LockInfo
     ...(cur
       ? { etag: cur.etag, updatedBy: cur.env.updatedBy, updatedAt: cur.env.updatedAt, sha256: cur.env.sha256, size: cur.env.size, encoding: cur.env.encoding }
       : {}),
+    ...(cur?.env.encryption ? { encryption: encryptionList({ ...(cur.env.encryption.kms ? { kmsKeyId: cur.env.encryption.kms } : {}), ...(cur.env.encryption.age ? { age: cur.env.encryption.age } : {}) }) } : {}),
     lock: lock ? { ...lock, expired: isExpired(lock) } : null,
   });
 }

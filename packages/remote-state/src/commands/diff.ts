@@ -23,7 +23,7 @@ export default class Diff extends BaseCommand<typeof Diff> {
     if (!cur) await stack.mustExist();
     let prev: unknown;
     if (cur) {
-      let stored = stateBytes(cur.env);
+      let stored = stateBytes(await stack.open(cur.env));
       if (this.flags['after-download']) stored = await runHook('--after-download', this.flags['after-download'], stored);
       prev = parseState(stored, false, 'the stored state').value;
     }

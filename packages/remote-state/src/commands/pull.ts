@@ -19,7 +19,7 @@ export default class Pull extends BaseCommand<typeof Pull> {
   protected async execute() {
     const stack = openStack(this.flags);
     const cur = await stack.pull(this.flags.version);
-    let bytes = stateBytes(cur.env);
+    let bytes = stateBytes(await stack.open(cur.env));
     if (this.flags['after-download']) bytes = await runHook('--after-download', this.flags['after-download'], bytes);
     if (this.flags.version === undefined) await updateRecord(stack.store.url, stack.name, { version: cur.env.version, etag: cur.etag });
     if (!this.flags.to) {
