@@ -19,7 +19,7 @@ knative_up() {
   [ -n "$KUBECONFIG" ] || { log "knative: the kube component is not up"; return 1; }
   bin=$("$IWP_ROOT/scripts/knative/build" 2>>"$IWP_TESTENV_DIR/logs/knative-build.log") || return 1
   # a short scale-to-zero grace period keeps the tests of scaling to zero short
-  knative_kd install --version "$version" --kubeconfig "$KUBECONFIG" --json \
+  knative_kd install --api-only --version "$version" --kubeconfig "$KUBECONFIG" --json \
     --config config-autoscaler.scale-to-zero-grace-period=6s 9>&- > "$IWP_TESTENV_DIR/knative-install.json" \
     2>>"$IWP_TESTENV_DIR/logs/knative.log" || return 1
   # the autoscaler announces itself by pod IP to its peers: any non-loopback address will do

@@ -1,5 +1,11 @@
-export { installServing, configOverrides, SYSTEM_NAMESPACE, type InstallResult, type InstallOptions } from './install.js';
-export { servingManifest, servingManifestFromModules, manifestFrom, DEFAULT_SERVING_VERSION } from './release.js';
+export { installServing, configOverrides, parseConfigFlags, SYSTEM_NAMESPACE, type InstallResult, type InstallOptions } from './install.js';
+export { renderInstall, type InstallPlan, type RenderOptions } from './render.js';
+export { servingManifest, servingManifestFromModules, kourierManifest, kourierManifestFromDir, manifestFrom, DEFAULT_SERVING_VERSION, type KnativeManifest } from './release.js';
+export { resolveImages, koPaths, releaseImageRefs, knativeRelease, SERVING_COMPONENTS } from './images.js';
+export { buildServingImages, buildIngressImage, checkRegistry, type BuiltImage } from './build-images.js';
+export { ingressObjects } from './ingress/objects.js';
+export { IngressServer, LOCAL_INGRESS_CLASS } from './ingress/server.js';
+export { routeTable, pickBackend } from './ingress/routes.js';
 export { serviceManifest, validateSpec, autoscalingAnnotations, type ServiceSpec } from './spec.js';
 export { planTraffic, type TrafficTarget, type TrafficFlags } from './traffic.js';
 export { Knative, type KService, type KRevision } from './client.js';

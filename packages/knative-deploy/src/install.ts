@@ -1,13 +1,32 @@
-import type { KubeConfig, KubernetesObject, V1CustomResourceDefinition } from '@kubernetes/client-node';
-import { API_VERSION, badInput, kubeClientNode, serverSideApply, timedOut } from '@iwp/core';
-import { manifestFrom, servingManifest } from './release.js';
+import type { CoreV1Api, KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { API_VERSION, badInput, kubeClientNode, serverSideApply, type Runner } from '@iwp/core';
+import { buildIngressImage, buildServingImages, checkRegistry, type BuiltImage } from './build-images.js';
+import { ingressObjects } from './ingress/objects.js';
+import { LOCAL_INGRESS_CLASS } from './ingress/server.js';
+import { kourierManifest, manifestFrom, servingManifest, type KnativeManifest } from './release.js';
+import { SYSTEM_NAMESPACE, renderInstall, type InstallPlan } from './render.js';
+import { waitEstablished, waitRolledOut } from './rollout.js';
+import { checkDowngrade, installedVersion } from './version.js';
 
-export const SYSTEM_NAMESPACE = 'knative-serving';
+export { SYSTEM_NAMESPACE } from './render.js';
+
+export type ImagesSource = 'build' | 'release';
+export type Networking = 'local' | 'kourier' | 'none';
+const KOURIER_CLASS = 'kourier.ingress.networking.knative.dev';
 
 export interface InstallOptions {
   version: string;
   /** a file or URL with the objects to install instead of the shipped manifest */
   manifest?: string;
+  /** build: from the Go module, pushed to `registry`; release: Knative's published images */
+  images?: ImagesSource;
+  networking?: Networking;
+  /** only namespace, CRDs and config maps: Knative's controllers run elsewhere (the test environment) */
+  apiOnly?: boolean;
+  /** host:port of the registry the cluster pulls from (--images build, --networking local) */
+  registry?: string;
+  /** allow installing an older version over a newer one */
+  force?: boolean;
   timeoutMs?: number;
   /** config-domain: the domain of service URLs (default: cluster-local addresses) */
   domain?: string;
@@ -15,23 +34,36 @@ export interface InstallOptions {
   registries?: string[];
   /** any other setting: config map name -> key -> value (`--config config-autoscaler.stable-window=30s`) */
   config?: Record<string, Record<string, string>>;
+  run?: Runner;
+  fetcher?: typeof fetch;
+  log?: (line: string) => void;
 }
 
 export interface InstallResult {
   apiVersion: string;
   kind: 'KnativeInstall';
+  /** only the API was installed: asked for, or every node of the cluster is simulated (kwok) */
+  apiOnly: boolean;
   version: string;
   source: string;
   namespace: string;
+  images: ImagesSource | 'manifest' | 'none';
+  networking: Networking;
+  /** the version installed before, when this was an upgrade */
+  previousVersion?: string;
+  built?: BuiltImage[];
   crds: string[];
   configMaps: string[];
+  deployments: string[];
   objects: number;
 }
 
 /** Settings iwp layers over the release's config maps (data keys set, others kept). */
-export function configOverrides(opts: Pick<InstallOptions, 'domain' | 'registries' | 'config'>): Record<string, Record<string, string>> {
+export function configOverrides(opts: Pick<InstallOptions, 'domain' | 'registries' | 'config' | 'networking'>): Record<string, Record<string, string>> {
+  const ingressClass = opts.networking === 'local' ? LOCAL_INGRESS_CLASS : opts.networking === 'kourier' ? KOURIER_CLASS : undefined;
   const out: Record<string, Record<string, string>> = {
     'config-autoscaler': { 'enable-scale-to-zero': 'true' },
+    ...(ingressClass ? { 'config-network': { 'ingress-class': ingressClass } } : {}),
     ...(opts.domain ? { 'config-domain': { [opts.domain]: '' } } : {}),
     ...(opts.registries?.length ? { 'config-deployment': { 'registries-skipping-tag-resolving': opts.registries.join(',') } } : {}),
   };
@@ -50,52 +82,80 @@ export function parseConfigFlags(values: string[] = []): Record<string, Record<s
   return out;
 }
 
-function overlay(objects: KubernetesObject[], overrides: Record<string, Record<string, string>>): KubernetesObject[] {
-  const out = objects.map((o) => {
-    const data = o.kind === 'ConfigMap' && o.metadata?.namespace === SYSTEM_NAMESPACE ? overrides[o.metadata.name!] : undefined;
-    return data ? { ...o, data: { ...(o as { data?: Record<string, string> }).data, ...data } } as KubernetesObject : o;
-  });
-  for (const [name, data] of Object.entries(overrides)) {
-    if (!out.some((o) => o.kind === 'ConfigMap' && o.metadata?.name === name)) {
-      out.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: SYSTEM_NAMESPACE }, data } as KubernetesObject);
-    }
-  }
-  return out;
+async function source(opts: InstallOptions): Promise<KnativeManifest> {
+  if (!opts.manifest) return servingManifest(opts.version, opts.fetcher);
+  const objects = await manifestFrom(opts.manifest, opts.fetcher);
+  return { apiVersion: API_VERSION, kind: 'KnativeManifest', component: 'serving', version: opts.version, release: '', sources: [opts.manifest], releaseImages: {}, objects };
 }
 
-async function waitEstablished(kc: KubeConfig, names: string[], timeoutMs: number): Promise<void> {
-  const ext = kc.makeApiClient(kubeClientNode().ApiextensionsV1Api);
-  const deadline = Date.now() + timeoutMs;
-  for (const name of names) {
-    for (;;) {
-      const cur: V1CustomResourceDefinition = await ext.readCustomResourceDefinition({ name });
-      if (cur.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
-      if (Date.now() > deadline) throw timedOut(`CRD ${name} not Established after ${Math.round(timeoutMs / 1000)}s`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+/** The images and networking objects an install needs: built and pushed first, so a failure installs nothing. */
+async function prepare(opts: InstallOptions, serving: KnativeManifest): Promise<{ images: Record<string, string>; networking: KubernetesObject[]; built?: BuiltImage[] }> {
+  const networking = opts.networking ?? 'none';
+  let images = { ...serving.releaseImages };
+  if (opts.apiOnly || opts.manifest) return { images, networking: [] };
+  const needsRegistry = opts.images === 'build' || networking === 'local';
+  if (needsRegistry && !opts.registry) throw badInput('--registry', `the registry the cluster pulls from (or a Cluster document with "registry"), for ${opts.images === 'build' ? '--images build' : '--networking local'}`, undefined);
+  if (needsRegistry) await checkRegistry(opts.registry!, opts.fetcher);
+  const b = { version: opts.version, registry: opts.registry!, run: opts.run, fetcher: opts.fetcher, log: opts.log };
+  const built: BuiltImage[] = [];
+  if (opts.images === 'build') built.push(...(await buildServingImages(b)));
+  for (const i of built) images[i.path] = i.ref;
+  const objects: KubernetesObject[] = [];
+  if (networking === 'local') {
+    const ingress = await buildIngressImage(b);
+    built.push(ingress);
+    objects.push(...ingressObjects(ingress.ref));
+  } else if (networking === 'kourier') {
+    const k = await kourierManifest(opts.version);
+    images = { ...k.releaseImages, ...images };
+    objects.push(...k.objects);
   }
+  return { images, networking: objects, built: needsRegistry ? built : undefined };
+}
+
+/** Pods cannot run where every node is kwok's (annotation kwok.x-k8s.io/node=fake). */
+async function onlySimulatedNodes(core: CoreV1Api): Promise<boolean> {
+  const nodes = (await core.listNode()).items;
+  return nodes.length > 0 && nodes.every((n) => n.metadata?.annotations?.['kwok.x-k8s.io/node'] === 'fake');
 }
 
 /**
- * Installs Knative Serving as `kubectl apply --server-side` of its release would: namespaces
- * and CRDs first (waiting until the CRDs are Established), then everything else in order.
- * The default manifest is the API of the pinned version shipped with the package (namespace,
- * CRDs, config maps), so it works offline; `manifest` installs a release file instead
- * (serving-core.yaml brings the controllers as Deployments).
+ * Installs (or upgrades in place) Knative Serving core and a networking layer as `kubectl
+ * apply --server-side` of the release would, in three steps: namespaces and CRDs (until
+ * Established), then the webhook with the RBAC, Secret and config maps it reads (until rolled
+ * out), then the rest with the webhook configurations last (until every Deployment has rolled
+ * out). Nothing is deleted, so user Services survive an upgrade. Images are built and pushed
+ * before the first object is applied.
  */
 export async function installServing(kc: KubeConfig, opts: InstallOptions): Promise<InstallResult> {
   const k8s = kubeClientNode();
   const client = k8s.KubernetesObjectApi.makeApiClient(kc);
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-  const objects = overlay(opts.manifest ? await manifestFrom(opts.manifest) : await servingManifest(opts.version), configOverrides(opts));
-  const first = objects.filter((o) => o.kind === 'Namespace' || o.kind === 'CustomResourceDefinition');
-  const rest = objects.filter((o) => !first.includes(o));
-  await serverSideApply(client, first);
-  const crds = first.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata!.name!);
-  await waitEstablished(kc, crds, opts.timeoutMs ?? 60_000);
-  await serverSideApply(client, rest, {}, custom);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const previous = await installedVersion(core, SYSTEM_NAMESPACE);
+  checkDowngrade(previous, opts.version, Boolean(opts.force));
+  if (!opts.apiOnly && await onlySimulatedNodes(core)) {
+    opts.log?.('every node is simulated (kwok): installing the API only; Knative\'s controllers must run elsewhere');
+    opts = { ...opts, apiOnly: true };
+  }
+  const serving = await source(opts);
+  const { images, networking, built } = await prepare(opts, serving);
+  const plan: InstallPlan = renderInstall(serving, { images, overrides: configOverrides(opts), apiOnly: opts.apiOnly, networking });
+  const deadline = Date.now() + (opts.timeoutMs ?? 300_000);
+  await serverSideApply(client, plan.crds);
+  const crds = plan.crds.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata!.name!);
+  await waitEstablished(kc, crds, deadline);
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  await serverSideApply(client, plan.webhook, {}, custom);
+  if (!opts.apiOnly) await waitRolledOut(apps, plan.webhook, deadline);
+  await serverSideApply(client, plan.rest, {}, custom);
+  if (!opts.apiOnly) await waitRolledOut(apps, plan.rest, deadline);
+  const all = [...plan.crds, ...plan.webhook, ...plan.rest];
   return {
-    apiVersion: API_VERSION, kind: 'KnativeInstall', version: opts.version, source: opts.manifest ?? `knative.dev/serving@${opts.version}`,
-    namespace: SYSTEM_NAMESPACE, crds, configMaps: rest.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata!.name!), objects: objects.length,
+    apiVersion: API_VERSION, kind: 'KnativeInstall', apiOnly: Boolean(opts.apiOnly), version: opts.version, source: opts.manifest ?? serving.sources.join(' '), namespace: SYSTEM_NAMESPACE,
+    images: opts.apiOnly ? 'none' : opts.manifest ? 'manifest' : opts.images ?? 'release', networking: opts.apiOnly ? 'none' : opts.networking ?? 'none',
+    ...(previous ? { previousVersion: previous } : {}), ...(built ? { built } : {}),
+    crds, configMaps: all.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata!.name!),
+    deployments: all.filter((o) => o.kind === 'Deployment').map((o) => `${o.metadata!.namespace}/${o.metadata!.name}`), objects: all.length,
   };
 }

@@ -1,5 +1,6 @@
 import type { CustomObjectsApi, KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { kubeClientNode, serverSideApply } from '@iwp/core';
+import { isReady, readyStatus } from './ingress/routes.js';
 
 const GROUP = 'networking.internal.knative.dev';
 const VERSION = 'v1alpha1';
@@ -20,19 +21,7 @@ export interface LocalIngressOptions {
   onReconciled?: (namespace: string, name: string) => void;
 }
 
-const ready = (i: KIngress) =>
-  i.status?.observedGeneration === i.metadata.generation && (i.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-
-/** The status a networking layer writes once its gateways serve an Ingress. */
-export function readyStatus(i: KIngress, gateway: string, now = new Date().toISOString()) {
-  const cond = (type: string) => ({ type, status: 'True', lastTransitionTime: now });
-  return {
-    observedGeneration: i.metadata.generation,
-    conditions: [cond('LoadBalancerReady'), cond('NetworkConfigured'), cond('Ready')],
-    publicLoadBalancer: { ingress: [{ domainInternal: gateway }] },
-    privateLoadBalancer: { ingress: [{ domainInternal: gateway }] },
-  };
-}
+const ready = isReady;
 
 async function reconcile(api: CustomObjectsApi, i: KIngress, gateway: string): Promise<boolean> {
   if (ready(i)) return false;

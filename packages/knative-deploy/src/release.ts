@@ -1,47 +1,38 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { unzipSync } from 'fflate';
 import { parseAllDocuments } from 'yaml';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { ErrorCode, IwpError, cacheDir, writeFileAtomic } from '@iwp/core';
+import { API_VERSION, ErrorCode, IwpError } from '@iwp/core';
+import { filesUnder, moduleZip, requireOf } from './gomodules.js';
+import { koPaths, knativeRelease, releaseImageRefs } from './images.js';
 
 /**
  * Knative Serving's Go module version. v0.50.0 is the newest whose pinned knative.dev/pkg,
- * networking and caching versions the Go module proxy serves, so its controller builds.
+ * networking and caching versions the Go module proxy serves, so its components build.
  */
 export const DEFAULT_SERVING_VERSION = 'v0.50.0';
 
-/** The manifest that ships with the package (scripts/knative-manifest regenerates it). */
-export const shippedManifest = (version: string) => join(import.meta.dirname, '..', 'manifests', `serving-${version}.json`);
-
-function goProxy(): string {
-  const first = (process.env.GOPROXY ?? 'https://proxy.golang.org').split(/[,|]/).find((p) => p.startsWith('http'));
-  return (first ?? 'https://proxy.golang.org').replace(/\/$/, '');
+/**
+ * A manifest as it ships with the package: the objects of a release in source form (images as
+ * `ko://` import paths, resolved at install time) and the images Knative publishes for them.
+ */
+export interface KnativeManifest {
+  apiVersion: typeof API_VERSION;
+  kind: 'KnativeManifest';
+  component: 'serving' | 'net-kourier';
+  /** the Go module version (v0.N.M) */
+  version: string;
+  /** Knative's release (v1.N.M) */
+  release: string;
+  sources: string[];
+  /** ko import path -> the published image */
+  releaseImages: Record<string, string>;
+  objects: KubernetesObject[];
 }
 
-/** A module zip from the Go module proxy, cached under ~/.cache/iwp/knative. */
-async function moduleZip(module: string, version: string, fetcher: typeof fetch): Promise<Uint8Array> {
-  const path = join(cacheDir('knative'), `${module.replaceAll('/', '_')}@${version}.zip`);
-  try {
-    return await readFile(path);
-  } catch {
-    const url = `${goProxy()}/${module}/@v/${version}.zip`;
-    const res = await fetcher(url).catch((err: Error) => {
-      throw new IwpError(ErrorCode.UNREACHABLE, `${url}: ${err.message}`);
-    });
-    if (res.status === 404 || res.status === 410) throw new IwpError(ErrorCode.NOT_FOUND, `${module} ${version} is not on ${goProxy()}`);
-    if (!res.ok) throw new IwpError(ErrorCode.HTTP_ERROR, `${url}: HTTP ${res.status}`);
-    const zip = new Uint8Array(await res.arrayBuffer());
-    await mkdir(cacheDir('knative'), { recursive: true });
-    await writeFileAtomic(path, zip);
-    return zip;
-  }
-}
-
-function filesUnder(zip: Uint8Array, prefix: string, exts = ['.yaml']): Record<string, string> {
-  const files = unzipSync(zip, { filter: (f) => f.name.startsWith(prefix) && exts.some((e) => f.name.endsWith(e)) });
-  return Object.fromEntries(Object.entries(files).map(([k, v]) => [k.slice(prefix.length), Buffer.from(v).toString('utf8')]));
-}
+/** The manifests that ship with the package (scripts/knative-manifest regenerates them). */
+export const shippedManifest = (version: string, component: KnativeManifest['component'] = 'serving') =>
+  join(import.meta.dirname, '..', 'manifests', `${component}-${version}.json`);
 
 /** Every object of a multi-document YAML (or JSON) text, empty documents dropped. */
 export function parseManifest(text: string, source: string): KubernetesObject[] {
@@ -56,55 +47,93 @@ export function parseManifest(text: string, source: string): KubernetesObject[] 
   return out;
 }
 
-function requireOf(goMod: string, module: string): string {
-  const m = new RegExp(`^\\s*${module.replaceAll('.', '\\.')}\\s+(\\S+)`, 'm').exec(goMod);
-  if (!m) throw new IwpError(ErrorCode.FAILED, `knative.dev/serving go.mod does not require ${module}`);
-  return m[1]!;
+/** Sources carry `app.kubernetes.io/version: devel` (and serving.knative.dev/release): put the real version. */
+function labelVersion(o: KubernetesObject, version: string): KubernetesObject {
+  const walk = (v: unknown): void => {
+    if (!v || typeof v !== 'object') return;
+    if (Array.isArray(v)) return v.forEach(walk);
+    const rec = v as Record<string, unknown>;
+    for (const [k, x] of Object.entries(rec)) {
+      if ((k === 'app.kubernetes.io/version' || k === 'serving.knative.dev/release') && x === 'devel') rec[k] = version;
+      else walk(x);
+    }
+  };
+  walk(o.metadata);
+  walk((o as { spec?: { template?: unknown } }).spec?.template);
+  return o;
+}
+
+const isCrd = (o: KubernetesObject) => o.kind === 'CustomResourceDefinition';
+/** Namespaces first, then CRDs, then the rest in file order: the order of the release file. */
+const releaseOrder = (objects: KubernetesObject[]) => [
+  ...objects.filter((o) => o.kind === 'Namespace'), ...objects.filter(isCrd), ...objects.filter((o) => o.kind !== 'Namespace' && !isCrd(o)),
+];
+
+function manifest(component: KnativeManifest['component'], version: string, sources: string[], objects: KubernetesObject[]): KnativeManifest {
+  const labelled = releaseOrder(objects.map((o) => labelVersion(o, version)));
+  return {
+    apiVersion: API_VERSION, kind: 'KnativeManifest', component, version, release: knativeRelease(version), sources,
+    releaseImages: releaseImageRefs(version, koPaths(labelled)), objects: labelled,
+  };
 }
 
 /**
- * Knative Serving's API for a module version, as its release's serving-crds.yaml holds it:
- * the namespace, the CRDs (serving's own from config/core/300-resources; certificate,
- * ingress, serverlessservice and domain-claim from knative.dev/networking and the image cache
- * from knative.dev/caching at the versions serving's go.mod pins, because the module zip drops
- * the vendor/ they are linked from) and the controllers' config maps (serving's
- * config/core/configmaps and networking's config-network).
+ * Knative Serving core for a module version, as its release's serving-core.yaml holds it:
+ * everything under config/core (namespace, RBAC, service accounts, config maps, the
+ * controller, webhook, autoscaler and activator with their Services, PDBs and HPAs, the
+ * webhook's Secret and configurations, the queue-proxy image cache, the routing Certificate)
+ * and the CRDs. Certificate, ingress, serverlessservice and domain-claim CRDs and
+ * config-network come from knative.dev/networking, the image cache CRD from knative.dev/caching,
+ * at the versions serving's go.mod pins: in serving's repository they are symlinks into
+ * vendor/, which module zips drop.
  */
-export async function servingManifestFromModules(version: string, fetcher: typeof fetch = fetch): Promise<KubernetesObject[]> {
+export async function servingManifestFromModules(version: string, fetcher: typeof fetch = fetch): Promise<KnativeManifest> {
   const serving = await moduleZip('knative.dev/serving', version, fetcher);
   const root = `knative.dev/serving@${version}/`;
   const goMod = filesUnder(serving, root, ['go.mod'])['go.mod'] ?? '';
   const objects: KubernetesObject[] = [];
-  const add = (files: Record<string, string>, source: string, keep: (o: KubernetesObject) => boolean) => {
+  const sources = [`knative.dev/serving@${version}`];
+  const add = (files: Record<string, string>, source: string, keep: (o: KubernetesObject) => boolean = () => true) => {
     for (const name of Object.keys(files).sort()) objects.push(...parseManifest(files[name]!, `${source}/${name}`).filter(keep));
   };
-  const isCrd = (o: KubernetesObject) => o.kind === 'CustomResourceDefinition';
-  add(filesUnder(serving, `${root}config/core/`, ['100-namespace.yaml']), 'serving', (o) => o.kind === 'Namespace');
-  add(filesUnder(serving, `${root}config/core/300-resources/`), 'serving', isCrd);
-  for (const [module, dir] of [['knative.dev/networking', 'config/'], ['knative.dev/caching', 'config/']] as const) {
+  add(filesUnder(serving, `${root}config/core/`), 'serving');
+  for (const module of ['knative.dev/networking', 'knative.dev/caching']) {
     const v = requireOf(goMod, module);
-    add(filesUnder(await moduleZip(module, v, fetcher), `${module}@${v}/${dir}`), module, (o) => isCrd(o) || o.kind === 'ConfigMap');
+    sources.push(`${module}@${v}`);
+    add(filesUnder(await moduleZip(module, v, fetcher), `${module}@${v}/config/`), module, (o) => isCrd(o) || o.kind === 'ConfigMap');
   }
-  add(filesUnder(serving, `${root}config/core/configmaps/`), 'serving', (o) => o.kind === 'ConfigMap');
   if (objects.filter(isCrd).length === 0) throw new IwpError(ErrorCode.FAILED, `knative serving ${version}: no CRDs found`);
-  return objects.map((o) => stripReleaseLabels(o, version));
+  return manifest('serving', version, sources, objects);
 }
 
-/** Release manifests carry `app.kubernetes.io/version: devel` in source: put the real version. */
-function stripReleaseLabels(o: KubernetesObject, version: string): KubernetesObject {
-  const labels = o.metadata?.labels;
-  if (labels?.['app.kubernetes.io/version'] === 'devel') labels['app.kubernetes.io/version'] = version;
-  return o;
+/** Kourier for a version from a checkout of knative-extensions/net-kourier at that tag (its config/). */
+export async function kourierManifestFromDir(dir: string, version: string, source = `knative.dev/net-kourier@${version}`): Promise<KnativeManifest> {
+  const config = join(dir, 'config');
+  const names = (await readdir(config)).filter((n) => n.endsWith('.yaml')).sort();
+  const objects: KubernetesObject[] = [];
+  for (const n of names) objects.push(...parseManifest(await readFile(join(config, n), 'utf8'), `net-kourier/config/${n}`));
+  return manifest('net-kourier', version, [source], objects);
 }
 
-/** The manifest for a version: the one shipped with the package, else built from the Go proxy. */
-export async function servingManifest(version = DEFAULT_SERVING_VERSION, fetcher: typeof fetch = fetch): Promise<KubernetesObject[]> {
+async function readShipped(version: string, component: KnativeManifest['component']): Promise<KnativeManifest | undefined> {
   try {
-    return JSON.parse(await readFile(shippedManifest(version), 'utf8')) as KubernetesObject[];
+    return JSON.parse(await readFile(shippedManifest(version, component), 'utf8')) as KnativeManifest;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return undefined;
   }
-  return servingManifestFromModules(version, fetcher);
+}
+
+/** Serving core for a version: the one shipped with the package, else built from the Go proxy. */
+export async function servingManifest(version = DEFAULT_SERVING_VERSION, fetcher: typeof fetch = fetch): Promise<KnativeManifest> {
+  return (await readShipped(version, 'serving')) ?? servingManifestFromModules(version, fetcher);
+}
+
+/** Kourier for a version: only the shipped one (net-kourier is not on the Go module proxy). */
+export async function kourierManifest(version = DEFAULT_SERVING_VERSION): Promise<KnativeManifest> {
+  const m = await readShipped(version, 'net-kourier');
+  if (!m) throw new IwpError(ErrorCode.NOT_FOUND, `--networking kourier: no Kourier manifest ships for ${version} (scripts/knative-manifest --kourier DIR makes one)`);
+  return m;
 }
 
 /** A manifest from a file or an http(s) URL (a release's serving-crds.yaml, serving-core.yaml, ...). */
