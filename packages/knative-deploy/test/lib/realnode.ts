@@ -1,0 +1,77 @@
+import { request } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Test } from 'tap';
+import { execa } from 'execa';
+import { kubeClientNode, loadKubeConfig, type Cluster } from '@iwp/core';
+
+const root = join(import.meta.dirname, '..', '..', '..', '..');
+const cu = join(root, 'packages', 'cluster-up', 'bin', 'run.js');
+export const registry = process.env.IWP_REGISTRY;
+const binDir = process.env.IWP_K8S_BIN;
+
+/**
+ * A local cluster with a real node (kubelet, containerd, runc, CNI, kube-proxy, CoreDNS) made by
+ * cluster-up, deleted at teardown; or the reason there is none (the test is then skipped).
+ */
+export async function realCluster(t: Test, name: string): Promise<Cluster | string> {
+  if (!registry || !binDir) return 'real nodes need IWP_REGISTRY and IWP_K8S_BIN (scripts/testenv up)';
+  if (process.getuid?.() !== 0) return 'real nodes need root';
+  const dir = await mkdtemp(join(tmpdir(), `kd-${name}-`));
+  const created = await execa('node', [cu, 'create', '--provider', 'local', '--name', name, '--nodes', '1', '--runtime', 'containerd',
+    '--registry', registry, '--state-dir', dir, '--bin-dir', binDir, '--json'], { reject: false, stdin: 'ignore' });
+  t.teardown(async () => {
+    await execa('node', [cu, 'delete', name, '--state-dir', dir], { reject: false, stdin: 'ignore' });
+    await rm(dir, { recursive: true, force: true });
+  });
+  if (created.exitCode !== 0) {
+    const msg = (() => { try { return (JSON.parse(created.stdout) as { message: string }).message; } catch { return created.stderr.trim().split('\n').at(-1); } })();
+    return `real nodes not available: cluster-up create --runtime containerd failed: ${msg}`;
+  }
+  return JSON.parse(created.stdout) as Cluster;
+}
+
+export function clientsOf(kubeconfig: string) {
+  const k8s = kubeClientNode();
+  const kc = loadKubeConfig({ kubeconfig });
+  return { kc, core: kc.makeApiClient(k8s.CoreV1Api), apps: kc.makeApiClient(k8s.AppsV1Api), custom: kc.makeApiClient(k8s.CustomObjectsApi) };
+}
+
+export interface Answer { status: number; body: string; ms: number }
+
+/** One GET to `addr` (host:port) with a Host header, as a client outside the cluster sends it to the ingress. */
+export function get(addr: string, host: string, path = '/', timeoutMs = 120_000): Promise<Answer> {
+  const [h, p] = addr.split(':') as [string, string];
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request({ host: h, port: Number(p), path, headers: { host }, timeout: timeoutMs, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, ms: performance.now() - t0 }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET http://${host}${path} via ${addr}: no answer in ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 120_000, everyMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Ready pods of a revision. */
+export async function revisionPods(kubeconfig: string, namespace: string, revision: string): Promise<number> {
+  const { core } = clientsOf(kubeconfig);
+  const pods = (await core.listNamespacedPod({ namespace, labelSelector: `serving.knative.dev/revision=${revision}` })).items;
+  return pods.filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+}
