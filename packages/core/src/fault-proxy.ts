@@ -67,7 +67,7 @@ export async function startFaultProxy(upstream: string, plan: FaultPlan = {}, se
     return 'pass';
   };
 
-  const forward = (req: IncomingMessage, res: ServerResponse, fault: Fault) => {
+  const forward = (req: IncomingMessage, res: ServerResponse, fault: Fault, buffered?: Buffer) => {
     const headers = { ...req.headers };
     delete headers.expect; // answer 100-continue here; the server sees a plain body
     const upReq = request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers }, (upRes) => {
@@ -110,6 +110,12 @@ export async function startFaultProxy(upstream: string, plan: FaultPlan = {}, se
       }
       return;
     }
+    if (buffered) return void upReq.end(buffered);
+    // a client that goes away mid-body must not leave the server waiting for the rest
+    // (the emulator serves one request at a time)
+    req.on('close', () => {
+      if (!req.complete) upReq.destroy();
+    });
     req.pipe(upReq);
   };
 
@@ -129,8 +135,14 @@ export async function startFaultProxy(upstream: string, plan: FaultPlan = {}, se
       });
       return;
     }
-    if (fault === 'delay') setTimeout(() => forward(req, res, fault), current.delayMs ?? 500);
-    else forward(req, res, fault);
+    if (fault === 'delay') {
+      // the request arrives whole, and reaches the server late: even after its client died
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => setTimeout(() => forward(req, res, fault, Buffer.concat(chunks)), current.delayMs ?? 500));
+    } else {
+      forward(req, res, fault);
+    }
   });
   server.on('connection', (s) => {
     sockets.add(s);

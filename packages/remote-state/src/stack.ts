@@ -159,6 +159,12 @@ export class Stack {
       const mine = isCasLost(err) ? await this.store.get(stackKey(this.name, 'state.json')) : undefined;
       if (mine?.body.toString('utf8') === body) {
         etag = mine.etag;
+      } else if (isCasLost(err) && mine && (await this.alreadyThere(mine, parsed.bytes))) {
+        // a push run again after it was killed once its write had landed: the state is
+        // already what is pushed; complete its history and report it
+        const cur = { env: readEnvelope(mine.body, `${this.store.url}/${this.name}/state.json`), etag: mine.etag };
+        await this.healHistory(cur.env.version, cur.etag, sse);
+        return cur;
       } else if (isCasLost(err)) {
         throw new IwpError(ErrorCode.CAS_LOST, `stack ${this.name} changed since version ${base.version ?? 'none'} was pulled: pull, merge and push again`, {
           hint: 'remote-state pull gives the current version; --force overwrites it',
@@ -170,6 +176,15 @@ export class Stack {
     }
     await this.writeHistory(env.version, body, etag, sse);
     return { env, etag };
+  }
+
+  /** Whether the stored state (this object) holds exactly these bytes; false when it cannot be read. */
+  private async alreadyThere(obj: { body: Buffer }, bytes: Buffer): Promise<boolean> {
+    try {
+      return stateBytes(await this.open(readEnvelope(obj.body, 'state.json'))).equals(bytes);
+    } catch {
+      return false;
+    }
   }
 
   /**
