@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { ErrorCode, IwpError } from '@iwp/core';
+import { ErrorCode, IwpError, isTransient, withRetry } from '@iwp/core';
 import { parseChallenge, type Credentials } from './auth.js';
 
 export interface ClientOptions {
@@ -22,9 +22,9 @@ interface Req {
   scope?: string;
   /** statuses the caller handles itself */
   ok?: number[];
+  retries?: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Counters of what crossed the wire, for reports and tests. */
 export interface Traffic {
@@ -34,7 +34,7 @@ export interface Traffic {
 
 /**
  * The OCI distribution API (v2) over fetch: token and basic auth from WWW-Authenticate
- * challenges, retries with backoff on 5xx and connection errors.
+ * challenges, retries with backoff (core's withRetry) on 5xx, 429 and connection errors.
  */
 export class RegistryClient {
   readonly base: string;
@@ -63,10 +63,19 @@ export class RegistryClient {
     return t ? `Bearer ${t}` : undefined;
   }
 
+  /**
+   * One request, retried with core's backoff while it fails transiently (connection refused,
+   * reset or cut, 5xx, 429). A 401 answers its challenge once. `r.retries: 0` leaves
+   * retrying to the caller (an upload session is retried whole).
+   */
   async request(r: Req): Promise<Response> {
-    const retries = this.opts.retries ?? 3;
+    return withRetry(() => this.once(r), { retries: r.retries ?? this.opts.retries ?? 4 });
+  }
+
+  private async once(r: Req): Promise<Response> {
     const key = r.scope ?? '';
-    for (let attempt = 0, authed = false; ; attempt++) {
+    const where = `${this.registry}: ${r.method} ${r.path}`;
+    for (let authed = false; ;) {
       const headers: Record<string, string> = { ...r.headers };
       const auth = this.authorization.get(key) ?? this.authorization.get('');
       if (auth) headers.authorization = auth;
@@ -78,11 +87,8 @@ export class RegistryClient {
         } as RequestInit);
         this.traffic.requests++;
       } catch (err) {
-        if (attempt < retries) {
-          await sleep(200 * 2 ** attempt);
-          continue;
-        }
-        throw new IwpError(ErrorCode.UNREACHABLE, `${this.registry}: ${r.method} ${r.path}: ${(err as Error).message}`, { cause: err });
+        const cause = (err as { cause?: Error }).cause;
+        throw new IwpError(ErrorCode.UNREACHABLE, `${where}: ${(err as Error).message}${cause ? ` (${cause.message})` : ''}`, { cause: err, details: { registry: this.registry, transient: true } });
       }
       if (res.status === 401 && !authed) {
         await res.body?.cancel();
@@ -91,21 +97,19 @@ export class RegistryClient {
         if (!value) throw new IwpError(ErrorCode.AUTH_FAILED, `${this.registry}: authentication required (use --creds or ~/.docker/config.json)`);
         this.authorization.set(key, value);
         authed = true;
-        attempt--;
         continue;
       }
-      if (res.status >= 500 && attempt < retries && !(r.ok ?? []).includes(res.status)) {
+      if ((res.status >= 500 || res.status === 429) && !(r.ok ?? []).includes(res.status)) {
         await res.body?.cancel();
-        await sleep(200 * 2 ** attempt);
-        continue;
+        throw new IwpError(ErrorCode.HTTP_ERROR, `${where}: HTTP ${res.status}`, { details: { registry: this.registry, status: res.status, transient: true } });
       }
       if (res.status === 401 || res.status === 403) {
         await res.body?.cancel();
-        throw new IwpError(ErrorCode.AUTH_FAILED, `${this.registry}: ${r.method} ${r.path}: access denied (HTTP ${res.status})`);
+        throw new IwpError(ErrorCode.AUTH_FAILED, `${where}: access denied (HTTP ${res.status})`);
       }
       if (res.status >= 400 && !(r.ok ?? []).includes(res.status)) {
         const text = await res.text().catch(() => '');
-        throw new IwpError(ErrorCode.HTTP_ERROR, `${this.registry}: ${r.method} ${r.path}: HTTP ${res.status} ${text.slice(0, 200).trim()}`);
+        throw new IwpError(ErrorCode.HTTP_ERROR, `${where}: HTTP ${res.status} ${text.slice(0, 200).trim()}`, { details: { registry: this.registry, status: res.status, transient: false } });
       }
       return res;
     }
@@ -142,8 +146,21 @@ export class RegistryClient {
     return `${this.relative(location)}${location.includes('?') ? '&' : '?'}digest=${encodeURIComponent(digest)}`;
   }
 
-  /** POST a session (the registry ignores a body on POST), then one PUT of the whole blob, or PATCH chunks and a closing PUT. */
+  /**
+   * POST a session (the registry ignores a body on POST), then one PUT of the whole blob, or
+   * PATCH chunks and a closing PUT. A session whose body was cut off cannot be resumed (the
+   * registry keeps what arrived), so a transient failure starts a new session.
+   */
   async uploadBlob(repo: string, digest: string, size: number, source: string | Buffer): Promise<void> {
+    await withRetry(() => this.uploadSession(repo, digest, size, source), {
+      retries: this.opts.retries ?? 4,
+      // a body cut short leaves the session with part of it: the registry then reports a digest mismatch
+      shouldRetry: (err) => isTransient(err) || (err as IwpError).details?.status === 400,
+    });
+    this.traffic.bytesUploaded += size;
+  }
+
+  private async uploadSession(repo: string, digest: string, size: number, source: string | Buffer): Promise<void> {
     const scope = this.scope(repo, true);
     const start = await this.request({ method: 'POST', path: `/v2/${repo}/blobs/uploads/`, scope });
     await start.body?.cancel();
@@ -155,7 +172,7 @@ export class RegistryClient {
       : () => source.subarray(s, e);
     if (size <= chunk) {
       const res = await this.request({
-        method: 'PUT', path: this.withDigest(loc, digest), scope,
+        method: 'PUT', path: this.withDigest(loc, digest), scope, retries: 0,
         headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
         body: size ? stream(0, size) : () => new Uint8Array(0),
       });
@@ -164,17 +181,16 @@ export class RegistryClient {
       for (let off = 0; off < size; off += chunk) {
         const end = Math.min(size, off + chunk);
         const res = await this.request({
-          method: 'PATCH', path: this.relative(loc), scope,
+          method: 'PATCH', path: this.relative(loc), scope, retries: 0,
           headers: { 'content-type': 'application/octet-stream', 'content-length': String(end - off), 'content-range': `${off}-${end - 1}` },
           body: stream(off, end),
         });
         await res.body?.cancel();
         loc = res.headers.get('location') ?? loc;
       }
-      const res = await this.request({ method: 'PUT', path: this.withDigest(loc, digest), scope, headers: { 'content-length': '0' } });
+      const res = await this.request({ method: 'PUT', path: this.withDigest(loc, digest), scope, retries: 0, headers: { 'content-length': '0' } });
       await res.body?.cancel();
     }
-    this.traffic.bytesUploaded += size;
   }
 
   /** The digest a tag points at, or undefined when the tag does not exist. */
