@@ -31,16 +31,25 @@ export function createCacheServer(cache: BinaryCache, opts: ServeOptions = {}) {
   const narBytes = new Counter({ name: 'cache_ctl_nar_bytes_total', help: 'NAR bytes served', registers: [registry] });
   const hits = new Counter({ name: 'cache_ctl_narinfo_cache_hits_total', help: 'narinfo answers from memory', registers: [registry] });
 
+  // lookups of one narinfo while it is being fetched share that fetch: a burst of requests
+  // for a cold narinfo costs the store one GET, not one each
+  const fetching = new Map<string, Promise<Buffer | undefined>>();
   const narinfo = async (hash: string): Promise<Buffer | undefined> => {
     const c = narinfos.get(hash);
     if (c && c.until > Date.now()) {
       hits.inc();
       return c.body;
     }
-    const obj = await cache.store.get(`${hash}.narinfo`);
-    narinfos.set(hash, { body: obj?.body, until: Date.now() + (obj ? ttl : negTtl) });
-    if (narinfos.size > 100_000) narinfos.delete(narinfos.keys().next().value!);
-    return obj?.body;
+    let p = fetching.get(hash);
+    if (!p) {
+      p = cache.store.get(`${hash}.narinfo`).then((obj) => {
+        narinfos.set(hash, { body: obj?.body, until: Date.now() + (obj ? ttl : negTtl) });
+        if (narinfos.size > 100_000) narinfos.delete(narinfos.keys().next().value!);
+        return obj?.body;
+      }).finally(() => fetching.delete(hash));
+      fetching.set(hash, p);
+    }
+    return p;
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<string> => {

@@ -6,22 +6,26 @@ import { parseState, Stack, ObjectLockBackend, isCasLost } from '../src/index.js
 import { bucket, needsS3, tempDir, workspace } from './helpers.js';
 
 const N = 16;
+/** concurrent exec writers (processes), each adding one to a counter under the lock */
+const WRITERS = 32;
 // the command run under the lock: read the counter from the pulled state, add one, write it back
 const increment = `const f=require('fs'),p=process.env.REMOTE_STATE_FILE;const s=f.existsSync(p)?JSON.parse(f.readFileSync(p,'utf8')):{counter:0};s.counter++;f.writeFileSync(p,JSON.stringify(s))`;
 
 for (const kind of ['s3', 'file'] as const) {
-  t.test(`${N} concurrent exec processes on ${kind}: counter ${N}, ${N} history entries`, { skip: needsS3 }, async (t) => {
+  t.test(`${WRITERS} concurrent exec processes on ${kind}: counter ${WRITERS}, ${WRITERS} history entries`, { skip: needsS3, timeout: 400_000 }, async (t) => {
     const store = kind === 's3' ? `s3://${await bucket('exec')}/stacks` : `file://${await tempDir(t, 'iwp-rs-store-')}`;
     const first = await workspace(t, store, 'counter');
     t.equal((await first.run(['init'])).exitCode, 0);
-    const users = await Promise.all(Array.from({ length: N }, () => workspace(t, store, 'counter')));
-    const results = await Promise.all(users.map((u) => u.run(['exec', '--wait', '3m', '--ttl', '30s', '--', process.execPath, '-e', increment])));
-    t.same(results.map((r) => r.exitCode), Array(N).fill(0), 'every exec succeeded');
+    const users = await Promise.all(Array.from({ length: WRITERS }, () => workspace(t, store, 'counter')));
+    const started = Date.now();
+    const results = await Promise.all(users.map((u) => u.run(['exec', '--wait', '5m', '--ttl', '30s', '--', process.execPath, '-e', increment])));
+    t.comment(`${WRITERS} exec writers on ${kind} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    t.same(results.map((r) => r.exitCode), Array(WRITERS).fill(0), 'every exec succeeded');
     const state = JSON.parse(String((await first.run(['pull'])).stdout));
-    t.equal(state.counter, N, 'no update lost');
+    t.equal(state.counter, WRITERS, 'no update lost');
     const hist = (await first.json(['history'])).items as Array<{ version: number }>;
-    t.same(hist.map((h) => h.version), Array.from({ length: N }, (_, i) => i + 1));
-    t.match(await first.json(['status']), { version: N, lock: null }, 'the lock is released');
+    t.same(hist.map((h) => h.version), Array.from({ length: WRITERS }, (_, i) => i + 1));
+    t.match(await first.json(['status']), { version: WRITERS, lock: null }, 'the lock is released');
   });
 }
 
