@@ -1,4 +1,7 @@
-# A cluster on this machine: the control plane as local processes, two simulated workers.
+# A cluster on this machine: the control plane as local processes and one real worker
+# (kubelet, containerd, runc, CNI in its own network namespace) that pulls from the local
+# registry. Add simulated workers for scale tests with
+#   { role = "worker"; count = 50; runtime = "kwok"; }
 #   cluster-up create -f nix/environments/local.nix
 let inherit (import ../lib/environment.nix) mkEnvironment; in
 mkEnvironment {
@@ -6,8 +9,7 @@ mkEnvironment {
   provider = "local";
   kubernetes.version = "v1.34.4";
   nodes = [
-    { role = "control-plane"; }
-    { role = "worker"; count = 2; labels = { "iwp.dev/pool" = "default"; }; }
+    { role = "worker"; runtime = "containerd"; labels = { "iwp.dev/pool" = "default"; }; }
   ];
   registry = "127.0.0.1:5000";
   addons = [ "knative" "monitoring" ];

@@ -16,6 +16,8 @@ let
       count =
         let c = n.count or 1; in
         if builtins.isInt c && c >= 1 then c else fail "${f}.count" "expected an integer >= 1, got ${builtins.toJSON c}";
+      # local provider: a real node (kubelet + containerd) or a simulated one (kwok)
+      runtime = oneOf "${f}.runtime" [ "containerd" "kwok" ] (n.runtime or "containerd");
       instanceType = n.instanceType or "t3.medium";
       labels = n.labels or { };
       taints = n.taints or [ ];

@@ -10,7 +10,7 @@ kube_up() {
   local bin doc=$IWP_TESTENV_DIR/cluster.json
   bin=$("$IWP_ROOT/scripts/k8s/build" 2>>"$IWP_TESTENV_DIR/logs/k8s-build.log") || return 1
   kube_cli delete "$KUBE_NAME" --state-dir "$IWP_TESTENV_DIR/kube" >/dev/null 2>&1 || true
-  kube_cli create --provider local --name "$KUBE_NAME" --nodes 2 --json \
+  kube_cli create --provider local --name "$KUBE_NAME" --nodes 2 --runtime kwok --json \
     --state-dir "$IWP_TESTENV_DIR/kube" --bin-dir "$bin" 9>&- > "$doc.tmp" \
     2>>"$IWP_TESTENV_DIR/logs/kube.log" || return 1
   mv "$doc.tmp" "$doc"

@@ -18,6 +18,7 @@ export function localNodes(env: Environment): NodeRequest[] {
       out.push({
         name: `${env.name}-${role === 'control-plane' ? 'control-plane' : 'worker'}-${out.filter((o) => o.role === role).length + 1}`,
         role,
+        runtime: n.runtime ?? 'containerd',
         labels: n.labels ?? {},
         taints: [
           ...(role === 'control-plane' ? [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] : []),

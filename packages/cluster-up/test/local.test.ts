@@ -22,7 +22,7 @@ async function pidsAlive(pids: number[]): Promise<number[]> {
 t.test('local provider: create, nodes Ready, pods Running, delete leaves nothing', { skip: !binDir && 'IWP_K8S_BIN not set (scripts/testenv up kube)' }, async (t) => {
   const stateDir = join(await mkdtemp(join(tmpdir(), 'iwp-cu-')), 'c');
   const name = `t${process.pid}`;
-  const created = await cli(['create', '--provider', 'local', '--name', name, '--nodes', '2', '--state-dir', stateDir, '--bin-dir', binDir!]);
+  const created = await cli(['create', '--provider', 'local', '--name', name, '--nodes', '2', '--runtime', 'kwok', '--state-dir', stateDir, '--bin-dir', binDir!]);
   t.equal(created.exitCode, 0, created.stderr);
   const doc = JSON.parse(created.stdout);
   t.match(doc, { apiVersion: 'iwp/v1', kind: 'Cluster', name, provider: 'local', kubeconfig: join(stateDir, 'kubeconfig') });

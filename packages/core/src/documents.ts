@@ -53,7 +53,13 @@ export const Image = Type.Object(
 export type Image = Static<typeof Image>;
 
 export const ClusterNode = Type.Object(
-  { name: Type.String(), role: Type.String(), ready: Type.Optional(Type.Boolean()), address: Type.Optional(Type.String()) },
+  {
+    name: Type.String(),
+    role: Type.String(),
+    ready: Type.Optional(Type.Boolean()),
+    address: Type.Optional(Type.String()),
+    runtime: Type.Optional(Type.String({ description: 'local provider: containerd (a real node) or kwok (simulated)' })),
+  },
   open,
 );
 export const Cluster = Type.Object(
@@ -66,6 +72,16 @@ export const Cluster = Type.Object(
     server: Type.Optional(Type.String()),
     nodes: Type.Optional(Type.Array(ClusterNode)),
     registry: Type.Optional(Type.String()),
+    network: Type.Optional(Type.Object(
+      {
+        podCidr: Type.String(),
+        serviceCidr: Type.String(),
+        dns: Type.Optional(Type.String()),
+        hostIp: Type.Optional(Type.String({ description: 'the host as pods reach it' })),
+        bridge: Type.Optional(Type.String()),
+      },
+      open,
+    )),
   },
   open,
 );

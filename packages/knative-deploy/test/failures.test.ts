@@ -38,7 +38,7 @@ t.test('Knative not installed: exit 4 pointing at knative-deploy install; instal
     await execa('node', [cu, 'delete', name, '--state-dir', dir], { reject: false });
     await rm(dir, { recursive: true, force: true });
   });
-  const created = await execa('node', [cu, 'create', '--provider', 'local', '--name', name, '--nodes', '1', '--state-dir', dir, '--json'], { reject: false, stdin: 'ignore' });
+  const created = await execa('node', [cu, 'create', '--provider', 'local', '--name', name, '--nodes', '1', '--runtime', 'kwok', '--state-dir', dir, '--json'], { reject: false, stdin: 'ignore' });
   t.equal(created.exitCode, 0, created.stderr);
   const cluster = JSON.parse(created.stdout) as { kubeconfig: string };
   const env = { KUBECONFIG: cluster.kubeconfig };

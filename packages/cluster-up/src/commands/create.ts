@@ -22,7 +22,10 @@ export default class Create extends BaseCommand<typeof Create> {
     file: Flags.string({ char: 'f', description: 'environment descriptor (.nix evaluated by nix-instantiate, or .json)', helpValue: 'ENV' }),
     provider: Flags.option({ options: ['local', 'kind', 'ec2', 'vm'] as const, description: 'where the cluster runs [default: local]' })(),
     name: Flags.string({ char: 'n', description: 'cluster name (required without -f)' }),
-    nodes: Flags.integer({ description: 'number of (simulated) worker nodes [default: 1]' }),
+    nodes: Flags.integer({ description: 'number of worker nodes when no descriptor gives them [default: 1]' }),
+    runtime: Flags.option({ options: ['containerd', 'kwok'] as const, description: 'local: real nodes (containerd) or simulated ones (kwok) for --nodes [default: containerd]' })(),
+    registry: Flags.string({ description: 'local: registry (host:port) real nodes pull from [default: the descriptor\'s, else 127.0.0.1:5000]', helpValue: 'HOST:PORT' }),
+    'sandbox-image': Flags.string({ description: 'local: pod sandbox image for real nodes [default: nix/images/pause, built and pushed to the registry]', helpValue: 'REF' }),
     'bin-dir': Flags.string({ description: 'directory with etcd, kube-apiserver, ... [default: $IWP_K8S_BIN or scripts/k8s/build]', helpValue: 'DIR' }),
     timeout: Flags.integer({ default: 180, description: 'seconds to wait for the API, nodes and service accounts' }),
     'dry-run': Flags.boolean({ description: 'print the plan, create nothing' }),
@@ -57,17 +60,29 @@ export default class Create extends BaseCommand<typeof Create> {
     const version = env?.kubernetes.version ?? 'v1.34.4';
     const nodes: NodeRequest[] = env && f.nodes === undefined
       ? localNodes({ ...env, name })
-      : Array.from({ length: f.nodes ?? 1 }, (_, i) => ({ name: `${name}-worker-${i + 1}`, role: 'worker' }));
+      : Array.from({ length: f.nodes ?? 1 }, (_, i) => ({ name: `${name}-worker-${i + 1}`, role: 'worker', runtime: f.runtime ?? 'containerd' }));
+    if (f.runtime && env && f.nodes === undefined) for (const n of nodes) n.runtime = f.runtime;
+    const registry = f.registry ?? env?.registry ?? '127.0.0.1:5000';
+    const real = nodes.filter((n) => n.runtime !== 'kwok');
     const stateDir = localStateDir(name, f['state-dir']);
     if (f['dry-run']) {
       return {
         apiVersion: API_VERSION, kind: 'ClusterPlan', name, provider, kubernetes: { version }, stateDir,
-        processes: ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'],
-        nodes: nodes.map((n) => ({ name: n.name, role: n.role, labels: n.labels ?? {}, taints: n.taints ?? [] })),
+        processes: [
+          'etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler',
+          ...(real.length < nodes.length ? ['kwok'] : []),
+          ...real.flatMap((n) => [`${n.name}-containerd`, `${n.name}-kubelet`, `${n.name}-kube-proxy`]),
+          ...(real.length ? ['coredns'] : []),
+        ],
+        ...(real.length ? { registry } : {}),
+        nodes: nodes.map((n) => ({ name: n.name, role: n.role, runtime: n.runtime, labels: n.labels ?? {}, taints: n.taints ?? [] })),
       };
     }
     const binDir = await resolveBinDir(runProcess, f['bin-dir'], version);
-    return this.record(await createLocal({ name, nodes, binDir, stateDir, run: runProcess, logger: this.logger, timeoutMs: f.timeout * 1000 }));
+    return this.record(await createLocal({
+      name, nodes, binDir, stateDir, run: runProcess, logger: this.logger, timeoutMs: f.timeout * 1000,
+      ...(real.length ? { registry } : {}), ...(f['sandbox-image'] ? { sandboxImage: f['sandbox-image'] } : {}),
+    }));
   }
 
   private async record<T extends { name: string }>(cluster: T): Promise<T> {

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { Args, Flags } from '@oclif/core';
-import { API_VERSION, badInput, BaseCommand } from '@iwp/core';
+import { API_VERSION, badInput, BaseCommand, runProcess } from '@iwp/core';
 import { ec2Client } from '../ec2/client.js';
 import { teardown } from '../ec2/teardown.js';
 import { deleteLocal, localStateDir } from '../local/provider.js';
@@ -27,7 +27,7 @@ export default class Delete extends BaseCommand<typeof Delete> {
       if (this.flags.state) await recordCluster(this.flags.state, this.args.name, { deleted: true, deletedAt: new Date().toISOString(), provider: 'ec2', region });
       return { apiVersion: API_VERSION, kind: 'ClusterDeletion', provider: 'ec2', name: this.args.name, region, ...r };
     }
-    const r = await deleteLocal(this.args.name, this.flags['state-dir']);
+    const r = await deleteLocal(this.args.name, this.flags['state-dir'], runProcess);
     if (this.flags.state) await recordCluster(this.flags.state, this.args.name, { deleted: true, deletedAt: new Date().toISOString(), provider: 'local' });
     return { apiVersion: API_VERSION, kind: 'ClusterDeletion', provider: 'local', ...r };
   }

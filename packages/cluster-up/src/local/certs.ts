@@ -56,6 +56,21 @@ export async function generatePki(run: Runner, stateDir: string, serviceIp: stri
   return k;
 }
 
+/**
+ * A certificate signed by the cluster CA, written to `<dir>/<name>.crt` and `.key`: a client
+ * certificate for `subj`, or a serving one when `sans` are given (`IP:…`, `DNS:…`).
+ */
+export async function issueCert(run: Runner, k: Pki, dir: string, name: string, subj: string, sans?: string[]): Promise<{ cert: string; key: string }> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const ext = join(dir, `${name}.ext`);
+  await writeFile(ext, sans
+    ? `subjectAltName=${sans.join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n`
+    : 'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n');
+  const out = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+  await issue(run, { ...k, dir }, name, subj, ext, out.cert, out.key);
+  return out;
+}
+
 async function issue(run: Runner, k: Pki, name: string, subj: string, ext: string, cert: string, key: string): Promise<void> {
   const csr = join(k.dir, `${name}.csr`);
   await run('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', csr, '-subj', subj]);

@@ -1,10 +1,13 @@
 import type { CoreV1Api, V1Node } from '@kubernetes/client-node';
+import { kubeClientNode } from '@iwp/core';
 
 export const KWOK_ANNOTATION = 'kwok.x-k8s.io/node';
 
 export interface NodeRequest {
   name: string;
   role: string;
+  /** containerd: a real node (kubelet, containerd, runc, CNI); kwok: simulated */
+  runtime?: 'containerd' | 'kwok';
   labels?: Record<string, string>;
   taints?: { key: string; value?: string; effect: string }[];
   cpu?: string;
@@ -35,7 +38,7 @@ export function kwokNode(n: NodeRequest): V1Node {
   };
 }
 
-/** Creates the nodes that do not exist yet. */
+/** Creates the simulated nodes that do not exist yet. */
 export async function ensureNodes(core: CoreV1Api, nodes: NodeRequest[]): Promise<void> {
   const existing = new Set((await core.listNode()).items.map((n) => n.metadata?.name));
   // taints go on after kwok has marked the node Ready (kwok keeps its own status fields)
@@ -49,4 +52,23 @@ export async function nodeReadiness(core: CoreV1Api): Promise<{ name: string; re
     labels: n.metadata?.labels ?? {},
     ready: (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
   }));
+}
+
+/** Role and labels of real nodes that kubelet may not set itself (node-role.kubernetes.io/…). */
+export async function labelNodes(core: CoreV1Api, nodes: NodeRequest[]): Promise<void> {
+  const k8s = kubeClientNode();
+  const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+  for (const n of nodes) {
+    const labels = { [`node-role.kubernetes.io/${n.role === 'control-plane' ? 'control-plane' : 'worker'}`]: '', ...n.labels };
+    await core.patchNode({ name: n.name, body: { metadata: { labels } } }, merge);
+  }
+}
+
+/** name → Ready, and the node's InternalIP, for every node. */
+export async function nodeAddresses(core: CoreV1Api): Promise<Record<string, string | undefined>> {
+  const out: Record<string, string | undefined> = {};
+  for (const n of (await core.listNode()).items) {
+    out[n.metadata?.name ?? ''] = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  }
+  return out;
 }

@@ -11,6 +11,8 @@ export interface ProcSpec {
   bin: string;
   args: string[];
   env?: Record<string, string>;
+  /** a command the process is started through (nsenter, a cgroup joiner); it ends in an exec of `bin` */
+  wrap?: string[];
 }
 
 /** A free TCP port on 127.0.0.1 (bound and released; the kernel does not hand it out again at once). */
@@ -37,7 +39,8 @@ export async function startDetached(stateDir: string, spec: ProcSpec): Promise<n
   const fd = openSync(join(stateDir, 'logs', `${spec.name}.log`), 'a');
   let child;
   try {
-    child = spawn(spec.bin, spec.args, { detached: true, stdio: ['ignore', fd, fd], env: spec.env ?? process.env });
+    const [file, ...pre] = spec.wrap?.length ? [...spec.wrap, spec.bin] : [spec.bin];
+    child = spawn(file!, [...pre, ...spec.args], { detached: true, stdio: ['ignore', fd, fd], env: spec.env ?? process.env });
   } finally {
     closeSync(fd);
   }
@@ -45,6 +48,12 @@ export async function startDetached(stateDir: string, spec: ProcSpec): Promise<n
   child.unref();
   if (child.pid === undefined) throw new Error(`${spec.bin}: could not start`);
   await writeFileAtomic(join(stateDir, 'pids', `${spec.name}.pid`), `${child.pid}\n${spec.bin}\n`);
+  if (spec.wrap?.length) {
+    // until the wrapper has exec'd the program, the pid does not run `bin` yet: a liveness
+    // check in between would take it for dead
+    const deadline = Date.now() + 10_000;
+    while (!(await isOurs(child.pid, spec.bin)) && child.exitCode === null && Date.now() < deadline) await sleep(10);
+  }
   return child.pid;
 }
 
