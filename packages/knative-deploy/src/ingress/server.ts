@@ -16,6 +16,8 @@ export interface IngressOptions {
   ingressClass?: string;
   port?: number;
   log?: (line: string) => void;
+  /** where a backend Service (host:port by its cluster DNS name) is dialled; default: that name (cluster DNS) */
+  dial?: (target: string) => { host: string; port: number };
 }
 
 /**
@@ -77,8 +79,9 @@ export class IngressServer {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`no route for host ${req.headers.host}\n`);
       return;
     }
-    const [host, port] = backend.target.split(/:(?=\d+$)/) as [string, string];
-    const up = request({ host, port: Number(port), method: req.method, path: req.url, agent: this.agent, headers: { ...req.headers, ...backend.headers } }, (r) => {
+    const [name, p] = backend.target.split(/:(?=\d+$)/) as [string, string];
+    const { host, port } = this.opts.dial?.(backend.target) ?? { host: name, port: Number(p) };
+    const up = request({ host, port, method: req.method, path: req.url, agent: this.agent, headers: { ...req.headers, ...backend.headers } }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
     });
