@@ -24,6 +24,8 @@ export interface StateEnvelope {
   /** how this object is encrypted: SSE-KMS key id, age recipients */
   encryption?: { kms?: string; age?: string[] };
   ciphertext?: string;
+  /** random id of the write that made this version */
+  writeId?: string;
 }
 
 /** The bytes of a state as `pull` writes them: JSON pretty-printed, raw bytes untouched. */

@@ -14,6 +14,8 @@ export interface LocalRecord {
   version?: number | null;
   etag?: string | null;
   lock?: { id: string; token: string } | null;
+  /** the id of a push sent from here whose answer never came back (killed, or failed) */
+  pending?: string | null;
 }
 
 export function recordDir(): string {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { API_VERSION, badInput, doc, ErrorCode, IwpError, type ObjectStore, type StateInfo } from '@iwp/core';
 import { encryptionList, parseEncrypt, sameEncryption, type Encryption } from './encryption.js';
 import { makeEnvelope, openEnvelope, readEnvelope, sealEnvelope, stateBytes, type parseState, type StateEnvelope } from './envelope.js';
@@ -138,7 +139,11 @@ export class Stack {
     return held?.info;
   }
 
-  async push(parsed: ReturnType<typeof parseState>, expect: Expect, opts: { lockId?: string } = {}): Promise<Current> {
+  /**
+   * `writeId` marks the version written (a caller records it before the write, so a run
+   * after a crash can tell its own landed write: `earlierWriteId`) from anyone else's.
+   */
+  async push(parsed: ReturnType<typeof parseState>, expect: Expect, opts: { lockId?: string; writeId?: string; earlierWriteId?: string } = {}): Promise<Current> {
     await this.checkLock(opts.lockId);
     let base = expect;
     if (base === 'force') {
@@ -147,7 +152,7 @@ export class Stack {
     }
     if (base.etag === null) await this.mustExist();
     const enc = await this.encryption();
-    const env = await sealEnvelope(makeEnvelope(this.name, (base.version ?? 0) + 1, whoAmI(), parsed), enc);
+    const env = await sealEnvelope({ ...makeEnvelope(this.name, (base.version ?? 0) + 1, whoAmI(), parsed), writeId: opts.writeId ?? randomUUID() }, enc);
     const body = `${JSON.stringify(env)}\n`;
     const sse = enc.kmsKeyId ? { kmsKeyId: enc.kmsKeyId } : {};
     if (base.etag !== null && base.version !== null) await this.healHistory(base.version, base.etag, sse);
@@ -159,9 +164,9 @@ export class Stack {
       const mine = isCasLost(err) ? await this.store.get(stackKey(this.name, 'state.json')) : undefined;
       if (mine?.body.toString('utf8') === body) {
         etag = mine.etag;
-      } else if (isCasLost(err) && mine && (await this.alreadyThere(mine, parsed.bytes))) {
-        // a push run again after it was killed once its write had landed: the state is
-        // already what is pushed; complete its history and report it
+      } else if (isCasLost(err) && mine && opts.earlierWriteId && readEnvelope(mine.body, 'state.json').writeId === opts.earlierWriteId) {
+        // a push run again after it was killed once its write had landed: that write (its
+        // id recorded before it was sent) is the current state; complete its history
         const cur = { env: readEnvelope(mine.body, `${this.store.url}/${this.name}/state.json`), etag: mine.etag };
         await this.healHistory(cur.env.version, cur.etag, sse);
         return cur;
@@ -176,15 +181,6 @@ export class Stack {
     }
     await this.writeHistory(env.version, body, etag, sse);
     return { env, etag };
-  }
-
-  /** Whether the stored state (this object) holds exactly these bytes; false when it cannot be read. */
-  private async alreadyThere(obj: { body: Buffer }, bytes: Buffer): Promise<boolean> {
-    try {
-      return stateBytes(await this.open(readEnvelope(obj.body, 'state.json'))).equals(bytes);
-    } catch {
-      return false;
-    }
   }
 
   /**

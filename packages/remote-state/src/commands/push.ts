@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '@iwp/core';
 import { openStack, storeFlags } from '../context.js';
@@ -36,8 +37,12 @@ export default class Push extends BaseCommand<typeof Push> {
     if (!this.flags.yes && source !== 'stdin' && !(await confirmPush(stack, parsed))) return undefined;
     if (this.flags['before-upload']) parsed = parseState(await runHook('--before-upload', this.flags['before-upload'], parsed.bytes), true, '--before-upload');
     const lockId = this.flags['lock-id'] ?? rec.lock?.id;
-    const out = await stack.push(parsed, expect, lockId ? { lockId } : {});
-    await updateRecord(stack.store.url, stack.name, { version: out.env.version, etag: out.etag });
+    // recorded before the write: if this process dies after the write landed, the same push
+    // run again recognises it as its own instead of reporting a lost race
+    const writeId = randomUUID();
+    await updateRecord(stack.store.url, stack.name, { pending: writeId });
+    const out = await stack.push(parsed, expect, { ...(lockId ? { lockId } : {}), writeId, ...(rec.pending ? { earlierWriteId: rec.pending } : {}) });
+    await updateRecord(stack.store.url, stack.name, { version: out.env.version, etag: out.etag, pending: null });
     this.logger.info(`pushed ${stack.name} version ${out.env.version}`);
     return stateInfo(stack, out, undefined);
   }
