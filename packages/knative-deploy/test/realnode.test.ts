@@ -25,7 +25,7 @@ if (typeof cluster === 'string') {
 
   t.test('install --images build --networking local: Knative as pods, images by digest from the cluster\'s registry', { timeout: 1_200_000 }, async (t) => {
     const r = await cli(['install', '--images', 'build', '--networking', 'local', '--timeout', '600s', ...fast], { input: doc, env });
-    t.equal(r.exitCode, 0, r.stderr.split('\n').slice(-5).join('\n'));
+    t.equal(r.exitCode, 0, 'installed', { stderr: r.stderr.split('\n').slice(-5).join('\n') });
     const out = JSON.parse(r.stdout) as { apiOnly: boolean; built: { path: string; ref: string }[]; deployments: string[] };
     t.equal(out.apiOnly, false);
     t.same(out.deployments.sort(), ['knative-serving/activator', 'knative-serving/autoscaler', 'knative-serving/controller', 'knative-serving/iwp-ingress', 'knative-serving/webhook']);
@@ -40,7 +40,7 @@ if (typeof cluster === 'string') {
     ingress = `${svc.spec!.clusterIP}:80`;
 
     const again = await cli(['install', '--images', 'build', '--networking', 'local', ...fast], { input: doc, env });
-    t.equal(again.exitCode, 0, again.stderr);
+    t.equal(again.exitCode, 0, 'installed again', { stderr: again.stderr });
     t.same((JSON.parse(again.stdout) as { built: { pushed: boolean }[] }).built.filter((b) => b.pushed), [], 'a second install builds and pushes nothing');
   });
 
@@ -51,7 +51,8 @@ if (typeof cluster === 'string') {
     const host = 'hello.default.svc.cluster.local';
     const first = await get(ingress, host);
     t.same({ status: first.status, body: first.body }, { status: 200, body: 'Hello World!\n' }, 'the app\'s own answer');
-    await until('hello at zero pods', async () => (await revisionPods(cluster.kubeconfig, 'default', 'hello-00001')) === 0, 180_000, 1000);
+    // gone, not just terminating: the next answer must come from a pod started for it
+    await until('hello at zero pods', async () => (await revisionPods(cluster.kubeconfig, 'default', 'hello-00001', true)) === 0, 180_000, 500);
     const cold = await get(ingress, host);
     t.same({ status: cold.status, body: cold.body }, { status: 200, body: 'Hello World!\n' }, `answered from zero after ${Math.round(cold.ms)} ms`);
     t.comment(`cold start: ${Math.round(cold.ms)} ms`);
@@ -79,12 +80,12 @@ if (typeof cluster === 'string') {
     t.ok(most >= 5, `${most} ready pods under 60 requests in flight`);
   });
 
-  t.test('traffic 90/10 between two revisions over 400 requests, each within 5 points', { timeout: 600_000 }, async (t) => {
+  t.test('traffic 90/10 between two revisions over 400 requests, each within 5 points; a tag URL answers its revision', { timeout: 600_000 }, async (t) => {
     if (!ingress) return t.plan(0, 'Knative not installed (see the install test)');
     const image = await nixImage('hello');
     const one = await cli(['apply', '--name', 'split', '--scale-min', '1', '-e', 'TARGET=one'], { input: image, env });
     t.equal(one.exitCode, 0, one.stderr);
-    const two = await cli(['apply', '--name', 'split', '--scale-min', '1', '-e', 'TARGET=two', '--traffic', 'split-00001=90,@latest=10'], { input: image, env });
+    const two = await cli(['apply', '--name', 'split', '--scale-min', '1', '-e', 'TARGET=two', '--traffic', 'split-00001=90,@latest=10', '--tag', 'split-00001=old'], { input: image, env });
     t.equal(two.exitCode, 0, two.stderr);
     const counts: Record<string, number> = {};
     for (let i = 0; i < 400; i += 20) {
@@ -94,6 +95,8 @@ if (typeof cluster === 'string') {
     t.comment(JSON.stringify(counts));
     t.ok(Math.abs((counts['Hello one!\n'] ?? 0) / 4 - 90) <= 5, `revision 1: ${(counts['Hello one!\n'] ?? 0) / 4}%`);
     t.ok(Math.abs((counts['Hello two!\n'] ?? 0) / 4 - 10) <= 5, `revision 2: ${(counts['Hello two!\n'] ?? 0) / 4}%`);
+    const tagged = await Promise.all(Array.from({ length: 10 }, () => get(ingress, 'old-split.default.svc.cluster.local')));
+    t.same([...new Set(tagged.map((a) => a.body))], ['Hello one!\n'], 'the tag URL answers its revision');
   });
 
   t.test('faults: a registry that is down installs nothing; a downgrade needs --force', { timeout: 300_000 }, async (t) => {

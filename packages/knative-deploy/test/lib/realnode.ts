@@ -69,9 +69,9 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | f
   }
 }
 
-/** Ready pods of a revision. */
-export async function revisionPods(kubeconfig: string, namespace: string, revision: string): Promise<number> {
+/** Ready pods of a revision (`all`: every pod, terminating ones included). */
+export async function revisionPods(kubeconfig: string, namespace: string, revision: string, all = false): Promise<number> {
   const { core } = clientsOf(kubeconfig);
   const pods = (await core.listNamespacedPod({ namespace, labelSelector: `serving.knative.dev/revision=${revision}` })).items;
-  return pods.filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+  return all ? pods.length : pods.filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
 }
