@@ -16,6 +16,7 @@ export * from './objectstore/s3.js';
 export * from './objectstore/file.js';
 export * from './objectstore/open.js';
 export * from './kube-flags.js';
+export * from './cluster-config.js';
 export * from './hashing.js';
 export * from './json-diff.js';
 export * from './descriptor.js';

@@ -1,4 +1,4 @@
-import { Listr, type ListrTask } from 'listr2';
+import type { ListrTask } from 'listr2';
 import type { Logger } from './log.js';
 
 export interface Step<C> {
@@ -37,6 +37,8 @@ export async function runSteps<C extends object>(steps: Step<C>[], ctx: C, logge
     skip: step.skip ? (c: C) => step.skip!(c) : undefined,
     task: async (c, task) => step.run(c, (output) => { task.output = output; }),
   }));
+  // loaded only for the live renderer: pipes, CI and --quiet never pay for listr2
+  const { Listr } = await import('listr2');
   const listr = new Listr<C>(tasks, {
     ctx,
     exitOnError: true,
