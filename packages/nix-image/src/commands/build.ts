@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { BaseCommand, badInput, runProcess } from '@iwp/core';
+import { badInput, runProcess } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { buildForSystems } from '../multi.js';
 import { publish } from '../publish.js';
 import { parseCreds, registryFlags } from '../flags.js';

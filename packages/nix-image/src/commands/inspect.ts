@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { BaseCommand } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { parseCreds, registryFlags } from '../flags.js';
 import { inspectOciDir, inspectRegistry } from '../inspect.js';
 import { findCredentials } from '../registry/auth.js';

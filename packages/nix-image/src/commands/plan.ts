@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { API_VERSION, BaseCommand, renderTable, runProcess } from '@iwp/core';
+import { API_VERSION, renderTable, runProcess } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { checkMaxLayers, planLayers } from '../build.js';
 import { closure, evalSpec, realise } from '../spec.js';
 

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { BaseCommand, badInput } from '@iwp/core';
+import { badInput } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { imageDocument } from '../document.js';
 import { parseCreds, registryFlags } from '../flags.js';
 import { readOciDir } from '../oci.js';
