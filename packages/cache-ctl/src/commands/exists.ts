@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
-import { API_VERSION, badInput, BaseCommand } from '@iwp/core';
+import { API_VERSION, badInput } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { openCache, pathsFromInput, storeFlag } from '../flags.js';
 import { hashPart, isStorePath } from '../narinfo.js';
 

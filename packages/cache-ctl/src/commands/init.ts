@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { API_VERSION, BaseCommand } from '@iwp/core';
+import { API_VERSION } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { openCache } from '../flags.js';
 
 export default class Init extends BaseCommand<typeof Init> {

@@ -1,6 +1,7 @@
 import { access, constants } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
-import { API_VERSION, BaseCommand, ErrorCode, IwpError, writeFileAtomic } from '@iwp/core';
+import { API_VERSION, ErrorCode, IwpError, writeFileAtomic } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { generateKeyPair } from '../keys.js';
 
 export default class Keygen extends BaseCommand<typeof Keygen> {

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { BaseCommand, doc } from '@iwp/core';
+import { doc } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { parseCompression } from '../compression.js';
 import { openCache, pathsFromInput } from '../flags.js';
 import { readSecretKey } from '../keys.js';

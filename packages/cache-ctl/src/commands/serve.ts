@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { API_VERSION, badInput, BaseCommand } from '@iwp/core';
+import { API_VERSION, badInput } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { openCache } from '../flags.js';
 import { createCacheServer } from '../serve.js';
 

@@ -1,5 +1,6 @@
 import { Errors, Flags } from '@oclif/core';
-import { BaseCommand, doc } from '@iwp/core';
+import { doc } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { openCache, storeFlag, trustedKeys } from '../flags.js';
 import { readSecretKey } from '../keys.js';
 import { queryPathInfo } from '../localstore.js';
