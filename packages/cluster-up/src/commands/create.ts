@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { API_VERSION, BaseCommand, IwpError, ErrorCode, badInput, runProcess, type Environment } from '@iwp/core';
+import { API_VERSION, IwpError, ErrorCode, badInput, runProcess, type Environment } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { resolveBinDir } from '../bins.js';
 import { loadDescriptor, localNodes } from '../descriptor.js';
 import { createLocal, localStateDir } from '../local/provider.js';

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { Args, Flags } from '@oclif/core';
-import { API_VERSION, badInput, BaseCommand, runProcess } from '@iwp/core';
+import { API_VERSION, badInput, runProcess } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { ec2Client } from '../ec2/client.js';
 import { teardown } from '../ec2/teardown.js';
 import { deleteLocal, localStateDir } from '../local/provider.js';

@@ -3,7 +3,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { stringify } from 'yaml';
-import { API_VERSION, BaseCommand, kubeClientNode, notFound, writeFileAtomic } from '@iwp/core';
+import { API_VERSION, kubeClientNode, notFound, writeFileAtomic } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { localStateDir } from '../local/provider.js';
 import { stateDirFlag } from '../flags.js';
 

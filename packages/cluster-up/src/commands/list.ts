@@ -1,4 +1,5 @@
-import { API_VERSION, BaseCommand, list, renderTable } from '@iwp/core';
+import { API_VERSION, list, renderTable } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { listClusters } from '../list.js';
 
 export default class List extends BaseCommand<typeof List> {

@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { BaseCommand } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { statusLocal } from '../local/provider.js';
 import { stateDirFlag } from '../flags.js';
 
