@@ -1,4 +1,5 @@
-import { BaseCommand, clusterConfig, clusterFlags, inputFlag, list, parseDuration, runProcess } from '@iwp/core';
+import { clusterConfig, list, parseDuration, runProcess } from '@iwp/core';
+import { BaseCommand, clusterFlags, inputFlag } from '@iwp/core/cli';
 import { applyServices, validateRequests } from '../apply.js';
 import { Knative } from '../client.js';
 import { serviceDocument } from '../document.js';

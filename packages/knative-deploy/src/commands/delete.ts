@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { API_VERSION, BaseCommand, clusterConfig, clusterFlags, parseDuration } from '@iwp/core';
+import { API_VERSION, clusterConfig, parseDuration } from '@iwp/core';
+import { BaseCommand, clusterFlags } from '@iwp/core/cli';
 import { Knative } from '../client.js';
 import { namespaceFlag } from '../flags.js';
 import { waitGone } from '../wait.js';

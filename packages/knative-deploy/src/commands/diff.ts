@@ -1,4 +1,5 @@
-import { BaseCommand, clusterConfig, clusterFlags, inputFlag, list, renderChanges, runProcess } from '@iwp/core';
+import { clusterConfig, list, renderChanges, runProcess } from '@iwp/core';
+import { BaseCommand, clusterFlags, inputFlag } from '@iwp/core/cli';
 import { diffServices, validateRequests, type ServiceDiff } from '../apply.js';
 import { Knative } from '../client.js';
 import { requestsFromFlags, serviceFlags } from '../flags.js';

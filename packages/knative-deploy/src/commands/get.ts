@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
-import { BaseCommand, clusterConfig, clusterFlags } from '@iwp/core';
+import { clusterConfig } from '@iwp/core';
+import { BaseCommand, clusterFlags } from '@iwp/core/cli';
 import { Knative } from '../client.js';
 import { serviceDocument } from '../document.js';
 import { namespaceFlag, outputFlag, urlLines } from '../flags.js';

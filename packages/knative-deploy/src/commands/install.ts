@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand, clusterConfig, clusterFlags, inputFlag, parseDuration, readDocument } from '@iwp/core';
+import { clusterConfig, parseDuration, readDocument } from '@iwp/core';
+import { BaseCommand, clusterFlags, inputFlag } from '@iwp/core/cli';
 import { installServing, parseConfigFlags } from '../install.js';
 import { DEFAULT_SERVING_VERSION } from '../release.js';
 

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand, clusterConfig, clusterFlags, list, type KnativeService } from '@iwp/core';
+import { clusterConfig, list, type KnativeService } from '@iwp/core';
+import { BaseCommand, clusterFlags } from '@iwp/core/cli';
 import { Knative } from '../client.js';
 import { serviceDocument } from '../document.js';
 import { namespaceFlag } from '../flags.js';

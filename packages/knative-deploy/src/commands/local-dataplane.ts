@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand, clusterConfig, clusterFlags } from '@iwp/core';
+import { clusterConfig } from '@iwp/core';
+import { BaseCommand, clusterFlags } from '@iwp/core/cli';
 import { LocalDataPlane } from '../local-dataplane.js';
 import { runLocalIngress } from '../local-ingress.js';
 

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
-import { BaseCommand, clusterConfig, clusterFlags, list, type KnativeRevision } from '@iwp/core';
+import { clusterConfig, list, type KnativeRevision } from '@iwp/core';
+import { BaseCommand, clusterFlags } from '@iwp/core/cli';
 import { Knative } from '../client.js';
 import { revisionDocument } from '../document.js';
 import { namespaceFlag } from '../flags.js';

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { BaseCommand, ErrorCode, IwpError, badInput, clusterConfig, clusterFlags, parseDuration } from '@iwp/core';
+import { ErrorCode, IwpError, badInput, clusterConfig, parseDuration } from '@iwp/core';
+import { BaseCommand, clusterFlags } from '@iwp/core/cli';
 import { Knative } from '../client.js';
 import { serviceDocument } from '../document.js';
 import { namespaceFlag, trafficFlags, waitFlags } from '../flags.js';

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
-import { BaseCommand, clusterConfig, clusterFlags, list, parseDuration } from '@iwp/core';
+import { clusterConfig, list, parseDuration } from '@iwp/core';
+import { BaseCommand, clusterFlags } from '@iwp/core/cli';
 import { Knative } from '../client.js';
 import { serviceDocument } from '../document.js';
 import { namespaceFlag, waitCommandFlags } from '../flags.js';
