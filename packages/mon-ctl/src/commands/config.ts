@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { badInput, BaseCommand } from '@iwp/core';
+import { badInput } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { prometheusYaml } from '../prometheus.js';
 
 export default class Config extends BaseCommand<typeof Config> {

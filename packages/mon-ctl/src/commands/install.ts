@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand, clusterConfig, clusterFlags, inputFlag, readDocument } from '@iwp/core';
+import { clusterConfig, readDocument } from '@iwp/core';
+import { BaseCommand, clusterFlags, inputFlag } from '@iwp/core/cli';
 import { parseWith } from '../components.js';
 import { namespaceFlag, withFlag } from '../flags.js';
 import { installStack } from '../install.js';

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { stringify } from 'yaml';
-import { BaseCommand } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { parseWith } from '../components.js';
 import { namespaceFlag, withFlag } from '../flags.js';
 import { checkNamespace, stackObjects } from '../manifests.js';

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { API_VERSION, BaseCommand, parseDuration } from '@iwp/core';
+import { API_VERSION, parseDuration } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { prometheusUrlFlag } from '../flags.js';
 import { PrometheusClient } from '../prom-api.js';
 

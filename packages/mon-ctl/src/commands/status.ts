@@ -1,4 +1,5 @@
-import { BaseCommand, clusterConfig, clusterFlags, inputFlag, readDocument } from '@iwp/core';
+import { clusterConfig, readDocument } from '@iwp/core';
+import { BaseCommand, clusterFlags, inputFlag } from '@iwp/core/cli';
 import { Flags } from '@oclif/core';
 import { namespaceFlag } from '../flags.js';
 import { stackDocument } from '../install.js';

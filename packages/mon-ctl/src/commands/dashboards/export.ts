@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Args } from '@oclif/core';
-import { API_VERSION, BaseCommand, writeFileAtomic } from '@iwp/core';
+import { API_VERSION, writeFileAtomic } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { allDashboards } from '../../dashboards.js';
 
 export default class DashboardsExport extends BaseCommand<typeof DashboardsExport> {
