@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { BaseCommand, type PipelineRun } from '@iwp/core';
+import { type PipelineRun } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { logSink, runnerFlags, runnerSettings } from '../cli/flags.js';
 import { eventFromFlags, scriptPath } from '../cli/event-input.js';
 import { runPipeline } from '../run.js';

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { readFile } from 'node:fs/promises';
-import { BaseCommand, cacheDir, ErrorCode, IwpError, parseDuration } from '@iwp/core';
+import { cacheDir, ErrorCode, IwpError, parseDuration } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { logSink, runnerFlags, runnerSettings } from '../cli/flags.js';
 import { scriptPath } from '../cli/event-input.js';
 import { parseListen, parseSize } from '../cli/listen.js';

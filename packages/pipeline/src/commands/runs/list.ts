@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand, list, renderTable, type PipelineRun } from '@iwp/core';
+import { list, renderTable, type PipelineRun } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { openRunStore } from '../../stores/index.js';
 
 export default class RunsList extends BaseCommand<typeof RunsList> {

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { BaseCommand } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { openRunStore, SCRIPT_LOG } from '../../stores/index.js';
 
 export default class RunsLogs extends BaseCommand<typeof RunsLogs> {

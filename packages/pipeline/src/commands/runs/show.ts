@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { BaseCommand, type PipelineRun } from '@iwp/core';
+import { type PipelineRun } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { openRunStore } from '../../stores/index.js';
 
 export default class RunsShow extends BaseCommand<typeof RunsShow> {
