@@ -1,4 +1,4 @@
-import { BaseCommand } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { ensureSafeBackend, unsafeBackend } from '../check.js';
 import { openStoreFlag, storeFlags } from '../context.js';
 

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { BaseCommand } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { openStack, storeFlags } from '../context.js';
 import { diffStates, renderDiff, type StateDiff } from '../diff.js';
 import { parseState, stateBytes } from '../envelope.js';

@@ -1,5 +1,6 @@
 import { Errors, Flags } from '@oclif/core';
-import { badInput, BaseCommand } from '@iwp/core';
+import { badInput } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { openStack, storeFlags } from '../context.js';
 import { execWithState } from '../exec.js';
 import { leaseFlags, leaseOptions, requireSafeLocks } from '../lock-flags.js';

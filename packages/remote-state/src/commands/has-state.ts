@@ -1,5 +1,6 @@
 import { Errors } from '@oclif/core';
-import { BaseCommand, ExitCode } from '@iwp/core';
+import { ExitCode } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { openStack, storeFlags } from '../context.js';
 
 export default class HasState extends BaseCommand<typeof HasState> {

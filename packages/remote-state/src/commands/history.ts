@@ -1,4 +1,5 @@
-import { API_VERSION, BaseCommand, list, renderTable } from '@iwp/core';
+import { API_VERSION, list, renderTable } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { openStack, storeFlags } from '../context.js';
 
 export default class History extends BaseCommand<typeof History> {

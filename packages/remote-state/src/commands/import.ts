@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand, ErrorCode, IwpError } from '@iwp/core';
+import { ErrorCode, IwpError } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { openStack, storeFlags } from '../context.js';
 import { parseState, stateBytes } from '../envelope.js';
 import { runHook } from '../hooks.js';

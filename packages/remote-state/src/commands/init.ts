@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { badInput, BaseCommand } from '@iwp/core';
+import { badInput } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { checkBackend, unsafeBackend } from '../check.js';
 import { openStack, storeFlags } from '../context.js';
 import { checkKmsKey, parseEncrypt } from '../encryption.js';

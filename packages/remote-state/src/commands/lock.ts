@@ -1,4 +1,4 @@
-import { BaseCommand } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { openStack, storeFlags } from '../context.js';
 import { leaseFlags, leaseOptions, lockDocument, requireSafeLocks } from '../lock-flags.js';
 import { acquireLock } from '../locks.js';

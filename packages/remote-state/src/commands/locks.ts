@@ -1,4 +1,5 @@
-import { BaseCommand, list, renderTable } from '@iwp/core';
+import { list, renderTable } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { openLocks, openStoreFlag, storeFlags } from '../context.js';
 import { lockDocument } from '../lock-flags.js';
 import { isExpired } from '../locks.js';

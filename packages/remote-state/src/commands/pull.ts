@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand, writeFileAtomic } from '@iwp/core';
+import { writeFileAtomic } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { openStack, storeFlags } from '../context.js';
 import { stateBytes } from '../envelope.js';
 import { runHook } from '../hooks.js';

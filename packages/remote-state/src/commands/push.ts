@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Args, Flags } from '@oclif/core';
-import { BaseCommand } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { openStack, storeFlags } from '../context.js';
 import { confirmPush, resolveExpect } from '../push-base.js';
 import { parseState } from '../envelope.js';

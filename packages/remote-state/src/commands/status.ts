@@ -1,4 +1,4 @@
-import { BaseCommand } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { openStack, storeFlags } from '../context.js';
 
 export default class Status extends BaseCommand<typeof Status> {

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { badInput, BaseCommand } from '@iwp/core';
+import { badInput } from '@iwp/core';
+import { BaseCommand } from '@iwp/core/cli';
 import { openStack, storeFlags } from '../context.js';
 import { releaseLock } from '../locks.js';
 import { readRecord, updateRecord } from '../record.js';
