@@ -1,12 +1,24 @@
 import { Flags } from '@oclif/core';
+import { runProcess, type Logger } from '@iwp/core';
+import { PROVIDERS, type ProviderContext } from './providers/types.js';
 
 /** Flags every command that finds a cluster by name shares. */
 export const stateDirFlag = {
-  'state-dir': Flags.string({ description: 'state directory of a local cluster [default: ~/.cache/iwp/clusters/NAME]', helpValue: 'DIR' }),
+  'state-dir': Flags.string({ description: 'state directory of the cluster [default: ~/.cache/iwp/clusters/NAME]', helpValue: 'DIR' }),
+};
+
+export const providerFlag = {
+  provider: Flags.option({ options: PROVIDERS, default: 'local' as const, description: 'where the cluster runs' })(),
 };
 
 /** Flags of the ec2 provider. */
 export const ec2Flags = {
-  region: Flags.string({ description: 'AWS region [default: the descriptor\'s, else AWS_REGION]' }),
-  ami: Flags.string({ description: 'AMI of the instances (cloud-init; Ubuntu, Debian or Amazon Linux) [default: the descriptor\'s ec2.ami]' }),
+  region: Flags.string({ description: 'ec2: AWS region [default: the descriptor\'s, else AWS_REGION]' }),
+  ami: Flags.string({ description: 'ec2: AMI of the instances (cloud-init; Ubuntu, Debian or Amazon Linux) [default: the descriptor\'s ec2.ami]' }),
 };
+
+/** The AWS region of the environment, when no flag or descriptor names one. */
+export const envRegion = () => process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+
+/** The seams every provider call gets from a command. */
+export const providerContext = (logger: Pick<Logger, 'info'>, timeoutS = 180): ProviderContext => ({ run: runProcess, logger, timeoutMs: timeoutS * 1000 });

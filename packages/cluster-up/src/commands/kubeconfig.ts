@@ -1,11 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { stringify } from 'yaml';
-import { API_VERSION, kubeClientNode, notFound, writeFileAtomic } from '@iwp/core';
+import { API_VERSION, notFound } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
-import { localStateDir } from '../local/provider.js';
+import { clusterStateDir } from '../cluster.js';
+import { mergeKubeconfig } from '../kubeconfig.js';
 import { stateDirFlag } from '../flags.js';
 
 export default class Kubeconfig extends BaseCommand<typeof Kubeconfig> {
@@ -18,24 +18,14 @@ export default class Kubeconfig extends BaseCommand<typeof Kubeconfig> {
   };
 
   protected async execute() {
-    const file = join(localStateDir(this.args.name, this.flags['state-dir']), 'kubeconfig');
-    const text = await readFile(file, 'utf8').catch(() => {
-      throw notFound(`kubeconfig of cluster ${this.args.name} (${file})`);
-    });
-    if (!this.flags.merge) return { apiVersion: API_VERSION, kind: 'Kubeconfig', name: this.args.name, kubeconfig: file };
-    const k8s = kubeClientNode();
+    const name = this.args.name;
+    const file = join(clusterStateDir(name, this.flags['state-dir']), 'kubeconfig');
+    if (!this.flags.merge) {
+      if (!(await stat(file).catch(() => undefined))) throw notFound(`kubeconfig of cluster ${name} (${file})`);
+      return { apiVersion: API_VERSION, kind: 'Kubeconfig', name, kubeconfig: file };
+    }
     const target = (process.env.KUBECONFIG ?? '').split(':').find(Boolean) ?? join(homedir(), '.kube', 'config');
-    const kc = new k8s.KubeConfig();
-    const existing = await readFile(target, 'utf8').catch(() => undefined);
-    if (existing) kc.loadFromString(existing);
-    const add = new k8s.KubeConfig();
-    add.loadFromString(text);
-    // replace entries of the same names, keep everything else
-    kc.clusters = [...kc.clusters.filter((c) => !add.clusters.some((a) => a.name === c.name)), ...add.clusters];
-    kc.users = [...kc.users.filter((u) => !add.users.some((a) => a.name === u.name)), ...add.users];
-    kc.contexts = [...kc.contexts.filter((c) => !add.contexts.some((a) => a.name === c.name)), ...add.contexts];
-    kc.setCurrentContext(add.getCurrentContext());
-    await writeFileAtomic(target, stringify(JSON.parse(kc.exportConfig())), { mode: 0o600 });
-    return { apiVersion: API_VERSION, kind: 'Kubeconfig', name: this.args.name, kubeconfig: target, context: add.getCurrentContext(), merged: true };
+    const { context } = await mergeKubeconfig(file, target, name);
+    return { apiVersion: API_VERSION, kind: 'Kubeconfig', name, kubeconfig: target, context, merged: true };
   }
 }

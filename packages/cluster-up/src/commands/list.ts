@@ -1,12 +1,13 @@
 import { API_VERSION, list, renderTable } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
-import { listClusters } from '../list.js';
+import { listClusters } from '../cluster.js';
+import { providerContext } from '../flags.js';
 
 export default class List extends BaseCommand<typeof List> {
-  static override description = 'the clusters made from this machine (local ones running or not, EC2 ones by their record)';
+  static override description = 'the clusters made from this machine, each as its provider sees it now (processes, kind, EC2 instance states)';
 
   protected async execute() {
-    return list('ClusterEntry', (await listClusters()).map((c) => ({ apiVersion: API_VERSION, kind: 'ClusterEntry', ...c })));
+    return list('ClusterEntry', (await listClusters(providerContext(this.logger))).map((c) => ({ apiVersion: API_VERSION, kind: 'ClusterEntry', ...c })));
   }
 
   protected override renderText(result: unknown): string {

@@ -1,15 +1,17 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '@iwp/core/cli';
-import { statusLocal } from '../local/provider.js';
-import { stateDirFlag } from '../flags.js';
+import { clusterStateDir, clusterStatus } from '../cluster.js';
+import { ec2Flags, envRegion, providerContext, providerFlag, stateDirFlag } from '../flags.js';
 
 export default class Status extends BaseCommand<typeof Status> {
-  static override description = "print a running cluster's Cluster document (exit 4 when there is no such cluster)";
-  static override examples = ['<%= config.bin %> status dev', '<%= config.bin %> status dev | knative-deploy install'];
+  static override description = "print a cluster's Cluster document as its provider sees it now (exit 4 when there is no such cluster)";
+  static override examples = ['<%= config.bin %> status dev', '<%= config.bin %> status dev | knative-deploy install', '<%= config.bin %> status dev --provider ec2'];
   static override args = { name: Args.string({ required: true, description: 'cluster name' }) };
-  static override flags = { ...stateDirFlag };
+  static override flags = { ...stateDirFlag, ...providerFlag, region: ec2Flags.region };
 
   protected async execute() {
-    return statusLocal(this.args.name, this.flags['state-dir']);
+    const f = this.flags;
+    const region = f.region ?? envRegion();
+    return clusterStatus(f.provider, { name: this.args.name, stateDir: clusterStateDir(this.args.name, f['state-dir']), ...(region ? { region } : {}) }, providerContext(this.logger));
   }
 }
