@@ -1,4 +1,3 @@
-export * from './command.js';
 export * from './documents.js';
 export * from './duration.js';
 export * from './errors.js';
@@ -15,7 +14,6 @@ export * from './objectstore/types.js';
 export * from './objectstore/s3.js';
 export * from './objectstore/file.js';
 export * from './objectstore/open.js';
-export * from './kube-flags.js';
 export * from './cluster-config.js';
 export * from './hashing.js';
 export * from './json-diff.js';
