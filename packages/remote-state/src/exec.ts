@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { startHeartbeat, type Heartbeat } from '@iwp/core';
 import { parseState, stateBytes } from './envelope.js';
 import type { LockEntry } from './lock-backend.js';
 import { acquireLock, releaseLock, renewLock } from './locks.js';
@@ -46,9 +47,8 @@ export async function execWithState(stack: Stack, opts: ExecOptions): Promise<Ex
   });
   log(`locked ${stack.name}`, { id: held.info.id });
   const dir = await mkdtemp(join(tmpdir(), 'remote-state-'));
-  let renewals = 0;
   let lost: unknown;
-  let heartbeat: NodeJS.Timeout | undefined;
+  let heartbeat: Heartbeat | undefined;
   const forward = new Map<string, () => void>();
   try {
     const cur = await stack.current();
@@ -72,23 +72,18 @@ export async function execWithState(stack: Stack, opts: ExecOptions): Promise<Ex
       forward.set(sig, h);
       process.on(sig, h);
     }
-    let renewing = Promise.resolve();
-    heartbeat = setInterval(() => {
-      renewing = renewing.then(async () => {
-        if (lost) return;
-        try {
-          held = await renewLock(stack.locks, held);
-          renewals++;
-        } catch (err) {
-          lost = err;
-          log('lock lost while the command ran; its state will not be pushed', { error: (err as Error).message });
-        }
-      });
-    }, opts.heartbeatMs ?? Math.max(250, Math.floor(opts.ttlMs / 3)));
+    const beat = startHeartbeat(
+      async () => {
+        held = await renewLock(stack.locks, held);
+      },
+      opts.heartbeatMs ?? Math.max(250, Math.floor(opts.ttlMs / 3)),
+      (err) => log('lock lost while the command ran; its state will not be pushed', { error: (err as Error).message }),
+    );
+    heartbeat = beat;
     const r = await child;
-    clearInterval(heartbeat);
-    heartbeat = undefined;
-    await renewing;
+    await beat.stop();
+    lost = beat.failure();
+    const renewals = beat.beats();
     const exitCode = r.exitCode ?? (r.signal ? 128 + signalNumber(r.signal) : 1);
     if (lost) throw lost;
 
@@ -104,7 +99,7 @@ export async function execWithState(stack: Stack, opts: ExecOptions): Promise<Ex
     }
     return { exitCode, pushed, version, renewals };
   } finally {
-    if (heartbeat) clearInterval(heartbeat);
+    await heartbeat?.stop();
     for (const [sig, h] of forward) process.off(sig, h);
     await rm(dir, { recursive: true, force: true });
     if (!lost) {
