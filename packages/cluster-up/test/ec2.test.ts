@@ -4,101 +4,139 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeRouteTablesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { count, findTagged } from '../src/ec2/teardown.js';
-import { kindConfig } from '../src/kind.js';
+import { DescribeInstanceAttributeCommand, DescribeSecurityGroupsCommand, DescribeRouteTablesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { GetInstanceProfileCommand, GetPolicyVersionCommand, GetPolicyCommand, GetRoleCommand } from '@aws-sdk/client-iam';
+import { DescribeParametersCommand, GetParameterCommand } from '@aws-sdk/client-ssm';
+import { awsClients } from '../src/providers/ec2/clients.js';
+import { count, findTagged } from '../src/providers/ec2/find.js';
+import { describeInstances } from '../src/providers/ec2/instances.js';
 
+// EC2, SSM and IAM of the moto emulator (one server, AWS_ENDPOINT_URL): every API call is
+// real, no instance boots, so k3s never runs and the API is never reached (--no-wait-api).
 const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url));
+const rsBin = fileURLToPath(new URL('../../remote-state/bin/run.js', import.meta.url));
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const skip = !process.env.AWS_ENDPOINT_URL && 'AWS_ENDPOINT_URL not set (scripts/testenv up)';
 const region = 'us-east-1';
 const AMI = 'ami-03cf127a'; // one of the images the emulator lists
 
-async function descriptor(t: { teardown(fn: () => unknown): void }, name: string) {
+async function setup(t: { teardown(fn: () => unknown): void }, name: string) {
   const dir = await mkdtemp(join(tmpdir(), 'iwp-cu-ec2-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const env = JSON.parse(String((await execa('nix-instantiate', ['--eval', '--strict', '--json', join(root, 'nix/environments/ec2.nix')])).stdout));
   await writeFile(join(dir, 'env.json'), JSON.stringify({ ...env, name, region }));
-  return { dir, file: join(dir, 'env.json') };
+  // the CLI's clusters live under this XDG_CACHE_HOME, so `list` sees exactly this test's
+  const cli = (args: string[]) => execa('node', [bin, ...args, '--json'], { reject: false, stdin: 'ignore', env: { XDG_CACHE_HOME: join(dir, 'cache') } });
+  return { dir, file: join(dir, 'env.json'), cli, stateDir: join(dir, 'cache', 'iwp', 'clusters', name) };
 }
-const cli = (args: string[]) => execa('node', [bin, ...args, '--json'], { reject: false, stdin: 'ignore' });
 
-t.test('ec2 against the emulator: every resource with its rules, tags and user-data; delete leaves none', { skip }, async (t) => {
+t.test('ec2 against the emulator: resources, token in SSM via an instance role, readiness, list, delete leaves none', { skip }, async (t) => {
   const name = `ec2-${Date.now().toString(36)}`;
-  const { dir, file } = await descriptor(t, name);
-  const ec2 = new EC2Client({ region });
-  const stateStore = `file://${dir}/remote-state`;
-  await mkdir(join(dir, 'remote-state'));
-  const created = await cli(['create', '-f', file, '--ami', AMI, '--no-wait-api', '--state-dir', join(dir, 'state'), '--state', stateStore]);
+  const { dir, file, cli, stateDir } = await setup(t, name);
+  const c = awsClients(region);
+  const created = await cli(['create', '-f', file, '--ami', AMI, '--no-wait-api']);
   t.equal(created.exitCode, 0, created.exitCode ? String(created.stderr) : 'created');
   const doc = JSON.parse(String(created.stdout));
-  t.match(doc, { kind: 'Cluster', name, provider: 'ec2', region, resources: { subnets: Array, instances: Array } });
+  t.match(doc, { kind: 'Cluster', name, provider: 'ec2', region, readiness: 'instances', resources: { subnets: Array, instances: Array } });
   t.equal(doc.resources.subnets.length, 3, 'one subnet per descriptor subnet');
   t.equal(doc.nodes.length, 4, 'one server and three agents');
-  t.equal(((await stat(join(dir, 'state', 'id_ed25519'))).mode & 0o777), 0o600, 'the private key is 0600');
+  t.ok(doc.nodes.every((n: { ready: boolean; state: string }) => n.ready && n.state === 'running'), 'ready means the instance runs, and says so (readiness: instances)');
+  t.equal(((await stat(join(stateDir, 'id_ed25519'))).mode & 0o777), 0o600, 'the private key is 0600');
 
-  const found = await findTagged(ec2, name);
+  const found = await findTagged(c, name);
   t.same({ vpcs: found.vpcs.length, subnets: found.subnets.length, igw: found.internetGateways.length, rt: found.routeTables.length, sg: found.securityGroups.length, keys: found.keyPairs.length, instances: found.instances.length },
     { vpcs: 1, subnets: 3, igw: 1, rt: 1, sg: 1, keys: 1, instances: 4 }, 'everything is tagged iwp:cluster');
-  const sg = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: found.securityGroups }))).SecurityGroups![0]!;
+  const sg = (await c.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: found.securityGroups }))).SecurityGroups![0]!;
   const rule = (port: number) => sg.IpPermissions!.find((p) => p.FromPort === port)?.IpRanges?.map((r) => r.CidrIp);
   t.same(rule(22), ['203.0.113.0/24'], 'ssh from the admin CIDR only');
   t.same(rule(6443), ['203.0.113.0/24'], 'the API from the admin CIDR only');
-  t.same(rule(80), ['0.0.0.0/0']);
-  t.same(rule(443), ['0.0.0.0/0']);
+  t.same([rule(80), rule(443)], [['0.0.0.0/0'], ['0.0.0.0/0']]);
   t.ok(sg.IpPermissions!.some((p) => p.IpProtocol === '-1' && p.UserIdGroupPairs?.[0]?.GroupId === sg.GroupId), 'all traffic inside the group');
-  const rt = (await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: found.routeTables }))).RouteTables![0]!;
+  const rt = (await c.ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: found.routeTables }))).RouteTables![0]!;
   t.ok(rt.Routes!.some((r) => r.DestinationCidrBlock === '0.0.0.0/0' && r.GatewayId === found.internetGateways[0]), 'default route to the internet gateway');
   t.equal(rt.Associations!.filter((a) => a.SubnetId).length, 3);
 
-  const instances = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: found.instances }))).Reservations!.flatMap((r) => r.Instances!);
-  const userData = async (id: string) => Buffer.from((await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: 'userData' }))).UserData!.Value!, 'base64').toString();
+  // the join token: a SecureString in SSM, readable by the instance role only, never in user-data
+  const param = `/iwp/${name}/k3s-token`;
+  const described = (await c.ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'tag:iwp:cluster', Values: [name] }] }))).Parameters ?? [];
+  t.same(described.map((p) => [p.Name, p.Type]), [[param, 'SecureString']], 'one tagged SecureString parameter');
+  const token = (await c.ssm.send(new GetParameterCommand({ Name: param, WithDecryption: true }))).Parameter!.Value!;
+  t.match(token, /^[0-9a-f]{48}$/);
+  const role = (await c.iam.send(new GetRoleCommand({ RoleName: `iwp-${name}-node` }))).Role!;
+  t.match(decodeURIComponent(role.AssumeRolePolicyDocument!), /ec2\.amazonaws\.com/, 'EC2 instances assume the role');
+  const profile = (await c.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: `iwp-${name}-node` }))).InstanceProfile!;
+  t.same(profile.Roles!.map((r) => r.RoleName), [role.RoleName], 'the instance profile carries the role');
+  const policy = (await c.iam.send(new GetPolicyCommand({ PolicyArn: doc.resources.policy }))).Policy!;
+  const version = (await c.iam.send(new GetPolicyVersionCommand({ PolicyArn: policy.Arn, VersionId: policy.DefaultVersionId }))).PolicyVersion!;
+  t.same(JSON.parse(decodeURIComponent(version.Document!)).Statement, [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: `arn:aws:ssm:${region}:*:parameter${param}` }], 'the role may read that parameter and nothing else');
+
+  const instances = await describeInstances(c, { InstanceIds: found.instances });
+  t.ok(instances.every((i) => i.IamInstanceProfile?.Arn === profile.Arn), 'every instance has the instance profile');
+  t.ok(instances.every((i) => i.MetadataOptions?.HttpTokens === 'required'), 'IMDSv2 only');
+  const userData = async (id: string) => Buffer.from((await c.ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: 'userData' }))).UserData!.Value!, 'base64').toString();
   const server = instances.find((i) => i.Tags!.some((x) => x.Key === 'iwp:role' && x.Value === 'control-plane'))!;
   t.equal(server.InstanceType, 't3.medium');
-  t.match(await userData(server.InstanceId!), /INSTALL_K3S_VERSION='v1\.34\.4\+k3s1' K3S_TOKEN='[0-9a-f]{48}' sh -s - server/);
   const agents = instances.filter((i) => i !== server);
   t.ok(agents.every((a) => a.InstanceType === 't3.large'));
+  for (const i of instances) {
+    const ud = await userData(i.InstanceId!);
+    t.notOk(ud.includes(token), `${i.InstanceId}: the token is not in user-data`);
+    t.ok(ud.includes(`"Name":"${param}"`) && ud.includes('AmazonSSM.GetParameter'), `${i.InstanceId}: user-data reads the token from SSM`);
+  }
+  t.match(await userData(server.InstanceId!), /INSTALL_K3S_VERSION='v1\.34\.4\+k3s1' sh -s - server/);
   const agentData = await userData(agents[0]!.InstanceId!);
   t.match(agentData, new RegExp(`K3S_URL='https://${server.PrivateIpAddress!.replace(/\./g, '\\.')}:6443'`), 'agents join the server');
-  t.match(agentData, /--node-label iwp\.dev\/pool=web/);
+  t.match(agentData, /--node-label 'iwp\.dev\/pool=web'/);
 
   const again = await cli(['create', '-f', file, '--ami', AMI, '--no-wait-api', '--state-dir', join(dir, 'state2')]);
   t.equal(again.exitCode, 3, 'an existing cluster name is a conflict');
 
-  // another machine sees the cluster in the remote state
-  const rs = fileURLToPath(new URL('../../remote-state/bin/run.js', import.meta.url));
-  const pulled = await execa('node', [rs, 'pull', '--store', stateStore, '--stack', `cluster-${name}`], { cwd: dir });
-  t.match(JSON.parse(String(pulled.stdout)), { cluster: { name, provider: 'ec2', resources: { vpc: doc.resources.vpc } } });
-  const del = await cli(['delete', name, '--provider', 'ec2', '--region', region, '--state-dir', join(dir, 'state'), '--state', stateStore]);
-  t.equal(del.exitCode, 0);
-  t.match(JSON.parse(String(del.stdout)), { kind: 'ClusterDeletion', deleted: 12 });
-  t.equal(count(await findTagged(ec2, name)), 0, 'zero tagged resources left');
-  const after = await execa('node', [rs, 'pull', '--store', stateStore, '--stack', `cluster-${name}`], { cwd: dir });
-  t.match(JSON.parse(String(after.stdout)), { deleted: true, provider: 'ec2' }, 'the record says deleted; history keeps the cluster');
+  // status and list ask EC2: an instance terminated behind the tool's back shows
+  const status = await cli(['status', name, '--provider', 'ec2']);
+  t.match(JSON.parse(String(status.stdout)), { kind: 'Cluster', readiness: 'instances', nodes: Array });
+  const listed = JSON.parse(String((await cli(['list'])).stdout));
+  t.match(listed.items, [{ name, provider: 'ec2', region, running: true, instances: { running: 4 } }]);
+  await c.ec2.send(new TerminateInstancesCommand({ InstanceIds: [agents[0]!.InstanceId!] }));
+  const later = JSON.parse(String((await cli(['list'])).stdout));
+  t.match(later.items, [{ name, running: false, instances: { running: 3, terminated: 1 } }], 'list reports what EC2 says');
+  const st2 = JSON.parse(String((await cli(['status', name, '--provider', 'ec2'])).stdout));
+  t.equal(st2.nodes.length, 3, 'status lists the instances that still exist');
+
+  // composition instead of a library import: the Cluster document into remote-state
+  const store = `file://${join(dir, 'remote-state')}`;
+  await mkdir(join(dir, 'remote-state'));
+  const rs = (args: string[], input?: string) => execa('node', [rsBin, ...args, '--store', store, '--stack', `cluster-${name}`], { cwd: dir, reject: false, ...(input ? { input } : { stdin: 'ignore' }) });
+  t.equal((await rs(['init'])).exitCode, 0);
+  const pushed = await rs(['push', '-'], String(created.stdout));
+  t.equal(pushed.exitCode, 0, String(pushed.stderr));
+  t.match(JSON.parse(String((await rs(['pull'])).stdout)), { kind: 'Cluster', name, resources: { vpc: doc.resources.vpc } }, 'remote-state pull reads the Cluster back');
+
+  const del = await cli(['delete', name, '--provider', 'ec2', '--region', region]);
+  t.equal(del.exitCode, 0, String(del.stderr));
+  t.match(JSON.parse(String(del.stdout)), { kind: 'ClusterDeletion', deleted: 15 }, '3 instances, 8 network resources and key pair, parameter, role, policy, profile');
+  t.equal(count(await findTagged(c, name)), 0, 'zero resources left: EC2 by tag, SSM parameter, IAM role, policy and instance profile');
+  await t.rejects(c.ssm.send(new GetParameterCommand({ Name: param })), { name: 'ParameterNotFound' });
+  await t.rejects(c.iam.send(new GetRoleCommand({ RoleName: role.RoleName })), { name: 'NoSuchEntity' });
+  await t.rejects(c.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: profile.InstanceProfileName })), { name: 'NoSuchEntity' });
+  await t.rejects(c.iam.send(new GetPolicyCommand({ PolicyArn: doc.resources.policy })), { name: 'NoSuchEntity' });
+  t.notOk(await stat(stateDir).then(() => true, () => false), 'state dir removed');
   const twice = await cli(['delete', name, '--provider', 'ec2', '--region', region]);
   t.equal(twice.exitCode, 0, 'deleting twice is fine');
   t.match(JSON.parse(String(twice.stdout)), { deleted: 0 });
+  t.equal((await cli(['status', name, '--provider', 'ec2', '--region', region])).exitCode, 4, 'status of a deleted cluster: not found');
 });
 
-t.test('a create that fails halfway (unknown AMI) leaves zero resources', { skip }, async (t) => {
+t.test('a create that fails halfway (unknown AMI) leaves zero resources; bad input is exit 2', { skip }, async (t) => {
   const name = `ec2f-${Date.now().toString(36)}`;
-  const { dir, file } = await descriptor(t, name);
-  const r = await cli(['create', '-f', file, '--ami', 'ami-0123456789abcdef0', '--no-wait-api', '--state-dir', join(dir, 'state')]);
+  const { file, cli } = await setup(t, name);
+  const r = await cli(['create', '-f', file, '--ami', 'ami-0123456789abcdef0', '--no-wait-api']);
   t.equal(r.exitCode, 4);
   t.match(String(r.stderr), /created vpc .*\n.*create failed.*deleting what was made/s, 'it had made the network');
-  t.equal(count(await findTagged(new EC2Client({ region }), name)), 0, 'zero tagged resources left');
+  t.equal(count(await findTagged(awsClients(region), name)), 0, 'zero resources left');
   const bad = await cli(['create', '-f', file, '--ami', 'not-an-ami', '--no-wait-api']);
   t.equal(bad.exitCode, 2);
   t.match(String(bad.stderr), /--ami: expected an AMI id/);
-});
-
-t.test('kind: the config from the descriptor; without docker a clear error', async (t) => {
-  const cfg = kindConfig({ apiVersion: 'iwp/v1', kind: 'Environment', name: 'dev', provider: 'kind', kubernetes: { version: 'v1.34.4' }, nodes: [{ role: 'control-plane', count: 1 }, { role: 'worker', count: 2, labels: { pool: 'web' } }], registry: '127.0.0.1:5000' });
-  t.match(cfg, { kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4', name: 'dev', nodes: [{ role: 'control-plane', image: 'kindest/node:v1.34.4' }, { role: 'worker', labels: { pool: 'web' } }, { role: 'worker' }] });
-  t.match((cfg.containerdConfigPatches as string[])[0], /registry\.mirrors\."127\.0\.0\.1:5000"\]\n {2}endpoint = \["http:\/\/127\.0\.0\.1:5000"\]/);
-  const plan = await cli(['create', '--provider', 'kind', '--name', 'dev', '--nodes', '2', '--dry-run']);
-  t.match(JSON.parse(String(plan.stdout)), { kind: 'ClusterPlan', provider: 'kind', kindConfig: { nodes: [{ role: 'control-plane' }, { role: 'worker' }, { role: 'worker' }] } });
-  const r = await execa('node', [bin, 'create', '--provider', 'kind', '--name', 'dev', '--json'], { reject: false, stdin: 'ignore', env: { PATH: '/usr/bin:/bin' } });
-  t.equal(r.exitCode, 1);
-  t.match(String(r.stderr), /provider kind needs docker, which is not installed here/);
+  const noRegion = await execa('node', [bin, 'delete', name, '--provider', 'ec2', '--json'], { reject: false, stdin: 'ignore', env: { AWS_REGION: '', AWS_DEFAULT_REGION: '', XDG_CACHE_HOME: '/nonexistent' } });
+  t.equal(noRegion.exitCode, 2);
+  t.match(String(noRegion.stdout), /--region/);
 });

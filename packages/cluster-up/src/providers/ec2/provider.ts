@@ -41,7 +41,7 @@ async function status(clients: (r: string) => AwsClients, ref: ClusterRef): Prom
   return ec2Cluster(ref.name, ref.stateDir, region, instanceNodes(instances), 'instances');
 }
 
-/** Each recorded cluster with its instances' states as EC2 reports them now. */
+/** Each recorded cluster with its instances' states as EC2 reports them now (by tag). */
 async function list(clients: (r: string) => AwsClients, dirs: string[]): Promise<ClusterEntry[]> {
   const out: ClusterEntry[] = [];
   for (const dir of dirs) {
@@ -50,10 +50,13 @@ async function list(clients: (r: string) => AwsClients, dirs: string[]): Promise
     if (!rec) continue;
     const entry = { name, provider: 'ec2' as const, stateDir: dir, region: rec.region, kubeconfig: join(dir, 'kubeconfig') };
     try {
+      const instances = await describeInstances(clients(rec.region), { Filters: byTag(name) });
       const states: Record<string, number> = {};
-      for (const i of await describeInstances(clients(rec.region), { Filters: byTag(name) })) states[i.State?.Name ?? 'unknown'] = (states[i.State?.Name ?? 'unknown'] ?? 0) + 1;
-      const live = Object.entries(states).filter(([s]) => s !== 'terminated');
-      out.push({ ...entry, running: live.length > 0 && live.every(([s]) => s === 'running'), instances: states });
+      for (const i of instances) states[i.State?.Name ?? 'unknown'] = (states[i.State?.Name ?? 'unknown'] ?? 0) + 1;
+      // running: every instance the create made runs now
+      const made = (rec.resources.instances as string[] | undefined) ?? [];
+      const down = made.filter((id) => instances.find((i) => i.InstanceId === id)?.State?.Name !== 'running');
+      out.push({ ...entry, running: made.length > 0 && !down.length, instances: states, ...(down.length ? { detail: `not running: ${down.join(', ')}` } : {}) });
     } catch (err) {
       out.push({ ...entry, running: false, detail: `EC2: ${(err as Error).message}` });
     }
