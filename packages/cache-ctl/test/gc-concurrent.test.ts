@@ -8,6 +8,8 @@ import { openStore } from '@iwp/core';
 import { bucket, buildClosure, cli, cliJson, deleteLocal, keyPair, needsS3, nixOpts, serve, tempDir } from './helpers.js';
 
 const ROUNDS = 20;
+// bounded, but longer than the package's 300 s per file: 32 processes (or 20 rounds) on 2 shared cores
+t.setTimeout(600_000);
 
 t.test(`push and gc run concurrently ${ROUNDS} times: every narinfo keeps its NAR, nix realises every closure`, { skip: needsS3, timeout: 400_000 }, async (t) => {
   const dir = await tempDir(t);

@@ -8,6 +8,8 @@ import { bucket, needsS3, tempDir, workspace } from './helpers.js';
 const N = 16;
 /** concurrent exec writers (processes), each adding one to a counter under the lock */
 const WRITERS = 32;
+// bounded, but longer than the package's 300 s per file: 32 processes (or 20 rounds) on 2 shared cores
+t.setTimeout(600_000);
 // the command run under the lock: read the counter from the pulled state, add one, write it back
 const increment = `const f=require('fs'),p=process.env.REMOTE_STATE_FILE;const s=f.existsSync(p)?JSON.parse(f.readFileSync(p,'utf8')):{counter:0};s.counter++;f.writeFileSync(p,JSON.stringify(s))`;
 
