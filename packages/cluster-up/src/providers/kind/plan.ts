@@ -62,7 +62,8 @@ export function kindConfig(p: Pick<KindPlan, 'name' | 'image' | 'nodes' | 'regis
 
 function kindNodes(env: Environment | undefined, workers: number): KindNode[] {
   const groups = env?.nodes ?? [{ role: 'control-plane' as const, count: 1 }, { role: 'worker' as const, count: workers }];
-  const nodes = groups.flatMap((g) => Array.from({ length: g.count }, () => ({ role: g.role, labels: g.labels ?? {} })));
+  const nodes = groups.flatMap((g) => Array.from({ length: g.count }, () => ({ role: g.role, labels: g.labels ?? {} })))
+    .sort((a, b) => (a.role === b.role ? 0 : a.role === 'control-plane' ? -1 : 1));
   // kind needs a control-plane node; a descriptor of workers only gets one
   return nodes.some((n) => n.role === 'control-plane') ? nodes : [{ role: 'control-plane', labels: {} }, ...nodes];
 }
