@@ -1,0 +1,29 @@
+import t from 'tap';
+import { IwpError, isTransient, withRetry } from '../src/index.js';
+
+t.test('isTransient: what may go away on its own', async (t) => {
+  const cases: Array<[string, unknown, boolean]> = [
+    ['connection reset', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), true],
+    ['fetch failed', new TypeError('fetch failed'), true],
+    ['S3 SlowDown', Object.assign(new Error('slow down'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } }), true],
+    ['HTTP 500', Object.assign(new Error('x'), { $metadata: { httpStatusCode: 500 } }), true],
+    ['HTTP 429', Object.assign(new Error('x'), { status: 429 }), true],
+    ['wrapped in a cause', new IwpError('FAILED', 'pushing', { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) }), true],
+    ['412', Object.assign(new Error('x'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } }), false],
+    ['bad input', new IwpError('BAD_INPUT', '--x: expected y'), false],
+    ['says so itself', new IwpError('FAILED', 'x', { details: { transient: false }, cause: Object.assign(new Error('y'), { code: 'ECONNRESET' }) }), false],
+  ];
+  for (const [name, err, want] of cases) t.equal(isTransient(err), want, name);
+});
+
+t.test('withRetry: retries transient errors, gives up with the last one, never retries the rest', async (t) => {
+  let n = 0;
+  t.equal(await withRetry(async () => (++n < 3 ? Promise.reject(Object.assign(new Error('reset'), { code: 'ECONNRESET' })) : 'ok'), { minTimeoutMs: 1 }), 'ok');
+  t.equal(n, 3, 'two retries');
+  n = 0;
+  await t.rejects(withRetry(async () => { n++; throw Object.assign(new Error('down'), { status: 503 }); }, { retries: 2, minTimeoutMs: 1 }), { message: 'down' });
+  t.equal(n, 3, 'one attempt and two retries');
+  n = 0;
+  await t.rejects(withRetry(async () => { n++; throw new IwpError('BAD_INPUT', 'no'); }, { minTimeoutMs: 1 }), { code: 'BAD_INPUT' });
+  t.equal(n, 1, 'bad input is not retried');
+});
