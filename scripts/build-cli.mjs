@@ -1,0 +1,199 @@
+#!/usr/bin/env node
+// Builds each tool's start-up files after `tsc -b` (scripts/bootstrap runs it):
+//   packages/<tool>/dist/.startup/cli.js              the tool's commands and oclif in one file (esbuild)
+//   packages/<tool>/dist/.startup/package.json        the tool's oclif settings, commands from cli.js
+//   packages/<tool>/dist/.startup/oclif.manifest.json so oclif lists commands without loading them
+//   packages/<tool>/dist/.startup/startup.json        version, help texts oclif rendered for a pipe,
+//                                                and the mtimes of what all this was built from
+// packages/core/src/startup.ts (bin/run.js) uses them while those mtimes hold.
+//   node scripts/build-cli.mjs [tool...]          build what is out of date
+//   node scripts/build-cli.mjs --force [tool...]  build anyway
+// Each tool is built in dist/.startup.tmp and renamed into place when complete.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const packagesDir = join(root, 'packages');
+
+// Loaded when reached, from node_modules as before, never bundled: big SDKs (most commands
+// never load them, oclif only loads typescript and ts-node in development), and packages that
+// find files, native add-ons or loaders at run time.
+const EXTERNAL = ['typescript', 'ts-node', '@aws-sdk/*', '@smithy/*', '@kubernetes/client-node', 'esbuild', 'tsx', 'tsx/*', 'puppeteer-core', 'ws', 'protobufjs', 'protobufjs/*'];
+
+const readJson = (p) => JSON.parse(readFileSync(p, 'utf8'));
+const writeJson = (p, v) => writeFileSync(p, `${JSON.stringify(v, null, 2)}\n`);
+
+/** Workspace packages by name, with their directory. */
+function workspace() {
+  const byName = new Map();
+  for (const d of readdirSync(packagesDir)) {
+    const pj = join(packagesDir, d, 'package.json');
+    if (existsSync(pj)) byName.set(readJson(pj).name, { dir: join(packagesDir, d), pjson: readJson(pj) });
+  }
+  return byName;
+}
+
+/** The tool and the workspace packages it uses, directly or not. */
+function workspaceClosure(ws, name, seen = new Set()) {
+  if (seen.has(name) || !ws.has(name)) return seen;
+  seen.add(name);
+  for (const dep of Object.keys(ws.get(name).pjson.dependencies ?? {})) workspaceClosure(ws, dep, seen);
+  return seen;
+}
+
+/** What the start-up files are built from: a change to any of them makes the build stale. */
+function inputs(ws, tool) {
+  const files = [join(tool.dir, 'package.json'), join(root, 'pnpm-lock.yaml'), fileURLToPath(import.meta.url)];
+  for (const name of workspaceClosure(ws, tool.pjson.name)) files.push(join(ws.get(name).dir, 'tsconfig.tsbuildinfo'));
+  return Object.fromEntries(files.map((f) => [relative(tool.dir, f), statSync(f).mtimeMs]));
+}
+
+/** Command ids as oclif's pattern strategy finds them in dist/commands. */
+function commandFiles(dir, prefix = []) {
+  const out = [];
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (e.isDirectory()) out.push(...commandFiles(join(dir, e.name), [...prefix, e.name]));
+    else if (/\.js$/.test(e.name) && !/\.(test|spec)\.js$/.test(e.name)) {
+      const base = e.name.replace(/\.js$/, '');
+      const id = (base === 'index' ? prefix : [...prefix, base]).join(':');
+      if (id) out.push({ id, file: join(dir, e.name) });
+    }
+  }
+  return out;
+}
+
+/**
+ * Code of workspace packages keeps finding files next to its own dist/*.js (manifests,
+ * workers, dependencies resolved from its package): `import.meta.url` and friends are
+ * rewritten to that original location, relative to the bundle so the tree can move.
+ */
+function originalLocation(outDir, transform) {
+  let n = 0;
+  return {
+    name: 'iwp-original-location',
+    setup(build) {
+      build.onLoad({ filter: /\.js$/ }, async (args) => {
+        if (!args.path.startsWith(packagesDir + sep) || args.path.includes(`${sep}node_modules${sep}`)) return undefined;
+        const text = readFileSync(args.path, 'utf8');
+        if (!text.includes('import.meta')) return { contents: text, loader: 'js' };
+        const rel = relative(outDir, args.path).split(sep).join('/');
+        const relDir = `${relative(outDir, dirname(args.path)).split(sep).join('/')}/`;
+        const id = `__iwpMeta${n++}`;
+        // esbuild's define replaces the expressions, never text inside strings
+        const { code } = await transform(text, {
+          loader: 'js',
+          format: 'esm',
+          define: { 'import.meta.url': `${id}_url`, 'import.meta.filename': `${id}_filename`, 'import.meta.dirname': `${id}_dirname` },
+        });
+        const head = [
+          `const ${id}_url = new URL(${JSON.stringify(rel)}, import.meta.url).href;`,
+          `const ${id}_filename = __iwpFileURLToPath(${id}_url);`,
+          `const ${id}_dirname = __iwpFileURLToPath(new URL(${JSON.stringify(relDir)}, import.meta.url)).replace(/\\/$/, '');`,
+        ].join('\n');
+        return { contents: `${head}\n${code}`, loader: 'js' };
+      });
+    },
+  };
+}
+
+async function bundle(tool, tmp) {
+  const { build, transform } = await import('esbuild');
+  const cmds = commandFiles(join(tool.dir, 'dist', 'commands'));
+  const entry = [
+    "export { execute, Config, Plugin, Help } from '@oclif/core';",
+    ...cmds.map((c, i) => `import C${i} from ${JSON.stringify(pathToFileURL(c.file).pathname)};`),
+    `export const COMMANDS = { ${cmds.map((c, i) => `${JSON.stringify(c.id)}: C${i}`).join(', ')} };`,
+    "import { execute as __run } from '@oclif/core';",
+    'export async function run() { await __run({ dir: import.meta.url }); }',
+  ].join('\n');
+  await build({
+    stdin: { contents: entry, resolveDir: tool.dir, sourcefile: 'cli-entry.js', loader: 'js' },
+    outfile: join(tmp, 'cli.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: EXTERNAL,
+    // CommonJS dependencies inside an ES module bundle still call require()
+    banner: {
+      js: [
+        "import { createRequire as __iwpCreateRequire } from 'node:module';",
+        "import { fileURLToPath as __iwpFileURLToPath } from 'node:url';",
+        'const require = __iwpCreateRequire(import.meta.url);',
+      ].join('\n'),
+    },
+    plugins: [originalLocation(tmp, transform)],
+    logLevel: 'error',
+    legalComments: 'none',
+  });
+  return cmds;
+}
+
+/** Runs in a child whose stdout is a pipe, with no width or colour settings: oclif's own rendering for a pipe. */
+async function render(dir) {
+  const { Config, Help, Plugin } = await import(pathToFileURL(join(dir, 'cli.js')).href);
+  const plugin = new Plugin({ root: dir, type: 'core', isRoot: true, ignoreManifest: true, errorOnManifestCreate: true, respectNoCacheDefault: true });
+  await plugin.load();
+  writeJson(join(dir, 'oclif.manifest.json'), plugin.manifest);
+  const config = await Config.load(dir);
+  const sep = config.topicSeparator;
+  const argvs = [[], ['--help']];
+  for (const c of config.commands) if (!c.hasDynamicHelp && !c.hidden) argvs.push([...c.id.split(':').join(sep).split(' '), '--help']);
+  for (const t of config.topics) if (!config.findCommand(t.name)) argvs.push([...t.name.split(':').join(sep).split(' '), '--help']);
+  const help = {};
+  const write = process.stdout.write;
+  for (const argv of argvs) {
+    let text = '';
+    process.stdout.write = (chunk) => { text += String(chunk); return true; };
+    try {
+      await new Help(config, config.pjson.oclif.helpOptions ?? config.pjson.helpOptions).showHelp(argv);
+    } finally {
+      process.stdout.write = write;
+    }
+    help[argv.join(' ')] = text;
+  }
+  process.stdout.write(JSON.stringify({ help, userAgent: config.userAgent, name: config.name, version: config.version }));
+}
+
+async function buildTool(ws, tool, force) {
+  const want = inputs(ws, tool);
+  const out = join(tool.dir, 'dist', '.startup');
+  const current = existsSync(join(out, 'startup.json')) ? readJson(join(out, 'startup.json')) : undefined;
+  if (!force && current && JSON.stringify(current.inputs) === JSON.stringify(want)) return false;
+  const tmp = join(tool.dir, 'dist', '.startup.tmp');
+  rmSync(tmp, { recursive: true, force: true });
+  await bundle(tool, tmp);
+  // the tool's own package.json (oclif prints its name, version and description), with the
+  // commands taken from the bundle
+  const { exports: _e, main: _m, types: _t, ...pjson } = tool.pjson;
+  writeJson(join(tmp, 'package.json'), {
+    ...pjson,
+    type: 'module',
+    oclif: { ...tool.pjson.oclif, commands: { strategy: 'explicit', target: './cli.js', identifier: 'COMMANDS' } },
+  });
+  const env = { ...process.env };
+  for (const k of ['OCLIF_COLUMNS', 'FORCE_COLOR', 'NO_COLOR', 'IWP_STARTUP']) delete env[k];
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--render', tmp], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${tool.pjson.name}: rendering help failed: ${r.stderr}`);
+  const rendered = JSON.parse(r.stdout);
+  writeJson(join(tmp, 'startup.json'), { name: rendered.name, version: rendered.version, userAgent: rendered.userAgent, inputs: want, help: rendered.help });
+  rmSync(out, { recursive: true, force: true });
+  renameSync(tmp, out);
+  return true;
+}
+
+async function main(args) {
+  if (args[0] === '--render') return render(args[1]);
+  const force = args.includes('--force');
+  const only = args.filter((a) => !a.startsWith('--'));
+  const ws = workspace();
+  const tools = [...ws.values()].filter((t) => t.pjson.bin && t.pjson.oclif && (only.length === 0 || only.includes(t.dir.split(sep).pop())));
+  for (const tool of tools) {
+    const t = performance.now();
+    if (await buildTool(ws, tool, force)) process.stderr.write(`build-cli: ${tool.pjson.name} (${Math.round(performance.now() - t)} ms)\n`);
+  }
+}
+
+await main(process.argv.slice(2));
