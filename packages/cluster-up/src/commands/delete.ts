@@ -11,7 +11,7 @@ export default class Delete extends BaseCommand<typeof Delete> {
 
   protected async execute() {
     const f = this.flags;
-    const region = f.region ?? envRegion();
-    return deleteCluster(f.provider, { name: this.args.name, stateDir: clusterStateDir(this.args.name, f['state-dir']), ...(region ? { region } : {}) }, providerContext(this.logger));
+    const region = { ...(f.region ? { region: f.region } : {}), ...(envRegion() ? { defaultRegion: envRegion() } : {}) };
+    return deleteCluster(f.provider, { name: this.args.name, stateDir: clusterStateDir(this.args.name, f['state-dir']), ...region }, providerContext(this.logger));
   }
 }

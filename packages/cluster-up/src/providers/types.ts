@@ -44,7 +44,10 @@ export interface ClusterPlan {
 export interface ClusterRef {
   name: string;
   stateDir: string;
+  /** ec2: the region given (--region) */
   region?: string;
+  /** ec2: the environment's region (AWS_REGION), used when neither the flag nor the state dir names one */
+  defaultRegion?: string;
 }
 
 export interface ClusterDeletion {

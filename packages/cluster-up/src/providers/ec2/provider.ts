@@ -13,7 +13,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 async function regionOf(ref: ClusterRef): Promise<string> {
-  const region = ref.region ?? (await readRecord(ref.stateDir))?.region;
+  const region = ref.region ?? (await readRecord(ref.stateDir))?.region ?? ref.defaultRegion;
   if (!region) throw badInput('--region', `the AWS region of cluster ${ref.name} (or AWS_REGION)`);
   return region;
 }
