@@ -1,8 +1,10 @@
 import t from 'tap';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { execa } from 'execa';
 import { DescribeInstanceAttributeCommand, DescribeSecurityGroupsCommand, DescribeRouteTablesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { GetInstanceProfileCommand, GetPolicyVersionCommand, GetPolicyCommand, GetRoleCommand } from '@aws-sdk/client-iam';
@@ -28,6 +30,29 @@ async function setup(t: { teardown(fn: () => unknown): void }, name: string) {
   // the CLI's clusters live under this XDG_CACHE_HOME, so `list` sees exactly this test's
   const cli = (args: string[]) => execa('node', [bin, ...args, '--json'], { reject: false, stdin: 'ignore', env: { XDG_CACHE_HOME: join(dir, 'cache') } });
   return { dir, file: join(dir, 'env.json'), cli, stateDir: join(dir, 'cache', 'iwp', 'clusters', name) };
+}
+
+/**
+ * Runs the token fetch of a user-data script (everything before k3s is installed) against a
+ * stand-in instance metadata service (IMDSv2, the role's credentials) and moto's SSM.
+ */
+async function tokenFromUserData(t: { teardown(fn: () => unknown): void }, userData: string, role: string): Promise<string> {
+  const imds = createServer((req, res) => {
+    if (req.method === 'PUT' && req.url === '/latest/api/token') return res.end('imds-session');
+    if (req.headers['x-aws-ec2-metadata-token'] !== 'imds-session') return res.writeHead(401).end();
+    if (req.url === '/latest/meta-data/iam/security-credentials/') return res.end(role);
+    if (req.url === `/latest/meta-data/iam/security-credentials/${role}`) {
+      return res.end(JSON.stringify({ Code: 'Success', Type: 'AWS-HMAC', AccessKeyId: 'ASIAEXAMPLE', SecretAccessKey: 'secret', Token: 'session', Expiration: '2030-01-01T00:00:00Z' }, null, 2));
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => imds.listen(0, '127.0.0.1', r));
+  t.teardown(() => imds.close());
+  const fetchPart = userData.slice(0, userData.indexOf('export K3S_TOKEN'));
+  const r = await execa('sh', ['-c', `${fetchPart}\nprintf %s "$K3S_TOKEN"`], {
+    env: { IWP_IMDS: `http://127.0.0.1:${(imds.address() as AddressInfo).port}`, IWP_SSM_URL: `${process.env.AWS_ENDPOINT_URL}/` }, timeout: 30_000,
+  });
+  return r.stdout;
 }
 
 t.test('ec2 against the emulator: resources, token in SSM via an instance role, readiness, list, delete leaves none', { skip }, async (t) => {
@@ -83,6 +108,7 @@ t.test('ec2 against the emulator: resources, token in SSM via an instance role, 
     t.notOk(ud.includes(token), `${i.InstanceId}: the token is not in user-data`);
     t.ok(ud.includes(`"Name":"${param}"`) && ud.includes('AmazonSSM.GetParameter'), `${i.InstanceId}: user-data reads the token from SSM`);
   }
+  t.equal(await tokenFromUserData(t, await userData(agents[1]!.InstanceId!), role.RoleName!), token, 'the user-data\'s own fetch gets the token from SSM with the role\'s credentials');
   t.match(await userData(server.InstanceId!), /INSTALL_K3S_VERSION='v1\.34\.4\+k3s1' sh -s - server/);
   const agentData = await userData(agents[0]!.InstanceId!);
   t.match(agentData, new RegExp(`K3S_URL='https://${server.PrivateIpAddress!.replace(/\./g, '\\.')}:6443'`), 'agents join the server');
@@ -101,6 +127,16 @@ t.test('ec2 against the emulator: resources, token in SSM via an instance role, 
   t.match(later.items, [{ name, running: false, instances: { running: 3, terminated: 1 } }], 'list reports what EC2 says');
   const st2 = JSON.parse(String((await cli(['status', name, '--provider', 'ec2'])).stdout));
   t.equal(st2.nodes.length, 3, 'status lists the instances that still exist');
+  // with a kubeconfig, readiness comes from the API: an API that does not answer is said so
+  await writeFile(join(stateDir, 'kubeconfig'), 'apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\nusers:\n- name: u\n  user: {}\ncurrent-context: c\n');
+  t.match(JSON.parse(String((await cli(['status', name, '--provider', 'ec2'])).stdout)), { readiness: 'instances', apiError: String }, 'API down: instance state, and why');
+  if (process.env.KUBECONFIG) {
+    // the test environment's API server, whose nodes are none of these instances: not Ready
+    await writeFile(join(stateDir, 'kubeconfig'), await readFile(process.env.KUBECONFIG));
+    const api = JSON.parse(String((await cli(['status', name, '--provider', 'ec2'])).stdout));
+    t.match(api, { readiness: 'api' });
+    t.same(api.nodes.map((n: { ready: boolean }) => n.ready), [false, false, false], 'running instances that are not Ready nodes in the API are not ready');
+  }
 
   // composition instead of a library import: the Cluster document into remote-state
   const store = `file://${join(dir, 'remote-state')}`;

@@ -12,11 +12,13 @@ const flagsOf = (n: Ec2Node) => [
  * credentials (IMDSv2), signed by curl's own SigV4 (curl >= 7.75: Ubuntu 22.04, Debian 12,
  * Amazon Linux 2023), so the token never appears in user-data and no AWS CLI is needed.
  * The role may take a while to reach the instance: it retries for five minutes.
+ * IWP_IMDS and IWP_SSM_URL replace the metadata and SSM addresses (for a test against an
+ * emulator; cloud-init sets neither).
  */
 export function tokenFetch(plan: Pick<Ec2Plan, 'region' | 'names'>): string[] {
   const body = JSON.stringify({ Name: plan.names.parameter, WithDecryption: true });
   return [
-    'imds=http://169.254.169.254/latest',
+    'imds=${IWP_IMDS:-http://169.254.169.254}/latest',
     'md() { curl -sf -H "X-aws-ec2-metadata-token: $(curl -sf -X PUT "$imds/api/token" -H "X-aws-ec2-metadata-token-ttl-seconds: 300")" "$imds/meta-data/$1"; }',
     'field() { printf \'%s\\n\' "$creds" | sed -n "s/.*\\"$1\\" *: *\\"\\([^\\"]*\\)\\".*/\\1/p"; }',
     'K3S_TOKEN=',
@@ -24,7 +26,7 @@ export function tokenFetch(plan: Pick<Ec2Plan, 'region' | 'names'>): string[] {
     '  creds=$(md "iam/security-credentials/$(md iam/security-credentials/)") || creds=',
     `  K3S_TOKEN=$(curl -sf --aws-sigv4 ${q(`aws:amz:${plan.region}:ssm`)} --user "$(field AccessKeyId):$(field SecretAccessKey)" \\`,
     '    -H "x-amz-security-token: $(field Token)" -H \'X-Amz-Target: AmazonSSM.GetParameter\' -H \'Content-Type: application/x-amz-json-1.1\' \\',
-    `    -d ${q(body)} ${q(`https://ssm.${plan.region}.amazonaws.com/`)} | sed -n 's/.*"Value":"\\([0-9a-f]*\\)".*/\\1/p') || K3S_TOKEN=`,
+    `    -d ${q(body)} "\${IWP_SSM_URL:-https://ssm.${plan.region}.amazonaws.com/}" | sed -n 's/.*"Value" *: *"\\([0-9a-f]*\\)".*/\\1/p') || K3S_TOKEN=`,
     '  [ -n "$K3S_TOKEN" ] && break',
     '  sleep 5',
     'done',
