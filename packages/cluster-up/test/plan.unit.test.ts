@@ -10,11 +10,10 @@ import { apiNodes, instanceNodes } from '../src/providers/ec2/readiness.js';
 import { ingressRules } from '../src/providers/ec2/network.js';
 import { hostsToml, kindPlan, mirrorEndpoint, nodeNames } from '../src/providers/kind/plan.js';
 import { localPlan } from '../src/providers/local/plan.js';
-import { netPlan, nodeNet } from '../src/local/netplan.js';
 import type { ClusterRequest } from '../src/providers/types.js';
 
 // Pure logic, no server and no process but `sh -n`: plans, user-data, kind config,
-// kubeconfig rewriting, readiness mapping, network plans.
+// kubeconfig rewriting, readiness mapping (network slots: nodeconf.unit.test.ts).
 const env = (over: Partial<Environment> = {}): Environment => ({
   apiVersion: 'iwp/v1', kind: 'Environment', name: 'dev', provider: 'ec2', kubernetes: { version: 'v1.34.4' },
   nodes: [{ role: 'worker', count: 3, instanceType: 't3.large', labels: { 'iwp.dev/pool': 'web' } }, { role: 'control-plane', count: 1 }],
@@ -129,11 +128,4 @@ t.test('local plan: processes, nodes and resources from flags or a descriptor', 
   t.same(real.resources.filter((r) => r.type === 'network-namespace').map((r) => r.name), ['iwp<k>-r-worker-1']);
   const fromEnv = localPlan({ name: 'e', provider: 'local', stateDir: '/s', env: env({ provider: 'local', nodes: [{ role: 'control-plane', count: 1, runtime: 'kwok' }, { role: 'worker', count: 2 }] }), runtime: 'kwok' });
   t.same(fromEnv.nodes.map((n) => [n.name, n.runtime]), [['e-control-plane-1', 'kwok'], ['e-worker-1', 'kwok'], ['e-worker-2', 'kwok']], '--runtime overrides every node');
-});
-
-t.test('local network plan: a slot gives disjoint ranges', async (t) => {
-  const cases: Array<[number, string, string, string]> = [[0, '10.200.0.0/16', '10.96.0.0/16', '10.200.255.254'], [5, '10.205.0.0/16', '10.101.0.0/16', '10.205.255.254']];
-  for (const [slot, pods, services, host] of cases) t.match(netPlan(slot), { podCidr: pods, serviceCidr: services, hostIp: host, hostBridge: `iwp${slot}` });
-  t.match(nodeNet(netPlan(3), 2, 'w'), { ip: '10.203.255.2', podCidr: '10.203.2.0/24', netns: 'iwp3-w', podBridge: 'iwpbr3' });
-  t.throws(() => nodeNet(netPlan(0), 251, 'x'), { code: 'BAD_INPUT' });
 });
