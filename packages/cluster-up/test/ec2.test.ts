@@ -164,11 +164,13 @@ t.test('ec2 against the emulator: resources, token in SSM via an instance role, 
 
 t.test('a create that fails halfway (unknown AMI) leaves zero resources; bad input is exit 2', { skip }, async (t) => {
   const name = `ec2f-${Date.now().toString(36)}`;
-  const { file, cli } = await setup(t, name);
+  const { file, cli, stateDir } = await setup(t, name);
   const r = await cli(['create', '-f', file, '--ami', 'ami-0123456789abcdef0', '--no-wait-api']);
   t.equal(r.exitCode, 4);
   t.match(String(r.stderr), /created vpc .*\n.*create failed.*deleting what was made/s, 'it had made the network');
   t.equal(count(await findTagged(awsClients(region), name)), 0, 'zero resources left');
+  t.notOk(await stat(stateDir).then(() => true, () => false), 'nor a state dir (key, record)');
+  t.match(JSON.parse(String((await cli(['list'])).stdout)), { items: [] });
   const bad = await cli(['create', '-f', file, '--ami', 'not-an-ami', '--no-wait-api']);
   t.equal(bad.exitCode, 2);
   t.match(String(bad.stderr), /--ami: expected an AMI id/);

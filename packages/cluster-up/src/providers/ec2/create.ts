@@ -1,5 +1,5 @@
 import type { Instance } from '@aws-sdk/client-ec2';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { conflict, doc, ErrorCode, IwpError, timedOut, type Cluster, type Runner } from '@iwp/core';
@@ -78,7 +78,13 @@ export async function createEc2(c: AwsClients, plan: Ec2Plan, s: Ec2Steps): Prom
     return { ...cluster, calls: c.calls() - before } as Cluster;
   } catch (err) {
     s.log(`create failed (${(err as Error).message}): deleting what was made`);
-    await teardown(c, plan.name, s.log).catch((e: Error) => s.log(`cleanup failed: ${e.message}`));
+    try {
+      await teardown(c, plan.name, s.log);
+      await rm(plan.stateDir, { recursive: true, force: true });
+    } catch (e) {
+      // the state dir stays: its record and key help the delete that has to follow
+      s.log(`cleanup failed: ${(e as Error).message}; run cluster-up delete ${plan.name} --provider ec2`);
+    }
     throw err;
   }
 }
