@@ -1,9 +1,9 @@
 # knative: Knative Serving's own controller and autoscaler (scripts/knative/build, from the
 # knative.dev/serving Go module) as processes against the kube component's apiserver, after
-# `knative-deploy install` (the real command) has put Serving's CRDs and config maps in.
-# Revisions run as pods on kwok's simulated nodes, where nothing listens, so
-# `knative-deploy local-dataplane` stands in for the data plane: it marks KIngresses Ready,
-# routes requests sent to it by Host and counts them (buffering them through a cold start
+# `knative-deploy install --api-only` (the real command) has put Serving's CRDs and config maps
+# in. Revisions run as pods on kwok's simulated nodes, where nothing listens, so a stand-in that
+# lives with knative-deploy's tests (packages/knative-deploy/test/standin) plays the data
+# plane: it marks KIngresses Ready, routes requests sent to it by Host and counts them (buffering them through a cold start
 # from zero, reported to the autoscaler as the activator does), and answers its scrapes of
 # pods and its activator probes (the autoscaler reaches it as its HTTP proxy). The autoscaler
 # then scales on real requests. The autoscaler's stats server binds :8080 on all interfaces
@@ -30,7 +30,7 @@ knative_up() {
   # far below what a local apiserver takes
   local qps=(--kube-api-qps=300 --kube-api-burst=600)
   running knative-dataplane || start_bg knative-dataplane "$IWP_TESTENV_DIR/logs/knative-dataplane.log" \
-    node "$IWP_ROOT/packages/knative-deploy/bin/run.js" local-dataplane --kubeconfig "$KUBECONFIG" --port "$port"
+    node --import "$IWP_ROOT/node_modules/tsx/dist/loader.mjs" "$IWP_ROOT/packages/knative-deploy/test/standin/main.ts" --kubeconfig "$KUBECONFIG" --port "$port"
   wait_http "http://127.0.0.1:$port/" 30 || return 1
   running knative-controller || start_bg knative-controller "$IWP_TESTENV_DIR/logs/knative-controller.log" \
     "${common[@]}" POD_NAME=controller-0 PROFILING_PORT=0 "$bin/controller" --kubeconfig "$KUBECONFIG" "${qps[@]}" --threads-per-controller=8

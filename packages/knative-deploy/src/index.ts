@@ -13,5 +13,3 @@ export { waitReady, waitGone, serviceState } from './wait.js';
 export { applyServices, diffServices, validateRequests, type ServiceRequest } from './apply.js';
 export { loadServices } from './descriptor.js';
 export { serviceDocument, revisionDocument, imageFromDocument } from './document.js';
-export { runLocalIngress } from './local-ingress.js';
-export { LocalDataPlane } from './local-dataplane.js';

@@ -8,7 +8,7 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IngressServer, LOCAL_INGRESS_CLASS } from '../src/ingress/server.js';
-import { SKIP_LABEL } from '../src/local-ingress.js';
+import { SKIP_LABEL } from './standin/ingress.js';
 import { clients, namespace, skipUnlessKnative } from './lib/env.js';
 import { get, until } from './lib/realnode.js';
 

@@ -34,6 +34,7 @@ export class IngressServer {
   private readonly api: k8s.CustomObjectsApi;
   private readonly informer: k8s.Informer<KIngress & k8s.KubernetesObject> & k8s.ObjectCache<KIngress & k8s.KubernetesObject>;
   private server?: Server;
+  private stopped = false;
   synced = false;
 
   constructor(private readonly kc: k8s.KubeConfig, private readonly opts: IngressOptions) {
@@ -62,7 +63,7 @@ export class IngressServer {
     } catch (err) {
       if ((err as { code?: number }).code === 404) return;
       this.opts.log?.(`ingress ${i.metadata.namespace}/${i.metadata.name}: ${(err as Error).message}; retrying`);
-      setTimeout(() => {
+      if (!this.stopped) setTimeout(() => {
         const cur = this.informer.get(i.metadata.name, i.metadata.namespace);
         if (cur) void this.reconcile(cur);
       }, 1000);
@@ -98,6 +99,7 @@ export class IngressServer {
     this.informer.on('update', handle);
     this.informer.on('delete', () => this.rebuild());
     this.informer.on('error', (err) => {
+      if (this.stopped) return;
       this.opts.log?.(`informer: ${(err as Error)?.message ?? err}; restarting`);
       setTimeout(() => void this.informer.start().catch(() => undefined), 1000);
     });
@@ -110,6 +112,7 @@ export class IngressServer {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.informer.stop();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.agent.destroy();

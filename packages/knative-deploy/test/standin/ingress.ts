@@ -1,6 +1,6 @@
 import type { CustomObjectsApi, KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { kubeClientNode, serverSideApply } from '@iwp/core';
-import { isReady, readyStatus } from './ingress/routes.js';
+import { isReady, readyStatus } from '../../src/ingress/routes.js';
 
 const GROUP = 'networking.internal.knative.dev';
 const VERSION = 'v1alpha1';
