@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { execa } from 'execa';
+import { validateDocument } from '@iwp/core';
 import { DescribeInstanceAttributeCommand, DescribeSecurityGroupsCommand, DescribeRouteTablesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { GetInstanceProfileCommand, GetPolicyVersionCommand, GetPolicyCommand, GetRoleCommand } from '@aws-sdk/client-iam';
 import { DescribeParametersCommand, GetParameterCommand } from '@aws-sdk/client-ssm';
@@ -63,6 +64,7 @@ t.test('ec2 against the emulator: resources, token in SSM via an instance role, 
   t.equal(created.exitCode, 0, created.exitCode ? String(created.stderr) : 'created');
   const doc = JSON.parse(String(created.stdout));
   t.match(doc, { kind: 'Cluster', name, provider: 'ec2', region, readiness: 'instances', resources: { subnets: Array, instances: Array } });
+  t.ok(validateDocument(doc, ['Cluster'], 'ec2 create'), 'a valid Cluster document for the next tool');
   t.equal(doc.resources.subnets.length, 3, 'one subnet per descriptor subnet');
   t.equal(doc.nodes.length, 4, 'one server and three agents');
   t.ok(doc.nodes.every((n: { ready: boolean; state: string }) => n.ready && n.state === 'running'), 'ready means the instance runs, and says so (readiness: instances)');

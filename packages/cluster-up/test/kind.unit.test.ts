@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { parse } from 'yaml';
-import { runProcess } from '@iwp/core';
+import { runProcess, validateDocument } from '@iwp/core';
 import { clusterStatus, deleteCluster, listClusters } from '../src/index.js';
 
 // Unit test of the kind provider's lifecycle through the CLI. There is no Docker engine on the
@@ -46,9 +46,10 @@ t.test('kind lifecycle: create, status, list, delete through the provider interf
   t.equal(created.exitCode, 0, created.exitCode ? String(created.stderr) : 'created');
   t.match(created.doc, {
     kind: 'Cluster', name: 'dev', provider: 'kind', context: 'kind-dev', kubeconfig: join(stateDir, 'kubeconfig'), readiness: 'containers',
-    registry: '127.0.0.1:5000', network: { hostIp: '172.18.0.1' },
+    registry: '127.0.0.1:5000', registryEndpoint: 'http://172.18.0.1:5000',
     nodes: [{ name: 'dev-control-plane', role: 'control-plane', ready: true }, { name: 'dev-worker', role: 'worker', ready: true }, { name: 'dev-worker2', role: 'worker', ready: true }],
   });
+  t.ok(validateDocument(created.doc, ['Cluster'], 'kind create'), 'a valid Cluster document for the next tool');
   const config = parse(await readFile(join(stateDir, 'kind.yaml'), 'utf8'));
   t.match(config, { kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4', name: 'dev', nodes: [{ role: 'control-plane', image: 'kindest/node:v1.34.4' }, { role: 'worker' }, { role: 'worker' }] });
   t.match(config.containerdConfigPatches[0], /config_path = "\/etc\/containerd\/certs\.d"/);

@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { API_VERSION, conflict, doc, notFound, writeFileAtomic, type Cluster, type Runner } from '@iwp/core';
 import type { ClusterEntry, ClusterRef, Provider } from '../types.js';
 import { checkTools, kindClusters, kindGateway, kindNodeStates } from './docker.js';
-import { CERTS_D, hostsToml, isLoopback, kindPlan, type KindPlan } from './plan.js';
+import { CERTS_D, hostsToml, isLoopback, kindPlan, mirrorEndpoint, type KindPlan } from './plan.js';
 
 interface KindRecord { name: string; registry?: string; hostAddress?: string }
 const recordFile = (dir: string) => join(dir, 'kind.json');
@@ -31,7 +31,8 @@ async function status(run: Runner, ref: ClusterRef): Promise<Cluster> {
   return {
     ...doc('Cluster', { name: ref.name, provider: 'kind', kubeconfig: join(ref.stateDir, 'kubeconfig'), context: `kind-${ref.name}`, nodes }),
     readiness: 'containers',
-    ...(rec?.registry ? { registry: rec.registry, network: { hostIp: rec.hostAddress } } : {}),
+    // where the nodes reach the registry (the kind network's gateway for a loopback one)
+    ...(rec?.registry ? { registry: rec.registry, registryEndpoint: mirrorEndpoint(rec.registry, rec.hostAddress) } : {}),
   } as Cluster;
 }
 
