@@ -148,7 +148,10 @@ async function render(dir) {
     let text = '';
     process.stdout.write = (chunk) => { text += String(chunk); return true; };
     try {
-      await new Help(config, config.pjson.oclif.helpOptions ?? config.pjson.helpOptions).showHelp(argv);
+      // a fresh Config each time, as in a real run: showing a command's help changes
+      // oclif's loaded state (the command drops out of its topic's list)
+      const fresh = await Config.load(dir);
+      await new Help(fresh, fresh.pjson.oclif.helpOptions ?? fresh.pjson.helpOptions).showHelp(argv);
     } finally {
       process.stdout.write = write;
     }

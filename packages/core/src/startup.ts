@@ -28,7 +28,7 @@ export interface StartupInfo {
 }
 
 export type Startup =
-  | { kind: 'done' }
+  | { kind: 'print'; text: string }
   | { kind: 'bundle'; url: string }
   | { kind: 'oclif' };
 
@@ -81,9 +81,9 @@ function plainHelpApplies(env: NodeJS.ProcessEnv): boolean {
 
 /**
  * What bin/run.js does with `argv`: print the version or the help and stop, run the bundled
- * CLI, or run oclif over dist/commands.
+ * CLI, or run oclif over dist/commands. No side effects (the tests call it).
  */
-export function startup(binUrl: string, argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Startup {
+export function planStartup(binUrl: string, argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Startup {
   if (env.IWP_STARTUP === 'oclif') return { kind: 'oclif' };
   const root = fileURLToPath(new URL('..', binUrl));
   const info = freshStartup(root);
@@ -95,11 +95,16 @@ export function startup(binUrl: string, argv: string[] = process.argv.slice(2), 
   } else if (line === info.userAgent && plainHelpApplies(env)) {
     out = info.help[argv.join(' ')];
   }
-  if (out !== undefined) {
-    writeAll(out);
-    return { kind: 'done' };
-  }
+  if (out !== undefined) return { kind: 'print', text: out };
   return { kind: 'bundle', url: pathToFileURL(join(root, 'dist', '.startup', 'cli.js')).href };
+}
+
+/** `planStartup`, and the printing done: what is left for bin/run.js is the bundle or oclif. */
+export function startup(binUrl: string): Exclude<Startup, { kind: 'print' }> | { kind: 'done' } {
+  const next = planStartup(binUrl);
+  if (next.kind !== 'print') return next;
+  writeAll(next.text);
+  return { kind: 'done' };
 }
 
 /** Writes synchronously, all of it (a pipe may take a part per call). */
