@@ -70,13 +70,17 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const total = groups.length + 1;
   const layers: BuiltImage['layers'] = [];
   let cachedLayers = 0;
-  // layers are compressed in parallel, one per core (zlib and zstd run off the JS thread)
+  // layers are made in parallel, one per core, each in a worker thread (tar, hashes, compressor)
   const made = new Array<Awaited<ReturnType<LayerCache['storeLayer']>>>(groups.length);
   let done = 0;
-  await pool([...groups.keys()], availableParallelism(), async (i) => {
-    made[i] = await cache.storeLayer(groups[i]!);
-    opts.onLayer?.(++done, total, made[i]!.cached);
-  });
+  try {
+    await pool([...groups.keys()], availableParallelism(), async (i) => {
+      made[i] = await cache.storeLayer(groups[i]!);
+      opts.onLayer?.(++done, total, made[i]!.cached);
+    });
+  } finally {
+    if (!opts.cache) await cache.close();
+  }
   for (const [i, g] of groups.entries()) {
     const { blob, cached } = made[i]!;
     if (cached) cachedLayers++;

@@ -1,11 +1,12 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, readdir, readlink, rename, rm } from 'node:fs/promises';
+import { lstat, readdir, readlink, rename, rm, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { execa } from 'execa';
-import { HashCounter } from '@iwp/core';
+// the subpath, not the index: this module also runs in layer worker threads, which start faster without the rest of core
+import { HashCounter } from '@iwp/core/hashing';
+import { hashedPipe } from '@iwp/core/pipes';
 import { pack as tarPack, type Header, type Pack } from 'tar-stream';
 
 /** The fixed time of every entry (dockerTools uses the same): 1970-01-01T00:00:01Z. */
@@ -56,7 +57,7 @@ async function writeEntries(p: Pack, entries: AsyncIterable<Entry> | Iterable<En
     if (e.type === 'file') {
       await new Promise<void>((resolve, reject) => {
         const sink = p.entry(header(e), (err) => (err ? reject(err) : resolve()));
-        createReadStream(e.source).on('error', reject).pipe(sink);
+        createReadStream(e.source, { highWaterMark: 1 << 20 }).on('error', reject).pipe(sink);
       });
     } else if (e.type === 'text') {
       await new Promise<void>((resolve, reject) => p.entry(header(e), e.text, (err) => (err ? reject(err) : resolve())));
@@ -75,31 +76,30 @@ async function writeEntries(p: Pack, entries: AsyncIterable<Entry> | Iterable<En
  */
 export async function writeLayer(dest: string, entries: AsyncIterable<Entry> | Iterable<Entry>, compression: 'gzip' | 'zstd' = 'gzip'): Promise<LayerBlob> {
   const p = tarPack();
-  const diff = new HashCounter();
-  const blob = new HashCounter();
   const tmp = `${dest}.${process.pid}.tmp`;
   try {
+    let blob: LayerBlob;
     if (compression === 'zstd') {
-      // zstd from the system, single-threaded: the same bytes on every machine
-      const z = execa('zstd', ['-q', '-c', '-3', '--single-thread'], { encoding: 'buffer', buffer: { stdout: false }, stdin: 'pipe', stdout: 'pipe' });
-      await Promise.all([
-        writeEntries(p, entries).catch((err) => p.destroy(err)),
-        pipeline(p, diff, z.stdin!),
-        pipeline(z.stdout!, blob, createWriteStream(tmp)),
-        z,
-      ]);
+      // zstd from the system, single-threaded (the same bytes on every machine), with the
+      // tar and the blob hashed by sha256sum beside it: only the tar is made here
+      const z = hashedPipe({ filter: ['zstd', '-q', '-c', '-3', '--single-thread'], sink: tmp });
+      const [, , h] = await Promise.all([writeEntries(p, entries).catch((err) => p.destroy(err)), pipeline(p, z.stdin!), z.done]);
+      blob = { digest: `sha256:${h.output}`, diffId: `sha256:${h.input}`, size: (await stat(tmp)).size };
     } else {
+      const diff = new HashCounter();
+      const out = new HashCounter();
       await Promise.all([
         writeEntries(p, entries).catch((err) => p.destroy(err)),
-        pipeline(p, diff, createGzip({ level: 6 }), blob, new PassThrough(), createWriteStream(tmp)),
+        pipeline(p, diff, createGzip({ level: 6 }), out, new PassThrough(), createWriteStream(tmp)),
       ]);
+      blob = { digest: `sha256:${out.digest().toString('hex')}`, diffId: `sha256:${diff.digest().toString('hex')}`, size: out.bytes };
     }
     await rename(tmp, dest);
+    return blob;
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
   }
-  return { digest: `sha256:${blob.digest().toString('hex')}`, diffId: `sha256:${diff.digest().toString('hex')}`, size: blob.bytes };
 }
 
 /** Entries for store paths: `nix/`, `nix/store/`, then each path's tree. */

@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+
+export interface HashedPipeOptions {
+  /** the command whose stdout is the input; without it the input is written to `stdin` */
+  source?: string[];
+  /** a filter the input goes through (a compressor); without it the output is the input */
+  filter?: string[];
+  /** a file the output is written to; without it the output is `stdout` */
+  sink?: string;
+}
+
+export interface HashedPipe {
+  child: ChildProcess;
+  /** the input, when there is no `source` */
+  stdin: Writable | null;
+  /** the output, when there is no `sink` */
+  stdout: Readable | null;
+  /** sha256 (hex) of the input and of the output once every process exited 0 */
+  done: Promise<{ input: string; output: string }>;
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Source -> sha256 -> filter -> sha256 -> sink as one bash pipeline of the system's own tools
+ * (tee and sha256sum beside the compressor), so neither the hashing nor the compression
+ * of the bytes runs on a JavaScript thread, and all of it runs on as many cores as there are
+ * processes. The hashes come back on fds 3 and 4; `set -o pipefail` makes any failing
+ * stage fail the whole.
+ */
+export function hashedPipe(o: HashedPipeOptions): HashedPipe {
+  const stages = [
+    ...(o.source ? [o.source.map(quote).join(' ')] : []),
+    'tee >(sha256sum >&3)',
+    ...(o.filter ? [o.filter.map(quote).join(' '), 'tee >(sha256sum >&4)'] : []),
+  ];
+  const script = `set -o pipefail; ${stages.join(' | ')}${o.sink ? ` > ${quote(o.sink)}` : ''}`;
+  const child = spawn('bash', ['-c', script], { stdio: [o.source ? 'ignore' : 'pipe', o.sink ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'] });
+  const read = (fd: number) => new Promise<string>((resolve, reject) => {
+    let text = '';
+    const s = child.stdio[fd] as Readable;
+    s.setEncoding('utf8').on('data', (d: string) => { text += d; }).on('end', () => resolve(text)).on('error', reject);
+  });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-2000); });
+  const exit = new Promise<void>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => (code === 0 ? resolve() : reject(new Error(`${(o.source ?? o.filter ?? ['pipe'])[0]} pipeline failed (${signal ?? `exit ${code}`}): ${err.trim()}`))));
+  });
+  const done = Promise.all([read(3), read(4), exit]).then(([a, b]) => {
+    const input = a.slice(0, 64);
+    return { input, output: o.filter ? b.slice(0, 64) : input };
+  });
+  return { child, stdin: child.stdin, stdout: child.stdout, done };
+}
