@@ -101,7 +101,7 @@ if (typeof cluster === 'string') {
     t.same([...new Set(tagged.map((a) => a.body))], ['Hello one!\n'], 'the tag URL answers its revision');
   });
 
-  t.test('faults: a registry that is down installs nothing; a downgrade needs --force', { timeout: 300_000 }, async (t) => {
+  t.test('faults: a registry that is down installs nothing; a downgrade needs --force; installing again keeps user services', { timeout: 300_000 }, async (t) => {
     if (!ingress) return t.plan(0, 'Knative not installed (see the install test)');
     const before = (await core.readNamespacedConfigMap({ name: 'config-deployment', namespace: 'knative-serving' })).metadata!.resourceVersion;
     const down = await cli(['install', '--images', 'build', '--networking', 'local', '--registry', '127.0.0.1:9'], { input: doc, env });
@@ -112,5 +112,12 @@ if (typeof cluster === 'string') {
     t.equal(older.exitCode, 2);
     t.match(JSON.parse(older.stdout), { kind: 'Error', message: /^--version: expected a version not older than the installed v0\.50\.0/ });
     t.ok(await get(ingress, 'split.default.svc.cluster.local').then((a) => a.status === 200), 'services still answer');
+    // in place over a running install with user services: they are kept, and keep answering
+    const again = await cli(['install', '--images', 'build', '--networking', 'local', ...fast], { input: doc, env });
+    t.equal(again.exitCode, 0, 'installed over itself', { stderr: again.stderr });
+    t.equal((JSON.parse(again.stdout) as { previousVersion?: string }).previousVersion, 'v0.50.0');
+    const svc = await cli(['get', 'split'], { env });
+    t.match(JSON.parse(svc.stdout), { name: 'split', ready: true, generation: 2 }, 'the user service is untouched');
+    t.equal((await get(ingress, 'split.default.svc.cluster.local')).status, 200);
   });
 }
