@@ -14,6 +14,11 @@ const TOOLS: Record<Exclude<Compression, 'none'>, { compress: string[]; decompre
   bzip2: { compress: ['bzip2', '-c'], decompress: ['bzip2', '-dc'] },
 };
 
+/** The compressor's command line (none for `none`). */
+export function compressor(c: Compression): string[] | undefined {
+  return c === 'none' ? undefined : TOOLS[c].compress;
+}
+
 export function parseCompression(text: string, field = '--compression'): Compression {
   if (text === 'zstd' || text === 'xz' || text === 'none' || text === 'bzip2') return text;
   throw badInput(field, 'zstd, xz, bzip2 or none', text);

@@ -1,12 +1,11 @@
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Transform, Writable } from 'node:stream';
 import pMap from 'p-map';
-import { ErrorCode, HashCounter, IwpError, withRetry } from '@iwp/core';
+import { ErrorCode, hashedPipe, IwpError, withRetry } from '@iwp/core';
 import type { BinaryCache } from './cache.js';
-import { codec, EXT, type Compression } from './compression.js';
+import { compressor, EXT, type Compression } from './compression.js';
 import { DEFAULT_LEASE_MS, takeLease, waitForGc, type CacheLease } from './leases.js';
 import { signFingerprint, type SecretKey } from './keys.js';
-import { dumpPath, queryPathInfo, topoOrder, type PathInfo } from './localstore.js';
+import { queryPathInfo, topoOrder, type PathInfo } from './localstore.js';
 import { fingerprint, hashPart, type NarInfo } from './narinfo.js';
 import { fromNix32, toNix32 } from './nix32.js';
 
@@ -80,20 +79,21 @@ export async function pushClosure(cache: BinaryCache, paths: string[], opts: Pus
 export async function pushPath(cache: BinaryCache, info: PathInfo, opts: Pick<PushOptions, 'key' | 'compression'> & { leaseLost?: () => unknown }): Promise<number> {
   const narHash32 = info.narHash.slice('sha256:'.length);
   const narKey = narKeyOf(info, opts.compression);
-  const nar = new HashCounter();
-  const file = new HashCounter();
-  const dump = dumpPath(info.path);
-  const upload = cache.store.putStream(narKey, file, { contentType: 'application/x-nix-nar' });
+  // nix-store --dump | tee >(openssl sha256) | zstd | tee >(openssl sha256): hashing and compression
+  // run in their own processes; this thread only passes the compressed bytes to the store
+  const pipe = hashedPipe({ source: ['nix-store', '--dump', info.path], filter: compressor(opts.compression) });
+  let fileSize = 0;
+  const counted = pipe.stdout!.pipe(new Transform({ transform: (c: Buffer, _e, cb) => { fileSize += c.length; cb(null, c); } }));
+  let hashes: { input: string; output: string };
   try {
-    const c = codec(opts.compression, 'compress');
-    await Promise.all([pipeline(dump.stdout!, nar, c.input), pipeline(c.output, file), c.done, upload, dump]);
+    [hashes] = await Promise.all([pipe.done, cache.store.putStream(narKey, counted, { contentType: 'application/x-nix-nar' })]);
   } catch (err) {
-    dump.kill();
-    file.destroy();
+    pipe.child.kill();
+    counted.destroy();
     throw new IwpError(ErrorCode.FAILED, `pushing ${info.path}: ${(err as Error).message}`, { cause: err });
   }
-  const got = nar.digest();
-  if (!got.equals(fromNix32(narHash32, 32)) || nar.bytes !== info.narSize) {
+  const got = Buffer.from(hashes.input, 'hex');
+  if (!got.equals(fromNix32(narHash32, 32))) {
     await cache.store.delete(narKey).catch(() => undefined);
     throw new IwpError(ErrorCode.FAILED, `${info.path} changed in the local store: its NAR hashes to sha256:${toNix32(got)}, the store says ${info.narHash}`, {
       hint: 'nix-store --verify --check-contents --repair',
@@ -103,8 +103,8 @@ export async function pushPath(cache: BinaryCache, info: PathInfo, opts: Pick<Pu
     storePath: info.path,
     url: narKey,
     compression: opts.compression,
-    fileHash: `sha256:${toNix32(file.digest())}`,
-    fileSize: file.bytes,
+    fileHash: `sha256:${toNix32(Buffer.from(hashes.output, 'hex'))}`,
+    fileSize,
     narHash: info.narHash,
     narSize: info.narSize,
     references: info.references,
@@ -121,7 +121,7 @@ export async function pushPath(cache: BinaryCache, info: PathInfo, opts: Pick<Pu
     });
   }
   await cache.putNarInfo(narinfo, hashPart(info.path));
-  return file.bytes;
+  return fileSize;
 }
 
 /** A sink that only counts (for verification reads). */

@@ -24,7 +24,7 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
  * Source -> sha256 -> filter -> sha256 -> sink as one bash pipeline of the system's own tools
- * (tee and sha256sum beside the compressor), so neither the hashing nor the compression
+ * (tee and `openssl dgst`, which uses the CPU's SHA instructions, beside the compressor), so neither the hashing nor the compression
  * of the bytes runs on a JavaScript thread, and all of it runs on as many cores as there are
  * processes. The hashes come back on fds 3 and 4; `set -o pipefail` makes any failing
  * stage fail the whole.
@@ -32,8 +32,8 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 export function hashedPipe(o: HashedPipeOptions): HashedPipe {
   const stages = [
     ...(o.source ? [o.source.map(quote).join(' ')] : []),
-    'tee >(sha256sum >&3)',
-    ...(o.filter ? [o.filter.map(quote).join(' '), 'tee >(sha256sum >&4)'] : []),
+    'tee >(openssl dgst -sha256 -r >&3)',
+    ...(o.filter ? [o.filter.map(quote).join(' '), 'tee >(openssl dgst -sha256 -r >&4)'] : []),
   ];
   const script = `set -o pipefail; ${stages.join(' | ')}${o.sink ? ` > ${quote(o.sink)}` : ''}`;
   const child = spawn('bash', ['-c', script], { stdio: [o.source ? 'ignore' : 'pipe', o.sink ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'] });

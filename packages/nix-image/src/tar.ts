@@ -81,7 +81,7 @@ export async function writeLayer(dest: string, entries: AsyncIterable<Entry> | I
     let blob: LayerBlob;
     if (compression === 'zstd') {
       // zstd from the system, single-threaded (the same bytes on every machine), with the
-      // tar and the blob hashed by sha256sum beside it: only the tar is made here
+      // tar and the blob hashed by openssl beside it (core hashedPipe): only the tar is made here
       const z = hashedPipe({ filter: ['zstd', '-q', '-c', '-3', '--single-thread'], sink: tmp });
       const [, , h] = await Promise.all([writeEntries(p, entries).catch((err) => p.destroy(err)), pipeline(p, z.stdin!), z.done]);
       blob = { digest: `sha256:${h.output}`, diffId: `sha256:${h.input}`, size: (await stat(tmp)).size };
