@@ -28,6 +28,7 @@ for (let i = 0; i < cycles; i++) {
   await releaseLock(locks, 'cycle', { id: held.info.id, token: held.token });
 }
 console.log(`requests per lock+unlock cycle: ${(requests / cycles).toFixed(2)} (goal 2)`);
+console.log(`requests=${(requests / cycles).toFixed(2)} lock+unlock (goal 2)`);
 
 // 2. acquisition latency with 8 contenders, each taking the lock 5 times
 const waits = [];
@@ -52,7 +53,7 @@ await stack.init();
 const blob = { resources: Array.from({ length: 28_000 }, (_, i) => ({ id: i, data: randomBytes(100).toString('base64') })) };
 const parsed = parseState(Buffer.from(JSON.stringify(blob)), false, 'bench');
 console.log(`state size: ${(parsed.bytes.length / 1e6).toFixed(1)} MB`);
-const N = 5;
+const N = 7;
 let base = { version: null, etag: null };
 const pushT = [], putT = [], pullT = [], getT = [];
 for (let i = 0; i < N; i++) {
@@ -73,4 +74,6 @@ for (let i = 0; i < N; i++) {
 }
 const med = (xs) => pct(xs, 50);
 console.log(`push 5 MB: ${ms(med(pushT))} (state + history objects) vs sdk PutObject ${ms(med(putT))}: ratio ${(med(pushT) / med(putT)).toFixed(2)}x`);
+console.log(`ratio=${(med(pushT) / med(putT)).toFixed(2)} push 5 MB vs sdk PutObject of the same bytes (median of ${N}, interleaved; goal <= 1.3)`);
+console.log(`ratio=${(med(pullT) / med(getT)).toFixed(2)} pull 5 MB vs sdk GetObject (median of ${N})`);
 console.log(`pull 5 MB: ${ms(med(pullT))} vs sdk GetObject ${ms(med(getT))}: ratio ${(med(pullT) / med(getT)).toFixed(2)}x`);

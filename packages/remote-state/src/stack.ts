@@ -144,21 +144,20 @@ export class Stack {
    * after a crash can tell its own landed write: `earlierWriteId`) from anyone else's.
    */
   async push(parsed: ReturnType<typeof parseState>, expect: Expect, opts: { lockId?: string; writeId?: string; earlierWriteId?: string } = {}): Promise<Current> {
-    await this.checkLock(opts.lockId);
-    let base = expect;
-    if (base === 'force') {
-      const cur = await this.current();
-      base = cur ? { version: cur.env.version, etag: cur.etag } : { version: null, etag: null };
-    }
-    if (base.etag === null) await this.mustExist();
-    const enc = await this.encryption();
-    const env = await sealEnvelope({ ...makeEnvelope(this.name, (base.version ?? 0) + 1, whoAmI(), parsed), writeId: opts.writeId ?? randomUUID() }, enc);
+    // the reads a write depends on (lock, stack.json, the replaced version's history entry)
+    // go out together: one round trip, not three; nothing is written before they all answer
+    const historyOf = (e: Expect) => (e !== 'force' && e.etag !== null && e.version !== null ? this.store.head(historyKey(this.name, e.version)) : undefined);
+    const [, enc, cur, had] = await Promise.all([this.checkLock(opts.lockId), this.encryption(), expect === 'force' ? this.current() : undefined, historyOf(expect)]);
+    const b = expect === 'force' ? (cur ? { version: cur.env.version, etag: cur.etag } : { version: null, etag: null }) : expect;
+    const haveHistory = expect === 'force' ? await historyOf(b) : had;
+    if (b.etag === null) await this.mustExist();
+    const env = await sealEnvelope({ ...makeEnvelope(this.name, (b.version ?? 0) + 1, whoAmI(), parsed), writeId: opts.writeId ?? randomUUID() }, enc);
     const body = `${JSON.stringify(env)}\n`;
     const sse = enc.kmsKeyId ? { kmsKeyId: enc.kmsKeyId } : {};
-    if (base.etag !== null && base.version !== null) await this.healHistory(base.version, base.etag, sse);
+    if (b.etag !== null && b.version !== null && !haveHistory) await this.healHistory(b.version, b.etag, sse);
     let etag: string;
     try {
-      etag = (await this.store.put(stackKey(this.name, 'state.json'), body, base.etag === null ? { ifNoneMatch: '*' } : { ifMatch: base.etag }, sse)).etag;
+      etag = (await this.store.put(stackKey(this.name, 'state.json'), body, b.etag === null ? { ifNoneMatch: '*' } : { ifMatch: b.etag }, sse)).etag;
     } catch (err) {
       // a write whose answer was lost and retried meets its own success as a 412: ours if the bytes are
       const mine = isCasLost(err) ? await this.store.get(stackKey(this.name, 'state.json')) : undefined;
@@ -171,9 +170,9 @@ export class Stack {
         await this.healHistory(cur.env.version, cur.etag, sse);
         return cur;
       } else if (isCasLost(err)) {
-        throw new IwpError(ErrorCode.CAS_LOST, `stack ${this.name} changed since version ${base.version ?? 'none'} was pulled: pull, merge and push again`, {
+        throw new IwpError(ErrorCode.CAS_LOST, `stack ${this.name} changed since version ${b.version ?? 'none'} was pulled: pull, merge and push again`, {
           hint: 'remote-state pull gives the current version; --force overwrites it',
-          details: { stack: this.name, expectedVersion: base.version },
+          details: { stack: this.name, expectedVersion: b.version },
         });
       } else {
         throw err;
