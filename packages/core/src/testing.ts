@@ -24,3 +24,4 @@ export async function testBucket(name: string): Promise<string> {
 }
 export * from './fault-proxy.js';
 export * from './git-server.js';
+export * from './real-cluster.js';

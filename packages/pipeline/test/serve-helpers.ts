@@ -15,7 +15,7 @@ export interface Server {
   post(path: string, body: string, headers?: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }>;
   push(body: string, delivery: string, extra?: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }>;
   runIds(): Promise<string[]>;
-  waitForRun(id: string): Promise<PipelineRun>;
+  waitForRun(id: string, timeoutMs?: number): Promise<PipelineRun>;
   stderr(): string;
   stop(): Promise<void>;
   /** SIGKILL: the server dies without a chance to clean up */
@@ -62,8 +62,8 @@ export async function startServer(t: Tap.Test, script: string, args: string[] = 
     push: (body, delivery, extra = {}) =>
       post('/github', body, { 'x-github-event': 'push', 'x-github-delivery': delivery, 'x-hub-signature-256': sign(SECRET, body), ...extra }),
     runIds: async () => (await readdir(runsDir).catch(() => [] as string[])).filter((n) => /^\d{8}-/.test(n)).sort(),
-    waitForRun: async (id: string) => {
-      for (let i = 0; i < 600; i++) {
+    waitForRun: async (id: string, timeoutMs = 60_000) => {
+      for (let i = 0; i < timeoutMs / 100; i++) {
         const run = await readFile(join(runsDir, id, 'run.json'), 'utf8').then((x) => JSON.parse(x) as PipelineRun, () => undefined);
         if (run && (run.status === 'succeeded' || run.status === 'failed')) return run;
         await sleep(100);
