@@ -1,7 +1,7 @@
 import t from 'tap';
 import { execa } from 'execa';
 import { parse } from 'yaml';
-import type { Environment } from '@iwp/core';
+import { validateDocument, type Environment } from '@iwp/core';
 import { ec2Plan } from '../src/providers/ec2/plan.js';
 import { agentUserData, serverUserData } from '../src/providers/ec2/userdata.js';
 import { tokenPolicy, trustPolicy } from '../src/providers/ec2/identity.js';
@@ -128,4 +128,14 @@ t.test('local plan: processes, nodes and resources from flags or a descriptor', 
   t.same(real.resources.filter((r) => r.type === 'network-namespace').map((r) => r.name), ['iwp<k>-r-worker-1']);
   const fromEnv = localPlan({ name: 'e', provider: 'local', stateDir: '/s', env: env({ provider: 'local', nodes: [{ role: 'control-plane', count: 1, runtime: 'kwok' }, { role: 'worker', count: 2 }] }), runtime: 'kwok' });
   t.same(fromEnv.nodes.map((n) => [n.name, n.runtime]), [['e-control-plane-1', 'kwok'], ['e-worker-1', 'kwok'], ['e-worker-2', 'kwok']], '--runtime overrides every node');
+});
+
+t.test('every provider\'s plan is a ClusterPlan by the contract\'s schema', async (t) => {
+  const plans = [
+    ec2Plan(req()),
+    kindPlan(req({ provider: 'kind', env: env({ provider: 'kind' }), registry: '127.0.0.1:5000' })),
+    localPlan(req({ provider: 'local', env: undefined, nodes: 2, runtime: 'kwok' })),
+    localPlan(req({ provider: 'local', env: undefined, nodes: 1 })),
+  ];
+  for (const p of plans) t.doesNotThrow(() => validateDocument(p, ['ClusterPlan'], `${p.provider} plan`), p.provider);
 });

@@ -7,7 +7,5 @@ export * from './lock-backend.js';
 export * from './lock-table.js';
 export * from './locks.js';
 export * from './stack.js';
-export * from '@iwp/core';
-export * from '@iwp/core';
 export * from './encryption.js';
 export * from './rekey.js';

@@ -1,0 +1,111 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Count, header, JsonChange, open, Time } from './common.js';
+
+/** remote-state: stacks, their state, versions, diffs and locks; the backend check. */
+const LockFields = {
+  stack: Type.String(),
+  id: Type.String(),
+  who: Type.String(),
+  reason: Type.Optional(Type.String()),
+  pid: Type.Optional(Type.Integer()),
+  created: Time,
+  expires: Type.Optional(Time),
+  /** lease length; an unrenewed lock expires `ttlMs` after its last renewal */
+  ttlMs: Type.Optional(Type.Integer({ minimum: 0 })),
+  expired: Type.Optional(Type.Boolean()),
+};
+export const Lock = Type.Object({ ...header('Lock'), ...LockFields }, open);
+export type Lock = Static<typeof Lock>;
+
+export const StateInfo = Type.Object(
+  {
+    ...header('StateInfo'),
+    stack: Type.String(),
+    store: Type.String(),
+    version: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    etag: Type.Optional(Type.String()),
+    updatedBy: Type.Optional(Type.String()),
+    updatedAt: Type.Optional(Time),
+    lock: Type.Optional(Type.Union([Type.Object(LockFields, open), Type.Null()])),
+    /** how the state is encrypted at rest: `kms:KEY_ID` (SSE-KMS) and/or `age:RECIPIENT` */
+    encryption: Type.Optional(Type.Array(Type.String())),
+  },
+  open,
+);
+export type StateInfo = Static<typeof StateInfo>;
+
+/** `remote-state check-backend`: whether the store honours the conditional writes locking needs. */
+export const BackendCheck = Type.Object(
+  {
+    ...header('BackendCheck'),
+    store: Type.String(),
+    ok: Type.Boolean(),
+    /** two racing `If-None-Match: *` creates: exactly one may win */
+    conditionalCreate: Type.Boolean(),
+    /** `If-Match` with a stale ETag is refused on PutObject */
+    conditionalReplace: Type.Boolean(),
+    /** `If-Match` with a stale ETag is refused on DeleteObject */
+    conditionalDelete: Type.Boolean(),
+    checkedAt: Time,
+  },
+  open,
+);
+export type BackendCheck = Static<typeof BackendCheck>;
+
+/** `remote-state diff`: the stored state (at `version`) to the given one, as JSON Patch operations. */
+export const StateDiff = Type.Object(
+  {
+    ...header('StateDiff'),
+    stack: Type.String(),
+    version: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    identical: Type.Boolean(),
+    changes: Type.Array(JsonChange),
+  },
+  open,
+);
+export type StateDiff = Static<typeof StateDiff>;
+
+/** An item of `remote-state history` (a StateVersionList). */
+export const StateVersion = Type.Object(
+  { ...header('StateVersion'), stack: Type.String(), version: Type.Integer({ minimum: 0 }), size: Count, modified: Time },
+  open,
+);
+export type StateVersion = Static<typeof StateVersion>;
+
+/** What a stack's state.json and history/<version>.json hold: the state with its version and writer. */
+export const StackState = Type.Object(
+  {
+    ...header('StackState'),
+    stack: Type.String(),
+    version: Type.Integer({ minimum: 0 }),
+    updatedBy: Type.String(),
+    updatedAt: Time,
+    /** hex SHA-256 of the bytes pull gives back (of the ciphertext when age-encrypted) */
+    sha256: Type.String({ pattern: '^[a-f0-9]{64}$' }),
+    size: Count,
+    encoding: Type.Union([Type.Literal('json'), Type.Literal('base64')]),
+    state: Type.Optional(Type.Unknown()),
+    data: Type.Optional(Type.String()),
+    encryption: Type.Optional(Type.Object({ kms: Type.Optional(Type.String()), age: Type.Optional(Type.Array(Type.String())) }, open)),
+    /** base64 of the age file of the state's bytes */
+    ciphertext: Type.Optional(Type.String()),
+    /** random id of the write that made this version */
+    writeId: Type.Optional(Type.String()),
+  },
+  open,
+);
+export type StackState = Static<typeof StackState>;
+
+/** What a stack's stack.json holds, written by `remote-state init`. */
+export const Stack = Type.Object(
+  {
+    ...header('Stack'),
+    name: Type.String({ minLength: 1 }),
+    createdBy: Type.String(),
+    created: Time,
+    /** `--encrypt` values the stack was created (or re-keyed) with */
+    encryption: Type.Optional(Type.Array(Type.String())),
+  },
+  open,
+);
+export type Stack = Static<typeof Stack>;
