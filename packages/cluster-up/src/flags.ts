@@ -17,8 +17,5 @@ export const ec2Flags = {
   ami: Flags.string({ description: 'ec2: AMI of the instances (cloud-init; Ubuntu, Debian or Amazon Linux) [default: the descriptor\'s ec2.ami]' }),
 };
 
-/** The AWS region of the environment, when no flag or descriptor names one. */
-export const envRegion = () => process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-
 /** The seams every provider call gets from a command. */
 export const providerContext = (logger: Pick<Logger, 'info'>, timeoutS = 180): ProviderContext => ({ run: runProcess, logger, timeoutMs: timeoutS * 1000 });

@@ -2,6 +2,24 @@ import { createRequire } from 'node:module';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { badInput } from './errors.js';
 
+/**
+ * AWS settings from where users keep them, resolved in one place: the region the environment
+ * names (`AWS_REGION`, else `AWS_DEFAULT_REGION`, as the AWS CLI reads them), or undefined.
+ */
+export function envRegion(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+}
+
+/** The region a client uses: the one given (flag, URL, descriptor), else the environment's, else us-east-1. */
+export function awsRegion(given?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return given ?? envRegion(env) ?? 'us-east-1';
+}
+
+/** The S3 endpoint: the one given (`?endpoint=`), else `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`; undefined for AWS itself. */
+export function s3Endpoint(given?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return given ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
+}
+
 export interface S3Location {
   bucket: string;
   /** key prefix without leading or trailing slash ('' for the bucket root) */
@@ -52,11 +70,11 @@ export function s3Key(loc: S3Location, key: string): string {
  * be replayed; reading a body that breaks mid-way is retried by the store (S3Store.get).
  */
 export function makeS3Client(loc: Pick<S3Location, 'region' | 'endpoint'>, extra: S3ClientConfig = {}): S3Client {
-  const endpoint = loc.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+  const endpoint = s3Endpoint(loc.endpoint);
   // loaded on first use: the SDK is heavy and most commands never need it
   const { S3Client: Client } = createRequire(import.meta.url)('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
   return new Client({
-    region: loc.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    region: awsRegion(loc.region),
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
     ...(process.env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: 5 }),
     retryMode: process.env.AWS_RETRY_MODE ?? 'standard',

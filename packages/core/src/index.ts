@@ -9,7 +9,7 @@ export * from './output.js';
 export * from './progress.js';
 export * from './runner.js';
 export * from './validate.js';
-export * from './s3.js';
+export * from './aws.js';
 export * from './objectstore/types.js';
 export * from './objectstore/s3.js';
 export * from './objectstore/file.js';

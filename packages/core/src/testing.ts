@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CreateBucketCommand as CreateBucket } from '@aws-sdk/client-s3';
 import { createRequire } from 'node:module';
-import { makeS3Client } from './s3.js';
+import { makeS3Client } from './aws.js';
 
 /** Helpers the packages' tests share (imported as `@iwp/core/testing`, never by tools). */
 type Teardown = { teardown(fn: () => unknown): void };

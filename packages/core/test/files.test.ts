@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cacheDir, writeFileAtomic } from '../src/files.js';
-import { parseS3Url, s3Key } from '../src/s3.js';
+import { parseS3Url, s3Key } from '../src/aws.js';
 
 t.test('writeFileAtomic leaves no temp file and sets the mode', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'iwp-core-'));

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Flags } from '@oclif/core';
-import { badInput, type ObjectStore, openStore } from '@iwp/core';
+import { awsRegion, badInput, type ObjectStore, openStore } from '@iwp/core';
 import { checkStackName } from './keys.js';
 import { ObjectLockBackend, type LockBackend } from './lock-backend.js';
 import { TableLockBackend } from './lock-table.js';
@@ -60,7 +60,7 @@ export function openLocks(flags: StoreFlagValues, store: ObjectStore): LockBacke
   if (!table) return new ObjectLockBackend(store);
   if (!/^[A-Za-z0-9_.-]{3,255}$/.test(table)) throw badInput('--lock-table', 'a DynamoDB table name', table);
   const { DynamoDBClient } = createRequire(import.meta.url)('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
-  const client = new DynamoDBClient({ region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1' });
+  const client = new DynamoDBClient({ region: awsRegion() });
   return new TableLockBackend(client, table, store.url);
 }
 

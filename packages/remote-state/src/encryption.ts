@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Decrypter, Encrypter } from 'age-encryption';
-import { badInput, ErrorCode, IwpError } from '@iwp/core';
+import { awsRegion, badInput, ErrorCode, IwpError } from '@iwp/core';
 
 /**
  * How a stack's state is encrypted at rest, as `init --encrypt` recorded it in stack.json:
@@ -52,7 +52,7 @@ export function sameEncryption(a: Encryption | undefined, b: Encryption | undefi
  */
 export async function checkKmsKey(keyId: string, region?: string): Promise<void> {
   const { KMSClient, DescribeKeyCommand } = createRequire(import.meta.url)('@aws-sdk/client-kms') as typeof import('@aws-sdk/client-kms');
-  const kms = new KMSClient({ region: region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1' });
+  const kms = new KMSClient({ region: awsRegion(region) });
   try {
     const out = await kms.send(new DescribeKeyCommand({ KeyId: keyId }));
     const state = out.KeyMetadata?.KeyState;

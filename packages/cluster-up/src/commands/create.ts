@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core';
-import { badInput, runProcess } from '@iwp/core';
+import { badInput, envRegion, runProcess } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
 import { clusterStateDir, createCluster, providerName } from '../cluster.js';
 import { loadDescriptor } from '../descriptor.js';
-import { ec2Flags, envRegion, providerContext, stateDirFlag } from '../flags.js';
+import { ec2Flags, providerContext, stateDirFlag } from '../flags.js';
 
 export default class Create extends BaseCommand<typeof Create> {
   static override description = 'create a Kubernetes cluster from an environment descriptor (or flags) and print its Cluster document';

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { badInput } from '../errors.js';
-import { makeS3Client, parseS3Url } from '../s3.js';
+import { makeS3Client, parseS3Url } from '../aws.js';
 import { FileStore } from './file.js';
 import { S3Store } from './s3.js';
 import type { ObjectStore } from './types.js';

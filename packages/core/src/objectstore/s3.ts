@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { createRequire } from 'node:module';
 import { ErrorCode, ExitCode, IwpError } from '../errors.js';
 import { isTransient, withRetry } from '../retry.js';
-import { s3Key, type S3Location } from '../s3.js';
+import { s3Endpoint, s3Key, type S3Location } from '../aws.js';
 import { casLost, type Condition, type ObjectEntry, type ObjectHead, type ObjectStore, type StoredObject, type WriteOptions } from './types.js';
 
 type S3 = typeof import('@aws-sdk/client-s3');
@@ -23,7 +23,7 @@ export class S3Store implements ObjectStore {
     private readonly loc: S3Location,
   ) {
     this.url = `s3://${loc.bucket}${loc.prefix ? `/${loc.prefix}` : ''}`;
-    this.endpoint = loc.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+    this.endpoint = s3Endpoint(loc.endpoint);
   }
 
   private key(rel: string): string {
