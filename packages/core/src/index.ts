@@ -10,6 +10,7 @@ export * from './progress.js';
 export * from './runner.js';
 export * from './validate.js';
 export * from './aws.js';
+export * from './image-ref.js';
 export * from './objectstore/types.js';
 export * from './objectstore/s3.js';
 export * from './objectstore/file.js';

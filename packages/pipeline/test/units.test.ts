@@ -4,7 +4,8 @@ import { sign, verifySignature } from '../src/server/signature.js';
 import { DeliveryLog } from '../src/server/deliveries.js';
 import { parseSecrets } from '../src/secrets.js';
 import { LineSplitter, Masker } from '../src/mask.js';
-import { parseImageRef, isInsecure } from '../src/executors/runc/reference.js';
+import { parseImageRef } from '@iwp/core';
+import { isInsecure } from '../src/executors/runc/image-cache.js';
 import { containerArgs, renderRuntimeConfig } from '../src/executors/runc/runtime-config.js';
 import { renderPod, podFacts } from '../src/executors/pod/render.js';
 import { mapContainerPath } from '../src/executors/process/executor.js';
@@ -67,12 +68,13 @@ t.test('masking: every occurrence, longest first, short values left alone', asyn
   t.same(s.flush(), ['g']);
 });
 
-t.test('image references', async (t) => {
-  t.same(parseImageRef('127.0.0.1:5000/a/b:1'), { registry: '127.0.0.1:5000', repository: 'a/b', tag: '1' });
-  t.same(parseImageRef('debian:12'), { registry: 'docker.io', repository: 'library/debian', tag: '12' });
-  t.same(parseImageRef('acme/web'), { registry: 'docker.io', repository: 'acme/web' });
-  t.same(parseImageRef(`localhost/x@sha256:${'a'.repeat(64)}`), { registry: 'localhost', repository: 'x', digest: `sha256:${'a'.repeat(64)}` });
-  t.throws(() => parseImageRef('UPPER/case'), { message: /^image: expected an image reference/ });
+t.test('image references (core\'s parser as the runc executor calls it)', async (t) => {
+  const docker = { defaultRegistry: 'docker.io' };
+  t.same(parseImageRef('127.0.0.1:5000/a/b:1', docker), { registry: '127.0.0.1:5000', repository: 'a/b', tag: '1' });
+  t.same(parseImageRef('debian:12', docker), { registry: 'docker.io', repository: 'library/debian', tag: '12' });
+  t.same(parseImageRef('acme/web', docker), { registry: 'docker.io', repository: 'acme/web' });
+  t.same(parseImageRef(`localhost/x@sha256:${'a'.repeat(64)}`, docker), { registry: 'localhost', repository: 'x', digest: `sha256:${'a'.repeat(64)}` });
+  t.throws(() => parseImageRef('UPPER/case', docker), { message: /^image: expected an image reference/ });
   t.ok(isInsecure('127.0.0.1:5000'));
   t.ok(isInsecure('localhost:5000'));
   t.notOk(isInsecure('registry.example:5000'));

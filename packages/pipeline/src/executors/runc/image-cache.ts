@@ -3,7 +3,12 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatRef, isInsecure, parseImageRef } from './reference.js';
+import { isLoopbackRegistry, parseImageRef, pullReference } from '@iwp/core';
+
+/** skopeo talks plain HTTP to loopback registries and to those named in `extra` (--insecure-registry). */
+export function isInsecure(registry: string, extra: readonly string[] = []): boolean {
+  return extra.includes(registry) || isLoopbackRegistry(registry);
+}
 
 /** The parts of an OCI image config a container run needs. */
 export interface ImageConfig {
@@ -72,8 +77,8 @@ export class ImageCache {
   }
 
   private async fetch(refText: string, policy: string): Promise<UnpackedImage> {
-    const ref = parseImageRef(refText);
-    const full = formatRef(ref);
+    const ref = parseImageRef(refText, { defaultRegistry: 'docker.io' });
+    const full = pullReference(ref);
     const refFile = join(this.opts.dir, 'refs', createHash('sha256').update(full).digest('hex'));
     if (policy !== 'Always') {
       const known = await readFile(refFile, 'utf8').catch(() => undefined);
