@@ -9,6 +9,8 @@ import { cli } from './lib/env.js';
 import { clientsOf, get, realCluster, registry, revisionPods, sleep, until } from './lib/realnode.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
+// one cluster for all: longer than tap's per-file default
+t.setTimeout(1_800_000);
 const cluster = await realCluster(t, `kd-rn-${process.pid % 10000}`);
 if (typeof cluster === 'string') {
   t.plan(0, cluster);
@@ -16,7 +18,10 @@ if (typeof cluster === 'string') {
   const env = { KUBECONFIG: cluster.kubeconfig };
   const doc = JSON.stringify(cluster);
   const { core, apps } = clientsOf(cluster.kubeconfig);
-  const fast = ['--config', 'config-autoscaler.scale-to-zero-grace-period=6s', '--config', 'config-autoscaler.stable-window=6s'];
+  // short windows keep the test short: scale to zero after 6 s idle; a revision whose pods never
+  // become available fails after 45 s (Knative notices a crashing container when its Deployment
+  // changes, at the latest at this deadline)
+  const fast = ['--config', 'config-autoscaler.scale-to-zero-grace-period=6s', '--config', 'config-autoscaler.stable-window=6s', '--config', 'config-deployment.progress-deadline=45s'];
   let ingress = '';
   const nixImage = async (target: string) => {
     const r = await execa('node', [join(root, 'bin', 'nix-image'), 'build', join(root, 'nix', 'images', 'helloworld'), '--push', `${registry}/${target}`, '--json', '--quiet'], { stdin: 'ignore' });
@@ -99,6 +104,22 @@ if (typeof cluster === 'string') {
     t.ok(Math.abs((counts['Hello two!\n'] ?? 0) / 4 - 10) <= 5, `revision 2: ${(counts['Hello two!\n'] ?? 0) / 4}%`);
     const tagged = await Promise.all(Array.from({ length: 10 }, () => get(ingress, 'old-split.default.svc.cluster.local')));
     t.same([...new Set(tagged.map((a) => a.body))], ['Hello one!\n'], 'the tag URL answers its revision');
+  });
+
+  t.test('an image that crashes at start: exit 1 with the container\'s reason; traffic stays on the last Ready revision', { timeout: 600_000 }, async (t) => {
+    if (!ingress) return t.plan(0, 'Knative not installed (see the install test)');
+    const ok = await cli(['apply', '--name', 'crashy', '--scale-min', '1'], { input: await nixImage('hello'), env });
+    t.equal(ok.exitCode, 0, 'first revision Ready', { stderr: ok.stderr });
+    // Knative's queue-proxy image as an app: it exits 1 at once, missing its environment
+    const queue = (await apps.readNamespacedDeployment({ name: 'crashy-00001-deployment', namespace: 'default' })).spec!.template.spec!.containers.find((c) => c.name === 'queue-proxy')!.image!;
+    const bad = await cli(['apply', '--name', 'crashy', '--scale-min', '1', '--image', queue, '--wait-timeout', '180s'], { env });
+    t.equal(bad.exitCode, 1, 'apply fails', { stderr: bad.stderr });
+    const err = JSON.parse(bad.stdout) as { kind: string; message: string };
+    t.match(err, { kind: 'Error', message: /crashy-00002/ }, err.message);
+    t.match(err.message, /ExitCode|exit code|Container failed/i, 'names the container\'s failure');
+    const svc = JSON.parse((await cli(['get', 'crashy'], { env })).stdout) as { latestReadyRevision: string };
+    t.equal(svc.latestReadyRevision, 'crashy-00001');
+    t.equal((await get(ingress, 'crashy.default.svc.cluster.local')).body, 'Hello World!\n', 'traffic stays on the Ready revision');
   });
 
   t.test('faults: a registry that is down installs nothing; a downgrade needs --force; installing again keeps user services', { timeout: 300_000 }, async (t) => {
