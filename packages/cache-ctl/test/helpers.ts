@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash, randomUUID } from 'node:crypto';
-import { tempDir as coreTempDir, testBucket } from '@iwp/core/testing';
+import { cliJson as coreCliJson, cliRunner, tempDir as coreTempDir, testBucket } from '@iwp/core/testing';
 import { execa, type Options } from 'execa';
 
 export const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url));
@@ -12,15 +12,8 @@ export const needsS3 = (!process.env.AWS_ENDPOINT_URL && 'AWS_ENDPOINT_URL not s
 type T = { teardown(fn: () => unknown): void };
 
 /** Runs the built `cache-ctl` (JSON output). */
-export function cli(args: string[], opts: Options = {}) {
-  return execa('node', [bin, args[0]!, '--json', ...args.slice(1)], { reject: false, stdin: 'ignore', ...opts } as Options);
-}
-
-export async function cliJson(args: string[], opts: Options = {}) {
-  const r = await cli(args, opts);
-  if (r.exitCode !== 0) throw new Error(`cache-ctl ${args.join(' ')} exited ${r.exitCode}: ${String(r.stderr)}`);
-  return JSON.parse(String(r.stdout)) as Record<string, unknown>;
-}
+export const cli = cliRunner(bin, { json: 'command' });
+export const cliJson = (args: string[], opts: Options = {}) => coreCliJson(cli, args, opts);
 
 /** Builds a fresh closure (a new nonce: new store paths); returns [top, ...closure]. */
 export async function buildClosure(bigMiB = 0, t?: T): Promise<{ top: string; closure: string[] }> {

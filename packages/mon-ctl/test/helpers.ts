@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type Options } from 'execa';
-import { tempDir } from '@iwp/core/testing';
+import { cliJson as coreCliJson, cliRunner, tempDir } from '@iwp/core/testing';
 
 export const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 export const cacheCtl = fileURLToPath(new URL('../../cache-ctl/bin/run.js', import.meta.url));
@@ -13,15 +13,8 @@ export const needsKube = (!process.env.KUBECONFIG && 'KUBECONFIG not set: start 
 
 type T = { teardown(fn: () => unknown): void };
 
-export function cli(args: string[], opts: Options = {}) {
-  return execa('node', [bin, ...args, '--json'], { reject: false, stdin: 'ignore', ...opts } as Options);
-}
-
-export async function cliJson(args: string[], opts: Options = {}) {
-  const r = await cli(args, opts);
-  if (r.exitCode !== 0) throw new Error(`mon-ctl ${args.join(' ')} exited ${r.exitCode}: ${String(r.stderr)}`);
-  return JSON.parse(String(r.stdout)) as Record<string, unknown>;
-}
+export const cli = cliRunner(bin, { json: 'end' });
+export const cliJson = (args: string[], opts: Options = {}) => coreCliJson(cli, args, opts);
 
 /** A free port on loopback. */
 export async function freePort(): Promise<number> {

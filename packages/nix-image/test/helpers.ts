@@ -1,21 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { cliRunner, tempDir as coreTempDir } from '@iwp/core/testing';
 
 export const root = join(import.meta.dirname, '..', '..', '..');
 export const helloworld = join(root, 'nix', 'images', 'helloworld');
 const bin = join(root, 'packages', 'nix-image', 'bin', 'run.js');
 
-export async function tempDir(t: { teardown: (fn: () => Promise<void>) => void }): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'iwp-ni-'));
-  t.teardown(() => rm(d, { recursive: true, force: true }));
-  return d;
-}
+export const tempDir = (t: { teardown(fn: () => unknown): void }) => coreTempDir(t, 'iwp-ni-');
 
+const run = cliRunner(bin, { json: 'end', options: { cwd: root } });
 /** Runs the built nix-image CLI with --json; never throws. */
-export function nixImage(args: string[], env: Record<string, string> = {}) {
-  return execa('node', [bin, ...args, '--json'], { reject: false, stdin: 'ignore', env, cwd: root });
-}
+export const nixImage = (args: string[], env: Record<string, string> = {}) => run(args, { env });
 
 export const unique = (p: string) => `${p}-${process.pid}-${Date.now().toString(36)}`;
