@@ -1,26 +1,22 @@
 import t from 'tap';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { makeS3Client, parseS3Url } from '@iwp/core';
+import { openStore } from '@iwp/core';
+import { testBucket } from '@iwp/core/testing';
 import { runPipeline } from '../src/run.js';
 import { S3RunStore } from '../src/stores/s3.js';
 import { cli, fixture, pushPayload, tempDir } from './helpers.js';
 import { githubEvent } from '../src/event.js';
 
 t.test('run history in S3: records and logs uploaded; runs list/show/logs read them back', { skip: !process.env.AWS_ENDPOINT_URL && 'AWS_ENDPOINT_URL not set: start the test environment (scripts/testenv up)' }, async (t) => {
-  const bucket = `iwp-pipeline-${Date.now().toString(36)}`;
-  const url = `s3://${bucket}/ci/runs`;
-  const loc = parseS3Url(url, 'test');
-  const s3 = makeS3Client(loc);
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const url = `s3://${await testBucket('pipeline')}/ci/runs`;
   const staging = await tempDir(t);
-  const store = new S3RunStore(s3, loc, staging);
+  const store = new S3RunStore(openStore(url), staging);
   const run = await runPipeline({ script: fixture('sequence.ts'), event: githubEvent('push', pushPayload()), store, executors: { default: 'process' } });
   t.equal(run.status, 'failed');
   t.equal(run.jobs[0]?.logFile, `${url}/${run.id}/logs/build.log`);
   t.equal((run as { logFile?: string }).logFile, `${url}/${run.id}/script.log`);
 
   // a fresh store (another machine) sees the same history
-  const other = new S3RunStore(s3, loc, await tempDir(t));
+  const other = new S3RunStore(openStore(url), await tempDir(t));
   t.same(await other.get(run.id), run);
   t.same((await other.list()).map((r) => r.id), [run.id]);
   const logs = await other.logs(run.id, 'test');

@@ -1,4 +1,4 @@
-import { cacheDir, makeS3Client, parseS3Url } from '@iwp/core';
+import { cacheDir, openStore } from '@iwp/core';
 import { resolve } from 'node:path';
 import { FileRunStore } from './file.js';
 import { S3RunStore } from './s3.js';
@@ -9,10 +9,7 @@ export const defaultRunsDir = (): string => cacheDir('pipeline', 'runs');
 /** `--runs-dir`: a directory, or `s3://bucket/prefix` (AWS SDK credentials, AWS_ENDPOINT_URL). */
 export function openRunStore(location: string | undefined, field = '--runs-dir'): RunStore {
   const where = location ?? defaultRunsDir();
-  if (where.startsWith('s3://')) {
-    const loc = parseS3Url(where, field);
-    return new S3RunStore(makeS3Client(loc), loc);
-  }
+  if (where.startsWith('s3://')) return new S3RunStore(openStore(where, field));
   return new FileRunStore(resolve(where));
 }
 

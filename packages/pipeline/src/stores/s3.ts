@@ -1,29 +1,27 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cacheDir, notFound, s3Key, type PipelineRun, type S3Location } from '@iwp/core';
+import { cacheDir, notFound, type ObjectStore, type PipelineRun } from '@iwp/core';
 import { RUN_ID_PATTERN } from '../run-id.js';
 import { FileRunStore, readLogs, resolveId } from './file.js';
 import type { RunLog, RunStore } from './types.js';
 
 /**
- * Run history under an S3 prefix: `<prefix>/<run id>/run.json`, `event.json`,
- * `script.log`, `logs/<job>.log`. A live run writes into a local staging directory; its
- * record is uploaded when it starts and when it ends, its logs when it ends.
+ * Run history in an object store (core's, an S3 prefix in practice): `<prefix>/<run id>/run.json`,
+ * `event.json`, `script.log`, `logs/<job>.log`. A live run writes into a local staging
+ * directory; its record is uploaded when it starts and when it ends, its logs when it ends.
  */
 export class S3RunStore implements RunStore {
   private readonly staging: FileRunStore;
 
   constructor(
-    private readonly s3: S3Client,
-    private readonly loc: S3Location,
-    stagingDir: string = cacheDir('pipeline', 's3-staging', loc.bucket, loc.prefix),
+    private readonly store: ObjectStore,
+    stagingDir: string = cacheDir('pipeline', 's3-staging', store.url.replace(/^[a-z0-9]+:\/\//, '')),
   ) {
     this.staging = new FileRunStore(stagingDir);
   }
 
   get location(): string {
-    return `s3://${this.loc.bucket}${this.loc.prefix ? `/${this.loc.prefix}` : ''}`;
+    return this.store.url;
   }
 
   prepare(id: string): Promise<string> {
@@ -78,32 +76,21 @@ export class S3RunStore implements RunStore {
   }
 
   private async ids(): Promise<string[]> {
-    const ids: string[] = [];
-    let token: string | undefined;
-    const prefix = this.loc.prefix ? `${this.loc.prefix}/` : '';
-    do {
-      const r = await this.s3.send(new ListObjectsV2Command({ Bucket: this.loc.bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }));
-      for (const p of r.CommonPrefixes ?? []) {
-        const id = p.Prefix?.slice(prefix.length).replace(/\/$/, '');
-        if (id && RUN_ID_PATTERN.test(id)) ids.push(id);
-      }
-      token = r.IsTruncated ? r.NextContinuationToken : undefined;
-    } while (token);
-    return ids.sort().reverse();
+    const ids = new Set<string>();
+    for (const o of await this.store.list('')) {
+      const id = o.key.split('/')[0]!;
+      if (o.key.includes('/') && RUN_ID_PATTERN.test(id)) ids.add(id);
+    }
+    return [...ids].sort().reverse();
   }
 
-  private async put(rel: string, body: string | Uint8Array): Promise<void> {
-    await this.s3.send(new PutObjectCommand({ Bucket: this.loc.bucket, Key: s3Key(this.loc, rel), Body: body }));
+  private async put(rel: string, body: string | Buffer): Promise<void> {
+    await this.store.put(rel, body);
   }
 
   private async getText(rel: string): Promise<string> {
-    try {
-      const r = await this.s3.send(new GetObjectCommand({ Bucket: this.loc.bucket, Key: s3Key(this.loc, rel) }));
-      return (await r.Body?.transformToString('utf8')) ?? '';
-    } catch (err) {
-      if ((err as { name?: string }).name === 'NoSuchKey') throw notFound(`${this.location}/${rel}`);
-      throw err;
-    }
+    const obj = await this.store.get(rel);
+    if (!obj) throw notFound(`${this.location}/${rel}`);
+    return obj.body.toString('utf8');
   }
 }
-
