@@ -3,7 +3,7 @@ import { badInput, pool, type Runner } from '@iwp/core';
 import { customizationEntries } from './customization.js';
 import { LayerCache } from './layer-cache.js';
 import { lockedLayers, popularityLayers } from './layering.js';
-import { readLock, writeLock } from './lock.js';
+import { readLock, writeLock } from './layer-lockfile.js';
 import { platformOf } from './systems.js';
 import { assemble, mediaTypes, type BuiltImage, type ImageFormat, type LayerCompression } from './oci.js';
 import { closure, evalSpec, realise, type ImageSpec } from './spec.js';

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { cacheDir, type PipelineRun } from '@iwp/core';
 import { buildEvent, type EventInput } from './event.js';
 import { Masker } from './mask.js';
-import { initialRecord, jobEvent } from './record.js';
+import { initialRecord, jobEvent } from './run-record.js';
 import { newRunId } from './run-id.js';
 import { checkoutStep } from './run-checkout.js';
 import { superviseWorker, type WorkerResult } from './supervise.js';
@@ -146,4 +146,4 @@ export async function runPipeline(opts: RunOptions): Promise<PipelineRun> {
   return run;
 }
 
-export { initialRecord, recordRejectedRun } from './record.js';
+export { initialRecord, recordRejectedRun } from './run-record.js';

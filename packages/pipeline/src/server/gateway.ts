@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { isIwpError } from '@iwp/core';
 import type { EventInput } from '../event.js';
-import { recordRejectedRun } from '../record.js';
+import { recordRejectedRun } from '../run-record.js';
 import type { RunEventSink } from '../run.js';
 import { BodyTooLarge, readBody } from './body.js';
 import type { DeliveryLog } from './deliveries.js';

@@ -1,7 +1,7 @@
 import PQueue from 'p-queue';
 import type { PipelineRun } from '@iwp/core';
 import type { EventInput } from '../event.js';
-import { initialRecord } from '../record.js';
+import { initialRecord } from '../run-record.js';
 import { newRunId } from '../run-id.js';
 import { runPipeline, type RunEventSink, type RunOptions } from '../run.js';
 import { WorkerPool } from '../worker-pool.js';

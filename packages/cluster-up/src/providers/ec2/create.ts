@@ -11,7 +11,7 @@ import { fetchKubeconfig } from './kubeconfig.js';
 import { createNetwork, createSecurityGroup } from './network.js';
 import type { Ec2Plan } from './plan.js';
 import { apiNodes, instanceNodes, readApiNodes, type Readiness } from './readiness.js';
-import { writeRecord } from './record.js';
+import { writeRecord } from './state-file.js';
 import { teardown } from './teardown.js';
 
 export interface Ec2Steps {

@@ -7,7 +7,7 @@ import { byTag } from './find.js';
 import { describeInstances } from './instances.js';
 import { ec2Plan, type Ec2Plan } from './plan.js';
 import { apiNodes, instanceNodes, readApiNodes } from './readiness.js';
-import { readRecord } from './record.js';
+import { readRecord } from './state-file.js';
 import { teardown } from './teardown.js';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
