@@ -1,13 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { API_VERSION, badInput, writeFileAtomic } from '@iwp/core';
+import { API_VERSION, badInput, writeFileAtomic, type LayerLock } from '@iwp/core';
 import { pathName } from './layering.js';
 
-/** A layer-plan lockfile: which store path names share a layer, in order. */
-export interface LayerLock {
-  apiVersion: typeof API_VERSION;
-  kind: 'LayerLock';
-  layers: string[][];
-}
+/** A layer-plan lockfile (`LayerLock`, its schema is core's): which store path names share a layer, in order. */
+export type { LayerLock };
 
 export async function readLock(file: string): Promise<string[][] | undefined> {
   let text: string;

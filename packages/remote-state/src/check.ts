@@ -1,22 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { API_VERSION, cacheDir, IwpError, type ObjectStore, writeFileAtomic } from '@iwp/core';
+import { API_VERSION, cacheDir, IwpError, type BackendCheck, type ObjectStore, writeFileAtomic } from '@iwp/core';
 import { isCasLost } from './locks.js';
 
-export interface BackendCheck {
-  apiVersion: typeof API_VERSION;
-  kind: 'BackendCheck';
-  store: string;
-  ok: boolean;
-  /** two racing `If-None-Match: *` creates: exactly one may win */
-  conditionalCreate: boolean;
-  /** `If-Match` with a stale ETag is refused on PutObject */
-  conditionalReplace: boolean;
-  /** `If-Match` with a stale ETag is refused on DeleteObject */
-  conditionalDelete: boolean;
-  checkedAt: string;
-}
+/** The `BackendCheck` document (its schema is core's). */
+export type { BackendCheck };
 
 /**
  * Proves the store honours conditional writes, as locking on it needs: two racing creates

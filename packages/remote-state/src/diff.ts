@@ -1,15 +1,7 @@
-import { API_VERSION, jsonChanges, renderChanges, type Change } from '@iwp/core';
+import { API_VERSION, jsonChanges, renderChanges, type Change, type StateDiff } from '@iwp/core';
 
-export type { Change };
-
-export interface StateDiff {
-  apiVersion: typeof API_VERSION;
-  kind: 'StateDiff';
-  stack: string;
-  version: number | null;
-  identical: boolean;
-  changes: Change[];
-}
+/** The `StateDiff` document (its schema is core's). */
+export type { Change, StateDiff };
 
 /** The structural difference from the stored state to `next`, as JSON Patch operations with old values. */
 export function diffStates(stack: string, version: number | null, prev: unknown, next: unknown): StateDiff {
