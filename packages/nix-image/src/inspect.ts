@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { API_VERSION, badInput, type Image } from '@iwp/core';
+import { API_VERSION, badInput, ErrorCode, IwpError, type Image } from '@iwp/core';
 import { MEDIA, sha256, type Descriptor } from './oci.js';
 import type { RegistryClient } from './registry/client.js';
 import { formatRef, type ImageRef } from './registry/ref.js';
@@ -34,6 +34,11 @@ async function describe(src: Source, ref: string, reference: string, extra: Part
     manifest = JSON.parse((await src.manifest(first.digest)).body.toString()) as Manifest;
   }
   const config = JSON.parse((await src.blob(manifest.config.digest)).toString()) as { config?: Record<string, unknown>; rootfs?: { diff_ids?: string[] }; os?: string; architecture?: string };
+  // the Image contract needs every layer's diffId; a config without them is no valid image
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  if (diffIds.length !== manifest.layers.length) {
+    throw new IwpError(ErrorCode.FAILED, `${ref}: the image config lists ${diffIds.length} diff_ids for ${manifest.layers.length} layers (rootfs.diff_ids): not a valid OCI image`);
+  }
   return {
     apiVersion: API_VERSION,
     kind: 'Image',
@@ -42,7 +47,7 @@ async function describe(src: Source, ref: string, reference: string, extra: Part
     mediaType,
     ...extra,
     ...(platforms ? { platforms } : { platforms: [{ os: config.os ?? 'linux', architecture: config.architecture ?? 'unknown' }] }),
-    layers: manifest.layers.map((l, i) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType, diffId: config.rootfs?.diff_ids?.[i] ?? '', storePaths: [] })),
+    layers: manifest.layers.map((l, i) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType, diffId: diffIds[i]!, storePaths: [] })),
     configDigest: manifest.config.digest,
     ...(config.config ? { config: config.config } : {}),
   } as Image;
