@@ -1,12 +1,12 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { execa } from 'execa';
+import { cliRunner, tempDir } from '@iwp/core/testing';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const bin = join(root, 'packages', 'cluster-up', 'bin', 'run.js');
-const cli = (args: string[]) => execa('node', [bin, ...args, '--json'], { reject: false, stdin: 'ignore', cwd: root });
+const cli = cliRunner(bin, { json: 'end', options: { cwd: root } });
 
 t.test('nix/environments/*.nix evaluate to valid descriptors and plan', async (t) => {
   const local = await cli(['create', '-f', 'nix/environments/local.nix', '--dry-run']);
@@ -19,7 +19,7 @@ t.test('nix/environments/*.nix evaluate to valid descriptors and plan', async (t
   t.same(plan.processes.slice(-4), ['dev-worker-1-containerd', 'dev-worker-1-kubelet', 'dev-worker-1-kube-proxy', 'coredns']);
   t.notOk(plan.processes.includes('kwok'), 'no kwok without simulated nodes');
   // the default nodes of mkEnvironment, with simulated workers for scale
-  const dir = await mkdtemp(join(tmpdir(), 'iwp-env-'));
+  const dir = await tempDir(t, 'iwp-env-');
   await writeFile(join(dir, 'mixed.nix'), `with import ${join(root, 'nix', 'lib', 'environment.nix')}; mkEnvironment { name = "mix"; nodes = [ { role = "control-plane"; runtime = "kwok"; } { role = "worker"; } { role = "worker"; count = 50; runtime = "kwok"; } ]; }`);
   const mixed = JSON.parse((await cli(['create', '-f', join(dir, 'mixed.nix'), '--dry-run'])).stdout);
   t.equal(mixed.nodes.length, 52);
@@ -33,7 +33,7 @@ t.test('nix/environments/*.nix evaluate to valid descriptors and plan', async (t
 });
 
 t.test('bad descriptors: the field is named, exit 2', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'iwp-env-'));
+  const dir = await tempDir(t, 'iwp-env-');
   const lib = join(root, 'nix', 'lib', 'environment.nix');
   const cases: [string, string, RegExp][] = [
     ['role.nix', `with import ${lib}; mkEnvironment { name = "x"; nodes = [ { role = "boss"; } ]; }`, /nodes\.0\.role: expected one of control-plane, worker/],

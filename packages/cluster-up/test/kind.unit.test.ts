@@ -1,11 +1,11 @@
 import t from 'tap';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { parse } from 'yaml';
 import { runProcess, validateDocument } from '@iwp/core';
+import { cliRunner, tempDir } from '@iwp/core/testing';
 import { clusterStatus, deleteCluster, listClusters } from '../src/index.js';
 
 // Unit test of the kind provider's lifecycle through the CLI. There is no Docker engine on the
@@ -16,11 +16,11 @@ const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 const fakeBin = fileURLToPath(new URL('./fake-bin', import.meta.url));
 
 async function setup(t: { teardown(fn: () => unknown): void }) {
-  const dir = await mkdtemp(join(tmpdir(), 'iwp-cu-kind-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'iwp-cu-kind-');
   const env = { PATH: `${fakeBin}:${process.env.PATH}`, FAKE_KIND_STATE: join(dir, 'fake'), XDG_CACHE_HOME: join(dir, 'cache') };
+  const run = cliRunner(bin, { json: 'end', options: { env } });
   const cli = async (args: string[]) => {
-    const r = await execa('node', [bin, ...args, '--json'], { reject: false, stdin: 'ignore', env });
+    const r = await run(args);
     return { ...r, doc: r.stdout ? JSON.parse(String(r.stdout)) : undefined };
   };
   const argv = async () => (await readFile(join(dir, 'fake', 'argv.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as string[]);
