@@ -7,6 +7,8 @@ export interface RetryOptions {
   /** first backoff in ms, doubled each time, jittered (default 200) */
   minTimeoutMs?: number;
   maxTimeoutMs?: number;
+  /** growth of the backoff per attempt (default 2) */
+  factor?: number;
   /** which errors are worth another attempt (default `isTransient`) */
   shouldRetry?: (err: unknown) => boolean;
   onRetry?: (err: unknown, attempt: number) => void;
@@ -47,7 +49,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
     retries: opts.retries ?? 4,
     minTimeout: opts.minTimeoutMs ?? 200,
     maxTimeout: opts.maxTimeoutMs ?? 5000,
-    factor: 2,
+    factor: opts.factor ?? 2,
     randomize: true,
     shouldRetry: ({ error }) => should(error),
     onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {

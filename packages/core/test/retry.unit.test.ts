@@ -27,3 +27,16 @@ t.test('withRetry: retries transient errors, gives up with the last one, never r
   await t.rejects(withRetry(async () => { n++; throw new IwpError('BAD_INPUT', 'no'); }, { minTimeoutMs: 1 }), { code: 'BAD_INPUT' });
   t.equal(n, 1, 'bad input is not retried');
 });
+
+t.test('withRetry: a fixed delay (min = max) and a chosen predicate, as the ec2 provider waits for an instance profile', async (t) => {
+  let calls = 0;
+  const started = Date.now();
+  const r = await withRetry(async () => {
+    if (++calls < 3) throw Object.assign(new Error('Invalid IAM Instance Profile name'), { name: 'InvalidParameterValue' });
+    return 'i-1';
+  }, { retries: 5, minTimeoutMs: 20, maxTimeoutMs: 20, factor: 1.5, shouldRetry: (e) => /Invalid IAM Instance Profile/.test((e as Error).message) });
+  t.equal(r, 'i-1');
+  t.equal(calls, 3);
+  t.ok(Date.now() - started >= 40, 'waited between attempts');
+  await t.rejects(withRetry(async () => { throw new Error('other'); }, { shouldRetry: (e) => /Invalid IAM/.test((e as Error).message) }), { message: 'other' });
+});

@@ -3,8 +3,7 @@ import {
   type _InstanceType, type Instance,
 } from '@aws-sdk/client-ec2';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCode, IwpError, notFound, timedOut, writeFileAtomic } from '@iwp/core';
+import { ErrorCode, IwpError, notFound, timedOut, withRetry, writeFileAtomic } from '@iwp/core';
 import type { AwsClients } from './clients.js';
 import { must, tagSpec } from './network.js';
 import { ROLE_TAG, type Ec2Node, type Ec2Plan } from './plan.js';
@@ -47,14 +46,10 @@ async function runOne(c: AwsClients, l: Launch, node: Ec2Node, userData: string)
     UserData: Buffer.from(userData).toString('base64'),
     TagSpecifications: tagSpec(l.plan, 'instance', node.name, { [ROLE_TAG]: node.role }),
   };
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return must((await c.ec2.send(new RunInstancesCommand(input))).Instances?.[0], 'an instance');
-    } catch (err) {
-      if (!/Invalid IAM Instance Profile/i.test((err as Error).message) || attempt >= 12) throw err;
-      await sleep(5000);
-    }
-  }
+  // a new instance profile takes a while to reach EC2: every 5 s, up to 12 more times
+  return withRetry(async () => must((await c.ec2.send(new RunInstancesCommand(input))).Instances?.[0], 'an instance'), {
+    retries: 12, minTimeoutMs: 5000, maxTimeoutMs: 5000, shouldRetry: (err) => /Invalid IAM Instance Profile/i.test((err as Error).message),
+  });
 }
 
 /** The k3s server, then the agents joining its private address. Returns the instance ids. */

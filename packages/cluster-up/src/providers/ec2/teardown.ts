@@ -3,7 +3,7 @@ import {
   DeleteVpcCommand, DescribeInternetGatewaysCommand, DescribeRouteTablesCommand, DetachInternetGatewayCommand,
   DisassociateRouteTableCommand, TerminateInstancesCommand, waitUntilInstanceTerminated,
 } from '@aws-sdk/client-ec2';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { withRetry } from '@iwp/core';
 import type { AwsClients } from './clients.js';
 import { count, findTagged } from './find.js';
 import { deleteIdentity } from './identity.js';
@@ -11,18 +11,17 @@ import { ec2Names } from './plan.js';
 
 /** Retries an AWS call while it fails with DependencyViolation (what is in the way is still going away). */
 async function retrying(what: string, fn: () => Promise<unknown>, log: (m: string) => void): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
+  await withRetry(async () => {
     try {
       await fn();
-      return;
     } catch (err) {
-      const name = (err as Error).name;
-      if (/NotFound/.test(name)) return; // already gone
-      if (name !== 'DependencyViolation' || attempt >= 20) throw err;
-      log(`${what}: DependencyViolation, retrying`);
-      await sleep(Math.min(10_000, 500 * 1.5 ** attempt));
+      if (!/NotFound/.test((err as Error).name)) throw err; // else already gone
     }
-  }
+  }, {
+    retries: 20, minTimeoutMs: 500, maxTimeoutMs: 10_000, factor: 1.5,
+    shouldRetry: (err) => (err as Error).name === 'DependencyViolation',
+    onRetry: () => log(`${what}: DependencyViolation, retrying`),
+  });
 }
 
 async function deleteRouteTable(c: AwsClients, rt: string, log: (m: string) => void): Promise<void> {
