@@ -1,36 +1,9 @@
 import { request } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Test } from 'tap';
-import { execa } from 'execa';
-import { kubeClientNode, loadKubeConfig, type Cluster } from '@iwp/core';
+import { kubeClientNode, loadKubeConfig } from '@iwp/core';
+import { realCluster } from '@iwp/core/testing';
 
-const root = join(import.meta.dirname, '..', '..', '..', '..');
-const cu = join(root, 'packages', 'cluster-up', 'bin', 'run.js');
 export const registry = process.env.IWP_REGISTRY;
-const binDir = process.env.IWP_K8S_BIN;
-
-/**
- * A local cluster with a real node (kubelet, containerd, runc, CNI, kube-proxy, CoreDNS) made by
- * cluster-up, deleted at teardown; or the reason there is none (the test is then skipped).
- */
-export async function realCluster(t: Test, name: string): Promise<Cluster | string> {
-  if (!registry || !binDir) return 'real nodes need IWP_REGISTRY and IWP_K8S_BIN (scripts/testenv up)';
-  if (process.getuid?.() !== 0) return 'real nodes need root';
-  const dir = await mkdtemp(join(tmpdir(), `kd-${name}-`));
-  const created = await execa('node', [cu, 'create', '--provider', 'local', '--name', name, '--nodes', '1', '--runtime', 'containerd',
-    '--registry', registry, '--state-dir', dir, '--bin-dir', binDir, '--json'], { reject: false, stdin: 'ignore' });
-  t.teardown(async () => {
-    await execa('node', [cu, 'delete', name, '--state-dir', dir], { reject: false, stdin: 'ignore' });
-    await rm(dir, { recursive: true, force: true });
-  });
-  if (created.exitCode !== 0) {
-    const msg = (() => { try { return (JSON.parse(created.stdout) as { message: string }).message; } catch { return created.stderr.trim().split('\n').at(-1); } })();
-    return `real nodes not available: cluster-up create --runtime containerd failed: ${msg}`;
-  }
-  return JSON.parse(created.stdout) as Cluster;
-}
+export { realCluster };
 
 export function clientsOf(kubeconfig: string) {
   const k8s = kubeClientNode();
