@@ -5,10 +5,14 @@ import { IwpError, ErrorCode, type Runner } from '@iwp/core';
 
 export const LOCAL_BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'kubelet', 'kube-proxy'] as const;
 
-/** `scripts/k8s/build` of the iwp checkout this package lives in. */
+/** The iwp checkout this package lives in. */
+export function repoRoot(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+}
+
+/** `scripts/k8s/build` of that checkout. */
 export function buildScript(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return resolve(here, '..', '..', '..', 'scripts', 'k8s', 'build');
+  return join(repoRoot(), 'scripts', 'k8s', 'build');
 }
 
 /**

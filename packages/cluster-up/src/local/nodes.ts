@@ -45,12 +45,13 @@ export async function ensureNodes(core: CoreV1Api, nodes: NodeRequest[]): Promis
   for (const n of nodes) if (!existing.has(n.name)) await core.createNode({ body: kwokNode(n) });
 }
 
-/** name → Ready for every node. */
-export async function nodeReadiness(core: CoreV1Api): Promise<{ name: string; ready: boolean; labels: Record<string, string> }[]> {
+/** Every node: its name, labels, Ready condition and InternalIP. */
+export async function nodeReadiness(core: CoreV1Api): Promise<{ name: string; ready: boolean; labels: Record<string, string>; address?: string }[]> {
   return (await core.listNode()).items.map((n) => ({
     name: n.metadata?.name ?? '',
     labels: n.metadata?.labels ?? {},
     ready: (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+    address: n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address,
   }));
 }
 
@@ -62,13 +63,4 @@ export async function labelNodes(core: CoreV1Api, nodes: NodeRequest[]): Promise
     const labels = { [`node-role.kubernetes.io/${n.role === 'control-plane' ? 'control-plane' : 'worker'}`]: '', ...n.labels };
     await core.patchNode({ name: n.name, body: { metadata: { labels } } }, merge);
   }
-}
-
-/** name → Ready, and the node's InternalIP, for every node. */
-export async function nodeAddresses(core: CoreV1Api): Promise<Record<string, string | undefined>> {
-  const out: Record<string, string | undefined> = {};
-  for (const n of (await core.listNode()).items) {
-    out[n.metadata?.name ?? ''] = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-  }
-  return out;
 }

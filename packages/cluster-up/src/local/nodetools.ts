@@ -1,7 +1,7 @@
 import { access, constants } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { IwpError, ErrorCode, type Runner } from '@iwp/core';
+import { repoRoot } from '../bins.js';
 import type { NodeTools } from './realnode.js';
 
 /** Where Debian's packages put a real node's programs (containerd, runc, CNI plugins, socat). */
@@ -38,10 +38,6 @@ export async function checkNodeTools(t: NodeTools): Promise<void> {
   }
 }
 
-/** The iwp checkout this package lives in. */
-function repoRoot(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-}
 
 /**
  * The pod sandbox image: nix/images/pause built and pushed by nix-image (nothing is rebuilt

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import {
   API_VERSION, ErrorCode, IwpError, cacheDir, conflict, kubeClientNode, loadKubeConfig, notFound,
-  writeFileAtomic, type Cluster, type Logger, type Runner,
+  runProcess, writeFileAtomic, type Cluster, type Logger, type Runner,
 } from '@iwp/core';
 import { createClusterAddons } from './addons.js';
 import { generatePki, issueCert, pkiPaths } from './certs.js';
@@ -11,7 +11,7 @@ import { apiGet, CONTROL_PLANE, controlPlaneSpecs, waitFor } from './controlplan
 import { rangesInUse } from './hostnet.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { claimSlot, netPlan, type NetPlan } from './netplan.js';
-import { ensureNodes, labelNodes, nodeAddresses, nodeReadiness, type NodeRequest } from './nodes.js';
+import { ensureNodes, labelNodes, nodeReadiness, type NodeRequest } from './nodes.js';
 import { checkNodeTools, defaultNodeTools, ensureSandboxImage } from './nodetools.js';
 import { aliveProcesses, freePort, startDetached, stopAll } from './procs.js';
 import { deleteRealNodes } from './realnode-delete.js';
@@ -171,7 +171,7 @@ export async function statusLocal(name: string, stateDir?: string): Promise<Clus
     throw new IwpError(ErrorCode.FAILED, `local cluster ${name} is not running (${down.join(', ')} stopped; logs in ${join(dir, 'logs')}); delete and create it again`);
   }
   const core = await coreApi(st.kubeconfig);
-  const [nodes, addresses] = await Promise.all([nodeReadiness(core), nodeAddresses(core)]);
+  const nodes = await nodeReadiness(core);
   const runtimeOf = (n: string) => st.nodes.find((r) => r.name === n)?.runtime ?? (st.slot === undefined ? 'kwok' : 'containerd');
   const roleOf = (labels: Record<string, string>) => ('node-role.kubernetes.io/control-plane' in labels ? 'control-plane' : 'worker');
   const plan = st.slot === undefined ? undefined : netPlan(st.slot);
@@ -185,7 +185,7 @@ export async function statusLocal(name: string, stateDir?: string): Promise<Clus
     server: st.server,
     nodes: nodes.map((n) => ({
       name: n.name, role: roleOf(n.labels), ready: n.ready, runtime: runtimeOf(n.name),
-      ...(addresses[n.name] && runtimeOf(n.name) === 'containerd' ? { address: addresses[n.name] } : {}),
+      ...(n.address && runtimeOf(n.name) === 'containerd' ? { address: n.address } : {}),
     })),
     ...(st.registry ? { registry: st.registry } : {}),
     ...(plan ? { network: { podCidr: plan.podCidr, serviceCidr: plan.serviceCidr, dns: plan.dnsIp, hostIp: plan.hostIp, bridge: plan.hostBridge } } : {}),
@@ -208,7 +208,7 @@ export async function deleteLocal(
   let killed: number | undefined;
   let failure: unknown;
   if (st?.slot !== undefined) {
-    const runner = run ?? (await import('@iwp/core')).runProcess;
+    const runner = run ?? runProcess;
     const plan = netPlan(st.slot);
     try {
       killed = (await deleteRealNodes(runner, dir, plan, realNodeNets(plan, st.nodes.filter(isReal)))).killed;

@@ -95,7 +95,6 @@ async function start(o: RealNodesInput, name: string, cgroup: string, node: Node
 
 /** Fails with the component's name and log when its process is gone. */
 export async function checkAlive(stateDir: string, names: string[]): Promise<void> {
-  await sleep(0);
   const alive = await aliveProcesses(stateDir);
   const dead = names.find((n) => alive[n] === false);
   if (dead) {
