@@ -1,4 +1,4 @@
-import { API_VERSION, jsonChanges, pool, type Change } from '@iwp/core';
+import { API_VERSION, jsonChanges, pool, type KnativeServiceDiff } from '@iwp/core';
 import type { Knative, KService } from './client.js';
 import { serviceManifest, validateSpec, type ServiceSpec } from './spec.js';
 import { planTraffic, type TrafficFlags } from './traffic.js';
@@ -63,23 +63,11 @@ export async function applyServices(kn: Knative, reqs: ServiceRequest[], opts: A
   return waitReady(kn, applied.map((s) => s.metadata), { timeoutMs: opts.timeoutMs, errorWindowMs: opts.errorWindowMs, generations, onReady: opts.onReady });
 }
 
-export interface ServiceDiff {
-  apiVersion: typeof API_VERSION;
-  kind: 'KnativeServiceDiff';
-  name: string;
-  namespace: string;
-  exists: boolean;
-  /** the revision template changes: applying makes a new revision */
-  newRevision: boolean;
-  generation: { from: number | null; to: number };
-  changes: Change[];
-}
-
 const comparable = (s: KService | undefined) =>
   s ? { metadata: { labels: s.metadata.labels ?? {}, annotations: s.metadata.annotations ?? {} }, spec: s.spec ?? {} } : {};
 
 /** What apply would change, from a server-side dry-run apply (defaults and validation included). */
-export async function diffServices(kn: Knative, reqs: ServiceRequest[]): Promise<ServiceDiff[]> {
+export async function diffServices(kn: Knative, reqs: ServiceRequest[]): Promise<KnativeServiceDiff[]> {
   const manifests = await manifestsFor(kn, reqs);
   return Promise.all(manifests.map(async (m) => {
     const { namespace, name } = m.metadata as { namespace: string; name: string };
@@ -91,6 +79,6 @@ export async function diffServices(kn: Knative, reqs: ServiceRequest[]): Promise
       newRevision: changes.some((c) => c.path === '/spec' || c.path.startsWith('/spec/template')),
       generation: { from: cur?.metadata.generation ?? null, to: next.metadata.generation ?? 1 },
       changes,
-    } satisfies ServiceDiff;
+    } satisfies KnativeServiceDiff;
   }));
 }

@@ -1,4 +1,4 @@
-export { installServing, configOverrides, parseConfigFlags, SYSTEM_NAMESPACE, type InstallResult, type InstallOptions } from './install.js';
+export { installServing, configOverrides, parseConfigFlags, SYSTEM_NAMESPACE, type InstallOptions } from './install.js';
 export { renderInstall, type InstallPlan, type RenderOptions } from './render.js';
 export { servingManifest, servingManifestFromModules, kourierManifest, kourierManifestFromDir, manifestFrom, DEFAULT_SERVING_VERSION, type KnativeManifest } from './release.js';
 export { resolveImages, koPaths, releaseImageRefs, knativeRelease, SERVING_COMPONENTS } from './images.js';

@@ -1,5 +1,5 @@
 import type { CoreV1Api, KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { API_VERSION, badInput, kubeClientNode, serverSideApply, type Runner } from '@iwp/core';
+import { API_VERSION, badInput, kubeClientNode, serverSideApply, type KnativeInstall, type Runner } from '@iwp/core';
 import { buildIngressImage, buildServingImages, checkRegistry, type BuiltImage } from './build-images.js';
 import { ingressObjects } from './ingress/objects.js';
 import { LOCAL_INGRESS_CLASS } from './ingress/server.js';
@@ -39,24 +39,6 @@ export interface InstallOptions {
   log?: (line: string) => void;
 }
 
-export interface InstallResult {
-  apiVersion: string;
-  kind: 'KnativeInstall';
-  /** only the API was installed: asked for, or every node of the cluster is simulated (kwok) */
-  apiOnly: boolean;
-  version: string;
-  source: string;
-  namespace: string;
-  images: ImagesSource | 'manifest' | 'none';
-  networking: Networking;
-  /** the version installed before, when this was an upgrade */
-  previousVersion?: string;
-  built?: BuiltImage[];
-  crds: string[];
-  configMaps: string[];
-  deployments: string[];
-  objects: number;
-}
 
 /** Settings iwp layers over the release's config maps (data keys set, others kept). */
 export function configOverrides(opts: Pick<InstallOptions, 'domain' | 'registries' | 'config' | 'networking'>): Record<string, Record<string, string>> {
@@ -127,7 +109,7 @@ async function onlySimulatedNodes(core: CoreV1Api): Promise<boolean> {
  * out). Nothing is deleted, so user Services survive an upgrade. Images are built and pushed
  * before the first object is applied.
  */
-export async function installServing(kc: KubeConfig, opts: InstallOptions): Promise<InstallResult> {
+export async function installServing(kc: KubeConfig, opts: InstallOptions): Promise<KnativeInstall> {
   const k8s = kubeClientNode();
   const client = k8s.KubernetesObjectApi.makeApiClient(kc);
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);

@@ -2,7 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { API_VERSION, ErrorCode, IwpError } from '@iwp/core';
+import { API_VERSION, ErrorCode, IwpError, type KnativeManifest as KnativeManifestDocument } from '@iwp/core';
 import { filesUnder, moduleZip, requireOf } from './gomodules.js';
 import { koPaths, knativeRelease, releaseImageRefs } from './images.js';
 
@@ -13,22 +13,11 @@ import { koPaths, knativeRelease, releaseImageRefs } from './images.js';
 export const DEFAULT_SERVING_VERSION = 'v0.50.0';
 
 /**
- * A manifest as it ships with the package: the objects of a release in source form (images as
- * `ko://` import paths, resolved at install time) and the images Knative publishes for them.
+ * A manifest as it ships with the package: core's KnativeManifest document (the objects of a
+ * release in source form, images as `ko://` import paths resolved at install time, and the
+ * images Knative publishes for them), its objects typed as the Kubernetes client reads them.
  */
-export interface KnativeManifest {
-  apiVersion: typeof API_VERSION;
-  kind: 'KnativeManifest';
-  component: 'serving' | 'net-kourier';
-  /** the Go module version (v0.N.M) */
-  version: string;
-  /** Knative's release (v1.N.M) */
-  release: string;
-  sources: string[];
-  /** ko import path -> the published image */
-  releaseImages: Record<string, string>;
-  objects: KubernetesObject[];
-}
+export type KnativeManifest = Omit<KnativeManifestDocument, 'objects'> & { objects: KubernetesObject[] };
 
 /** The manifests that ship with the package (scripts/knative-manifest regenerates them). */
 export const shippedManifest = (version: string, component: KnativeManifest['component'] = 'serving') =>

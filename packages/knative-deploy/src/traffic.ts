@@ -1,13 +1,8 @@
-import { badInput } from '@iwp/core';
+import { badInput, type TrafficTarget } from '@iwp/core';
 import { DNS_LABEL } from './spec.js';
 
-/** One entry of a Knative Service's spec.traffic. */
-export interface TrafficTarget {
-  revisionName?: string;
-  latestRevision?: boolean;
-  percent?: number;
-  tag?: string;
-}
+/** One entry of a Knative Service's spec.traffic: core's document type (the document copies status.traffic). */
+export type { TrafficTarget };
 
 /** `kn`'s traffic flags: `--traffic REF=PCT,...`, `--tag REF=TAG`, `--untag TAG`. */
 export interface TrafficFlags {

@@ -12,6 +12,8 @@ export const TrafficTarget = Type.Object(
   },
   open,
 );
+/** One entry of a service's traffic: the Knative API's spec.traffic and status.traffic, as the document copies it. */
+export type TrafficTarget = Static<typeof TrafficTarget>;
 export const KnativeService = Type.Object(
   {
     ...header('KnativeService'),

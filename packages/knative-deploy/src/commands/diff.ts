@@ -1,6 +1,6 @@
-import { clusterConfig, list, renderChanges, runProcess } from '@iwp/core';
+import { clusterConfig, list, renderChanges, runProcess, type KnativeServiceDiff } from '@iwp/core';
 import { BaseCommand, clusterFlags, inputFlag } from '@iwp/core/cli';
-import { diffServices, validateRequests, type ServiceDiff } from '../apply.js';
+import { diffServices, validateRequests } from '../apply.js';
 import { Knative } from '../client.js';
 import { requestsFromFlags, serviceFlags } from '../flags.js';
 
@@ -17,7 +17,7 @@ export default class Diff extends BaseCommand<typeof Diff> {
   }
 
   protected override renderText(result: unknown): string {
-    const r = result as { items?: ServiceDiff[] } & ServiceDiff;
+    const r = result as { items?: KnativeServiceDiff[] } & KnativeServiceDiff;
     return (r.items ?? [r]).map((d) => {
       const head = !d.exists ? `${d.namespace}/${d.name}: new service` : d.changes.length === 0 ? `${d.namespace}/${d.name}: no changes` : `${d.namespace}/${d.name}: ${d.changes.length} change(s)${d.newRevision ? ', a new revision' : ''}`;
       return [head, ...(d.exists ? renderChanges(d.changes) : [])].join('\n');
