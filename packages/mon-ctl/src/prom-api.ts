@@ -1,9 +1,7 @@
-import { badInput, ErrorCode, ExitCode, IwpError } from '@iwp/core';
+import { badInput, ErrorCode, ExitCode, IwpError, type QueryResult } from '@iwp/core';
 
-export interface QueryResult {
-  resultType: string;
-  result: unknown[];
-}
+/** `data` of Prometheus's answer: the part of core's QueryResult document the server gives. */
+export type QueryData = Pick<QueryResult, 'resultType' | 'result'>;
 
 export interface Target {
   job: string;
@@ -51,11 +49,11 @@ export class PrometheusClient {
     throw new IwpError(ErrorCode.HTTP_ERROR, `Prometheus ${path}: ${body.error ?? `HTTP ${res.status}`}`, { details: { status: res.status, errorType: body.errorType } });
   }
 
-  query(promql: string, time?: Date): Promise<QueryResult> {
+  query(promql: string, time?: Date): Promise<QueryData> {
     return this.call('/api/v1/query', { query: promql, ...(time ? { time: String(time.getTime() / 1000) } : {}) });
   }
 
-  queryRange(promql: string, rangeMs: number, stepMs?: number): Promise<QueryResult> {
+  queryRange(promql: string, rangeMs: number, stepMs?: number): Promise<QueryData> {
     const end = Date.now() / 1000;
     const step = Math.max(1, Math.round((stepMs ?? rangeMs / 250) / 1000));
     return this.call('/api/v1/query_range', { query: promql, start: String(end - rangeMs / 1000), end: String(end), step: `${step}s` });

@@ -1,4 +1,4 @@
-import type { Cluster, Environment, Logger, Runner } from '@iwp/core';
+import type { Cluster, ClusterDeletion as ClusterDeletionDocument, ClusterEntry as ClusterEntryDocument, ClusterPlan as ClusterPlanDocument, Environment, Logger, Runner } from '@iwp/core';
 
 export const PROVIDERS = ['local', 'kind', 'ec2'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
@@ -30,15 +30,8 @@ export interface PlannedResource {
   [detail: string]: unknown;
 }
 
-/** The `ClusterPlan` document: what `create` would make, computed without any I/O. */
-export interface ClusterPlan {
-  apiVersion: 'iwp/v1';
-  kind: 'ClusterPlan';
-  name: string;
-  provider: ProviderName;
-  stateDir: string;
-  resources: PlannedResource[];
-}
+/** The `ClusterPlan` document (core's type): what `create` would make, computed without any I/O; a provider of this table. */
+export type ClusterPlan = Omit<ClusterPlanDocument, 'provider' | 'resources'> & { provider: ProviderName; resources: PlannedResource[] };
 
 /** Finds an existing cluster: its name, where its state lives, and (ec2) its region. */
 export interface ClusterRef {
@@ -50,24 +43,11 @@ export interface ClusterRef {
   defaultRegion?: string;
 }
 
-export interface ClusterDeletion {
-  apiVersion: 'iwp/v1';
-  kind: 'ClusterDeletion';
-  name: string;
-  provider: ProviderName;
-  [detail: string]: unknown;
-}
+/** The `ClusterDeletion` document (core's type); the details are the provider's. */
+export type ClusterDeletion = ClusterDeletionDocument & { provider: ProviderName; [detail: string]: unknown };
 
-export interface ClusterEntry {
-  name: string;
-  provider: ProviderName;
-  stateDir: string;
-  running: boolean;
-  kubeconfig?: string;
-  region?: string;
-  detail?: string;
-  [more: string]: unknown;
-}
+/** A `ClusterEntry` document (core's type) before the command stamps apiVersion and kind. */
+export type ClusterEntry = Omit<ClusterEntryDocument, 'apiVersion' | 'kind' | 'provider'> & { provider: ProviderName; [more: string]: unknown };
 
 /** The seams a provider works through; commands build them once. */
 export interface ProviderContext {

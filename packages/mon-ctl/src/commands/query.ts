@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { API_VERSION, parseDuration } from '@iwp/core';
+import { API_VERSION, parseDuration, type QueryResult } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
 import { prometheusUrlFlag } from '../flags.js';
 import { PrometheusClient } from '../prom-api.js';
@@ -19,6 +19,6 @@ export default class Query extends BaseCommand<typeof Query> {
     const range = this.flags.range ? parseDuration(this.flags.range, '--range') : undefined;
     const step = this.flags.step ? parseDuration(this.flags.step, '--step') : undefined;
     const data = range ? await prom.queryRange(this.args.promql, range, step) : await prom.query(this.args.promql);
-    return { apiVersion: API_VERSION, kind: 'QueryResult', query: this.args.promql, ...(range ? { rangeSeconds: range / 1000 } : {}), ...data };
+    return { apiVersion: API_VERSION, kind: 'QueryResult', query: this.args.promql, ...(range ? { rangeSeconds: range / 1000 } : {}), ...data } satisfies QueryResult;
   }
 }

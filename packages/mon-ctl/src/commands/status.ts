@@ -1,10 +1,10 @@
-import { clusterConfig, readDocument } from '@iwp/core';
+import { API_VERSION, clusterConfig, readDocument, type MonitoringStack } from '@iwp/core';
 import { BaseCommand, clusterFlags, inputFlag } from '@iwp/core/cli';
 import { Flags } from '@oclif/core';
 import { namespaceFlag } from '../flags.js';
 import { stackDocument } from '../install.js';
 import { checkNamespace } from '../manifests.js';
-import { PrometheusClient } from '../prom-api.js';
+import { PrometheusClient, type Target } from '../prom-api.js';
 import { rollouts } from '../status.js';
 
 export default class Status extends BaseCommand<typeof Status> {
@@ -20,7 +20,7 @@ export default class Status extends BaseCommand<typeof Status> {
   protected async execute() {
     const f = this.flags;
     const ns = checkNamespace(f.namespace);
-    const result: Record<string, unknown> = { apiVersion: 'iwp/v1', kind: 'MonitoringStack', namespace: ns, components: [] };
+    const result: MonitoringStack & { targets?: Target[]; targetsUp?: number; targetsDown?: number } = { apiVersion: API_VERSION, kind: 'MonitoringStack', namespace: ns, components: [] };
     if (!f['targets-only']) {
       const cluster = await readDocument({ accept: ['Cluster'], inputFile: f.input });
       Object.assign(result, stackDocument(ns, await rollouts(await clusterConfig(f, cluster), ns)));
