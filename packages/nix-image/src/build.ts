@@ -6,7 +6,7 @@ import { lockedLayers, popularityLayers } from './layering.js';
 import { readLock, writeLock } from './layer-lockfile.js';
 import { platformOf } from './systems.js';
 import { assemble, mediaTypes, type BuiltImage, type ImageFormat, type LayerCompression } from './oci.js';
-import { closure, evalSpec, realise, type ImageSpec } from './spec.js';
+import { evalSpec, realisedClosure, type ImageSpec } from './spec.js';
 
 export const MAX_LAYERS_CEILING = 127;
 
@@ -64,8 +64,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   if (opts.format === 'docker' && compression === 'zstd') throw badInput('--compression', 'gzip with --format docker (Docker schema 2 has no zstd layers)', 'zstd');
   const cache = opts.cache ?? new LayerCache(undefined, compression);
   const spec = await evalSpec(opts.run, opts.target, opts.attr, opts.system);
-  const outs = await realise(opts.run, spec);
-  const infos = await closure(opts.run, outs);
+  const { outs, infos } = await realisedClosure(opts.run, spec);
   const groups = await planLayers(infos, maxLayers, opts.lock);
   const total = groups.length + 1;
   const layers: BuiltImage['layers'] = [];

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, rename, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@iwp/core';
 
@@ -76,6 +76,18 @@ export function assemble(
 }
 
 /**
+ * A layer blob into a layout: hard-linked to the layer cache's file when both are on one
+ * file system (blobs are named by their digest and never written again, so sharing the
+ * inode is safe, and a layout of hundreds of megabytes costs no copy), copied otherwise.
+ */
+async function placeBlob(src: string, dest: string): Promise<void> {
+  const tmp = `${dest}.tmp`;
+  await rm(tmp, { force: true });
+  await link(src, tmp).catch(() => copyFile(src, tmp));
+  await rename(tmp, dest);
+}
+
+/**
  * Writes an OCI image layout directory (oci-layout, index.json, blobs/sha256/*); blobs that
  * are already there with the right size are left alone. `index.json` is written last.
  */
@@ -86,8 +98,7 @@ export async function writeOciDir(dir: string, img: BuiltImage, refName: string)
   const have = async (digest: string, size: number) => (await stat(join(blobs, digest.slice(7))).catch(() => undefined))?.size === size;
   for (const l of img.layers) {
     if (!(await have(l.digest, l.size))) {
-      await copyFile(l.file, join(blobs, `${l.digest.slice(7)}.tmp`));
-      await rename(join(blobs, `${l.digest.slice(7)}.tmp`), join(blobs, l.digest.slice(7)));
+      await placeBlob(l.file, join(blobs, l.digest.slice(7)));
       written++;
     }
   }

@@ -52,8 +52,28 @@ export interface PathInfo {
 
 /** The closure of the given paths with each path's references, from the store. */
 export async function closure(run: Runner, paths: string[]): Promise<PathInfo[]> {
+  return (await validClosure(run, paths, true))!;
+}
+
+/** The closure, or undefined (`reject` false) when a path is not valid in the store. */
+async function validClosure(run: Runner, paths: string[], reject: boolean): Promise<PathInfo[] | undefined> {
   if (paths.length === 0) return [];
-  const r = await run('nix', ['--extra-experimental-features', 'nix-command', 'path-info', '--json', '--recursive', ...paths]);
+  const r = await run('nix', ['--extra-experimental-features', 'nix-command', 'path-info', '--json', '--recursive', ...paths], { reject });
+  if (r.exitCode !== 0) return undefined;
   const infos = JSON.parse(r.stdout) as { path: string; narSize: number; references?: string[] }[];
   return infos.map((i) => ({ path: i.path, narSize: i.narSize, references: (i.references ?? []).filter((x) => x !== i.path) }));
+}
+
+/**
+ * The contents' output paths and their closure, building them first when they are not all
+ * in the store yet. When they are (a rebuild of an unchanged image), the closure query is
+ * the only nix call after the evaluation: a valid path is already realised, so `nix-build`
+ * would do nothing but evaluate the description a second time.
+ */
+export async function realisedClosure(run: Runner, spec: ImageSpec): Promise<{ outs: string[]; infos: PathInfo[] }> {
+  const outs = spec.contents.map((c) => c.out);
+  const known = await validClosure(run, outs, false);
+  if (known) return { outs, infos: known };
+  await realise(run, spec);
+  return { outs, infos: await closure(run, outs) };
 }

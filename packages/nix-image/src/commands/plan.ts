@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { API_VERSION, renderTable, runProcess } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
 import { checkMaxLayers, planLayers } from '../build.js';
-import { closure, evalSpec, realise } from '../spec.js';
+import { evalSpec, realisedClosure } from '../spec.js';
 
 export default class Plan extends BaseCommand<typeof Plan> {
   static override description = 'the layer plan of an image: which store paths go in which layer, and their sizes';
@@ -17,7 +17,7 @@ export default class Plan extends BaseCommand<typeof Plan> {
   protected async execute() {
     const max = checkMaxLayers(this.flags['max-layers']);
     const spec = await evalSpec(runProcess, this.args.image, this.flags.attr);
-    const infos = await closure(runProcess, await realise(runProcess, spec));
+    const { infos } = await realisedClosure(runProcess, spec);
     const size = new Map(infos.map((i) => [i.path, i.narSize]));
     const groups = await planLayers(infos, max, this.flags.lock);
     const layers = groups.map((g, i) => ({ layer: i + 1, storePaths: g, size: g.reduce((s, p) => s + (size.get(p) ?? 0), 0) }));
