@@ -94,6 +94,8 @@ try {
   console.log(`warm at 50 rps through ingress pod + queue-proxy: p50 ${ms(pct(via, 50))}, p99 ${ms(pct(via, 99))} (${via.length} answers)`);
   console.log(`warm at 50 rps direct to the app's pod IP: p50 ${ms(pct(direct, 50))}, p99 ${ms(pct(direct, 99))}`);
   console.log(`data-plane overhead: p50 ${ms(pct(via, 50) - pct(direct, 50))}, p99 ${ms(pct(via, 99) - pct(direct, 99))} (goal p99 < 5 ms)`);
+  console.log(`ratio=${(pct(via, 50) / pct(direct, 50)).toFixed(2)} warm request p50 through ingress + queue-proxy vs direct to the app's pod IP`);
+  console.log(`ratio=${(pct(via, 99) / pct(direct, 99)).toFixed(2)} warm request p99 through ingress + queue-proxy vs direct to the app's pod IP`);
 
   t0 = performance.now();
   node([kd, 'apply', '--name', 'warm', '--scale-min', '1', '-e', 'TARGET=next', ...flags], image);

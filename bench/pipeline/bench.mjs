@@ -52,7 +52,7 @@ const warm = await webhookLatency(1);
 const cold = await webhookLatency(0);
 console.log(`webhook_to_start_warm_p50: ${ms(warm)}`);
 console.log(`webhook_to_start_cold_p50: ${ms(cold)}`);
-console.log(`webhook_to_start_ratio_cold_over_warm: ${(cold / warm).toFixed(1)}`);
+console.log(`ratio=${(cold / warm).toFixed(2)} webhook -> run started, no spare worker vs a spare worker`);
 
 // a one-job run (process executor) against tsx loading an equivalent script that runs the command itself
 const plain = join(dir, 'plain.ts');
@@ -72,7 +72,7 @@ for (let i = 0; i < Math.max(3, Math.floor(N / 2)); i++) {
 }
 console.log(`run_one_job_p50: ${ms(median(runTimes))}`);
 console.log(`tsx_script_p50: ${ms(median(tsxTimes))}`);
-console.log(`run_ratio_vs_tsx: ${(median(runTimes) / median(tsxTimes)).toFixed(2)}`);
+console.log(`ratio=${(median(runTimes) / median(tsxTimes)).toFixed(2)} one-job run (process executor) vs tsx running an equivalent script`);
 
 // a runc job from a cached image against runc running a bundle it is handed
 if (process.env.IWP_REGISTRY && process.getuid?.() === 0) {
@@ -115,7 +115,7 @@ if (process.env.IWP_REGISTRY && process.getuid?.() === 0) {
   }
   console.log(`runc_job_cached_image_p50: ${ms(median(jobTimes))}`);
   console.log(`runc_run_bundle_p50: ${ms(median(runcTimes))}`);
-  console.log(`runc_job_ratio_vs_runc: ${(median(jobTimes) / median(runcTimes)).toFixed(2)}`);
+  console.log(`ratio=${(median(jobTimes) / median(runcTimes)).toFixed(2)} runc job from a cached image vs runc run of a ready bundle`);
 } else {
   console.log('runc: skipped (needs IWP_REGISTRY and root)');
 }

@@ -92,6 +92,8 @@ for (const [n, what] of [['checkout', 'checkout (shallow fetch)'], ['build-image
   console.log(`  ${(what + ':').padEnd(32)}${s(j?.durationMs)}${j && j.status !== 'succeeded' ? ` (${j.status})` : ''}`);
 }
 console.log(`  push -> run finished:           ${s(r.total)}`);
-console.log('  new text served:                n/a (pods on simulated nodes do not run the image; needs real nodes)');
+const jobsMs = r.rec.jobs.reduce((a, j) => a + (j.durationMs ?? 0), 0);
+console.log(`ratio=${(r.total / (r.git + jobsMs)).toFixed(2)} push -> run finished vs the git push plus the jobs' own durations run back to back (orchestration overhead)`);
+console.log('  new text served: not measured here (the test environment\'s cluster has simulated nodes; packages/pipeline/test/production.test.ts serves it from a real node)');
 await gw.close(5000);
 await server.close();
