@@ -8,8 +8,12 @@ export type Compression = 'zstd' | 'xz' | 'bzip2' | 'none';
 /** File extension nix uses for each compression. */
 export const EXT: Record<Compression, string> = { zstd: '.zst', xz: '.xz', bzip2: '.bz2', none: '' };
 
+// zstd as nix writes it (libzstd in-process, level 3, single-threaded, no checksum): the same
+// bytes as `nix copy --to file://…?compression=zstd` with the same libzstd, whatever --jobs is
+// (test/determinism.test.ts), and a quarter less CPU than zstd's threaded mode (-T1, -T2
+// agree with each other but not with nix). Paths are compressed in parallel, not one NAR.
 const TOOLS: Record<Exclude<Compression, 'none'>, { compress: string[]; decompress: string[] }> = {
-  zstd: { compress: ['zstd', '-q', '-c', '-3', '-T1'], decompress: ['zstd', '-q', '-dc'] },
+  zstd: { compress: ['zstd', '-q', '-c', '-3', '--single-thread', '--no-check'], decompress: ['zstd', '-q', '-dc'] },
   xz: { compress: ['xz', '-c', '-6', '-T1'], decompress: ['xz', '-dc'] },
   bzip2: { compress: ['bzip2', '-c'], decompress: ['bzip2', '-dc'] },
 };

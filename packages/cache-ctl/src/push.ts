@@ -1,6 +1,6 @@
-import { Transform, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import pMap from 'p-map';
-import { ErrorCode, hashedPipe, IwpError, withRetry } from '@iwp/core';
+import { ErrorCode, IwpError, withRetry } from '@iwp/core';
 import type { BinaryCache } from './cache.js';
 import { compressor, EXT, type Compression } from './compression.js';
 import { DEFAULT_LEASE_MS, takeLease, waitForGc, type CacheLease } from './leases.js';
@@ -8,6 +8,7 @@ import { signFingerprint, type SecretKey } from './keys.js';
 import { queryPathInfo, topoOrder, type PathInfo } from './localstore.js';
 import { fingerprint, hashPart, type NarInfo } from './narinfo.js';
 import { fromNix32, toNix32 } from './nix32.js';
+import { streamNar, type StreamedNar } from './narstream.js';
 
 export interface PushOptions {
   key: SecretKey;
@@ -79,20 +80,13 @@ export async function pushClosure(cache: BinaryCache, paths: string[], opts: Pus
 export async function pushPath(cache: BinaryCache, info: PathInfo, opts: Pick<PushOptions, 'key' | 'compression'> & { leaseLost?: () => unknown }): Promise<number> {
   const narHash32 = info.narHash.slice('sha256:'.length);
   const narKey = narKeyOf(info, opts.compression);
-  // nix-store --dump | tee >(openssl sha256) | zstd | tee >(openssl sha256): hashing and compression
-  // run in their own processes; this thread only passes the compressed bytes to the store
-  const pipe = hashedPipe({ source: ['nix-store', '--dump', info.path], filter: compressor(opts.compression) });
-  let fileSize = 0;
-  const counted = pipe.stdout!.pipe(new Transform({ transform: (c: Buffer, _e, cb) => { fileSize += c.length; cb(null, c); } }));
-  let hashes: { input: string; output: string };
+  let nar: StreamedNar;
   try {
-    [hashes] = await Promise.all([pipe.done, cache.store.putStream(narKey, counted, { contentType: 'application/x-nix-nar' })]);
+    nar = await streamNar(cache.store, info.path, compressor(opts.compression), narKey);
   } catch (err) {
-    pipe.child.kill();
-    counted.destroy();
     throw new IwpError(ErrorCode.FAILED, `pushing ${info.path}: ${(err as Error).message}`, { cause: err });
   }
-  const got = Buffer.from(hashes.input, 'hex');
+  const got = Buffer.from(nar.narSha256, 'hex');
   if (!got.equals(fromNix32(narHash32, 32))) {
     await cache.store.delete(narKey).catch(() => undefined);
     throw new IwpError(ErrorCode.FAILED, `${info.path} changed in the local store: its NAR hashes to sha256:${toNix32(got)}, the store says ${info.narHash}`, {
@@ -103,8 +97,8 @@ export async function pushPath(cache: BinaryCache, info: PathInfo, opts: Pick<Pu
     storePath: info.path,
     url: narKey,
     compression: opts.compression,
-    fileHash: `sha256:${toNix32(Buffer.from(hashes.output, 'hex'))}`,
-    fileSize,
+    fileHash: `sha256:${toNix32(Buffer.from(nar.fileSha256, 'hex'))}`,
+    fileSize: nar.fileSize,
     narHash: info.narHash,
     narSize: info.narSize,
     references: info.references,
@@ -121,7 +115,7 @@ export async function pushPath(cache: BinaryCache, info: PathInfo, opts: Pick<Pu
     });
   }
   await cache.putNarInfo(narinfo, hashPart(info.path));
-  return fileSize;
+  return nar.fileSize;
 }
 
 /** A sink that only counts (for verification reads). */
