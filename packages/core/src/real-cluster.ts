@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import type { Cluster } from './documents.js';
+import { runProcess } from './runner.js';
 
 type Teardown = { teardown(fn: () => unknown): void };
 
@@ -19,10 +19,10 @@ export async function realCluster(t: Teardown, name: string): Promise<Cluster | 
   if (!registry || !binDir) return 'real nodes need IWP_REGISTRY and IWP_K8S_BIN (scripts/testenv up)';
   if (process.getuid?.() !== 0) return 'real nodes need root';
   const dir = await mkdtemp(join(tmpdir(), `iwp-${name}-`));
-  const created = await execa('node', [cli, 'create', '--provider', 'local', '--name', name, '--nodes', '1', '--runtime', 'containerd',
+  const created = await runProcess('node', [cli, 'create', '--provider', 'local', '--name', name, '--nodes', '1', '--runtime', 'containerd',
     '--registry', registry, '--state-dir', dir, '--bin-dir', binDir, '--json'], { reject: false, stdin: 'ignore' });
   t.teardown(async () => {
-    await execa('node', [cli, 'delete', name, '--state-dir', dir], { reject: false, stdin: 'ignore' });
+    await runProcess('node', [cli, 'delete', name, '--state-dir', dir], { reject: false, stdin: 'ignore' }).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   });
   if (created.exitCode !== 0) {

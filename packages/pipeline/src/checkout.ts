@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { execa } from 'execa';
-import { redact } from '@iwp/core';
+import { redact, runProcess, type Runner } from '@iwp/core';
 
 export interface CheckoutSpec {
   cloneURL: string;
@@ -24,23 +23,25 @@ const SHA = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
  * A failure throws a CheckoutError carrying git's own message, with any credentials in the
  * URL redacted.
  */
-export async function checkoutCommit(spec: CheckoutSpec, dir: string, opts: { signal?: AbortSignal; onLine?: (line: string) => void } = {}): Promise<CheckoutResult> {
+export async function checkoutCommit(spec: CheckoutSpec, dir: string, opts: { signal?: AbortSignal; onLine?: (line: string) => void; run?: Runner } = {}): Promise<CheckoutResult> {
   const started = Date.now();
   if (!SHA.test(spec.commit)) throw new CheckoutError(`checkout: commit: expected a full commit id (40 or 64 hex digits), got ${JSON.stringify(spec.commit.slice(0, 80))}`);
   await mkdir(dir, { recursive: true });
   const git = async (args: string[]) => {
     opts.onLine?.(redact(`$ git ${args.join(' ')}`));
-    const r = await execa('git', args, {
+    const r = await (opts.run ?? runProcess)('git', args, {
       cwd: dir,
       reject: false,
       stdin: 'ignore',
       env: { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true', LC_ALL: 'C' },
-      ...(opts.signal ? { cancelSignal: opts.signal } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    }).catch((err: Error) => {
+      throw new CheckoutError(redact(`checkout: git ${args[0]} ${spec.cloneURL} ${spec.commit}: ${err.message}`));
     });
     const out = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trimEnd()).filter(Boolean);
     for (const l of out) opts.onLine?.(redact(l));
     if (r.exitCode !== 0) {
-      const why = r.exitCode === undefined ? r.shortMessage : out.filter((l) => /^(fatal|error):/.test(l)).join(' | ') || out.slice(-2).join(' | ');
+      const why = r.canceled ? 'stopped' : out.filter((l) => /^(fatal|error):/.test(l)).join(' | ') || out.slice(-2).join(' | ');
       throw new CheckoutError(redact(`checkout: git ${args[0]} ${spec.cloneURL} ${spec.commit}: ${why}`));
     }
     return r.stdout;

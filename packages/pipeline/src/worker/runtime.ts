@@ -174,7 +174,11 @@ export class WorkerRuntime implements PipelineRuntime {
     try {
       const spec = jobSpec(this.opts.runId, job);
       const executor = await this.executor(executorName);
-      const signal = AbortSignal.any([this.stop.signal, AbortSignal.timeout(spec.timeoutMs)]);
+      // a timer of our own, not AbortSignal.timeout: node 20 may collect that one while it is
+      // only a source of AbortSignal.any, and then the job is never stopped
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(new DOMException('timed out', 'TimeoutError')), spec.timeoutMs);
+      const signal = AbortSignal.any([this.stop.signal, timeout.signal]);
       outcome = await executor.run(spec, {
         workspaceDir: this.opts.workspaceDir,
         ...(this.opts.sourceDir ? { sourceDir: this.opts.sourceDir } : {}),
@@ -182,7 +186,7 @@ export class WorkerRuntime implements PipelineRuntime {
         signal,
         onOutput: (stream, chunk) => log.write(stream, chunk),
         onNote: (message, fields) => send({ t: 'note', job: job.name, message: masker.mask(message), ...(fields ? { fields } : {}) }),
-      });
+      }).finally(() => clearTimeout(timer));
       if (signal.aborted) {
         // the run being stopped says so; the job's own timeout says how long it had
         const reason = this.stop.signal.aborted ? String(this.stop.signal.reason) : `timed out after ${spec.timeoutMs / 1000}s`;

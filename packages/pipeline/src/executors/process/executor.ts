@@ -1,5 +1,5 @@
-import { execa } from 'execa';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { runProcess, type Runner } from '@iwp/core/runner';
 import { abortReason, type Executor, type JobContext, type JobOutcome, type JobSpec } from '../types.js';
 
 /**
@@ -11,7 +11,7 @@ import { abortReason, type Executor, type JobContext, type JobOutcome, type JobS
 export class ProcessExecutor implements Executor {
   readonly name = 'process';
 
-  constructor(private readonly baseEnv: NodeJS.ProcessEnv = process.env) {}
+  constructor(private readonly baseEnv: NodeJS.ProcessEnv = process.env, private readonly runner: Runner = runProcess) {}
 
   /**
    * A job's environment: PATH and HOME of the runner, the run's directories, and what the
@@ -37,30 +37,27 @@ export class ProcessExecutor implements Executor {
     const mapPath = (p: string) => mapContainerPath(p, c, ctx);
     const cwd = c.workingDirectory ? resolve(ctx.workspaceDir, mapPath(c.workingDirectory)) : c.sourceMountPath && ctx.sourceDir ? ctx.sourceDir : ctx.workspaceDir;
     const env = this.jobEnv(spec, ctx);
-    const child = execa(argv[0]!, argv.slice(1).map(mapPath), {
-      cwd,
-      env,
-      extendEnv: false,
-      stdin: 'ignore',
-      reject: false,
-      // its own process group, so stopping the job stops what its shell started too
-      detached: true,
-      cleanup: true,
-      buffer: false,
-      encoding: 'utf8',
-    });
-    const stopGroup = () => killGroup(child.pid, 'SIGTERM', 5000);
-    if (ctx.signal.aborted) stopGroup();
-    ctx.signal.addEventListener('abort', stopGroup, { once: true });
-    child.stdout?.on('data', (d: Buffer | string) => ctx.onOutput('stdout', d.toString()));
-    child.stderr?.on('data', (d: Buffer | string) => ctx.onOutput('stderr', d.toString()));
-    const r = await child;
-    ctx.signal.removeEventListener('abort', stopGroup);
-    if (ctx.signal.aborted) return { exitCode: r.exitCode ?? null, error: abortReason(ctx.signal) };
-    if (r.failed && r.exitCode === undefined) {
-      return { exitCode: null, error: `${argv[0]}: ${r.code === 'ENOENT' ? 'command not found' : r.shortMessage}` };
+    let r;
+    try {
+      r = await this.runner(argv[0]!, argv.slice(1).map(mapPath), {
+        cwd,
+        env,
+        extendEnv: false,
+        stdin: 'ignore',
+        reject: false,
+        // its own process group, so stopping the job stops what its shell started too
+        processGroup: true,
+        signal: ctx.signal,
+        forceKillAfterMs: 5000,
+        onOutput: (stream, text) => ctx.onOutput(stream, text),
+      });
+    } catch (err) {
+      const e = err as { details?: { notFound?: boolean }; message: string };
+      return { exitCode: null, error: e.details?.notFound ? `${argv[0]}: command not found` : e.message };
     }
-    return { exitCode: r.exitCode ?? null, ...(r.signal ? { error: `killed by ${r.signal}` } : {}) };
+    const exitCode = r.signal ? null : r.exitCode;
+    if (ctx.signal.aborted) return { exitCode, error: abortReason(ctx.signal) };
+    return { exitCode, ...(r.signal ? { error: `killed by ${r.signal}` } : {}) };
   }
 }
 
@@ -77,18 +74,4 @@ export function mapContainerPath(p: string, c: { workspaceMountPath: string; sou
     if (!rel.startsWith('..') && !isAbsolute(rel)) return join(host, rel);
   }
   return p;
-}
-
-/** SIGTERM to a process group, SIGKILL after `graceMs` if any of it is left. */
-function killGroup(pid: number | undefined, signal: NodeJS.Signals, graceMs: number): void {
-  if (!pid) return;
-  const send = (s: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, s);
-    } catch {
-      // the group is gone
-    }
-  };
-  send(signal);
-  setTimeout(() => send('SIGKILL'), graceMs).unref();
 }

@@ -1,6 +1,6 @@
-import { execa } from 'execa';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runProcess, type Runner } from '@iwp/core/runner';
 import { abortReason, type Executor, type JobContext, type JobOutcome, type JobSpec } from '../types.js';
 import { ImageCache } from './image-cache.js';
 import { renderRuntimeConfig, type RuntimeConfig } from './runtime-config.js';
@@ -12,6 +12,7 @@ export interface RuncOptions {
   imageCache: string;
   insecureRegistries?: string[];
   authFile?: string;
+  run?: Runner;
 }
 
 /**
@@ -23,13 +24,16 @@ export class RuncExecutor implements Executor {
   readonly name = 'runc';
   private readonly images: ImageCache;
   private readonly stateRoot: string;
+  private readonly runner: Runner;
 
   constructor(opts: RuncOptions) {
     this.stateRoot = opts.stateRoot ?? '/run/iwp-pipeline-runc';
+    this.runner = opts.run ?? runProcess;
     this.images = new ImageCache({
       dir: opts.imageCache,
       ...(opts.insecureRegistries ? { insecureRegistries: opts.insecureRegistries } : {}),
       ...(opts.authFile ? { authFile: opts.authFile } : {}),
+      run: this.runner,
     });
   }
 
@@ -47,25 +51,27 @@ export class RuncExecutor implements Executor {
       const base = JSON.parse(await readFile(join(image.bundleDir, 'config.json'), 'utf8')) as RuntimeConfig;
       const config = renderRuntimeConfig(base, image.config, c, { workspaceDir: ctx.workspaceDir, ...(ctx.sourceDir ? { sourceDir: ctx.sourceDir } : {}) }, spec.name.slice(0, 63));
       await writeFile(join(bundle, 'config.json'), JSON.stringify(config, null, 2));
-      const child = execa('runc', ['--root', this.stateRoot, 'run', '--bundle', bundle, id], {
-        stdin: 'ignore',
-        reject: false,
-        buffer: false,
-        encoding: 'utf8',
-        cancelSignal: ctx.signal,
-        // runc forwards SIGTERM to the container's process
-        killSignal: 'SIGTERM',
-        forceKillAfterDelay: 5000,
-      });
-      child.stdout?.on('data', (d: Buffer | string) => ctx.onOutput('stdout', d.toString()));
-      child.stderr?.on('data', (d: Buffer | string) => ctx.onOutput('stderr', d.toString()));
-      const r = await child;
       const details = { imageDigest: image.digest, container: id };
-      if (ctx.signal.aborted) return { exitCode: r.exitCode ?? null, error: abortReason(ctx.signal), details };
-      if (r.exitCode === undefined) return { exitCode: null, error: `runc: ${r.code === 'ENOENT' ? 'not installed' : r.shortMessage}`, details };
-      return { exitCode: r.exitCode, details };
+      let r;
+      try {
+        r = await this.runner('runc', ['--root', this.stateRoot, 'run', '--bundle', bundle, id], {
+          stdin: 'ignore',
+          reject: false,
+          signal: ctx.signal,
+          // runc forwards SIGTERM to the container's process
+          killSignal: 'SIGTERM',
+          forceKillAfterMs: 5000,
+          onOutput: (stream, text) => ctx.onOutput(stream, text),
+        });
+      } catch (err) {
+        const e = err as { details?: { notFound?: boolean }; message: string };
+        return { exitCode: null, error: `runc: ${e.details?.notFound ? 'not installed' : e.message}`, details };
+      }
+      const exitCode = r.signal ? null : r.exitCode;
+      if (ctx.signal.aborted) return { exitCode, error: abortReason(ctx.signal), details };
+      return { exitCode, ...(r.signal ? { error: `runc: killed by ${r.signal}` } : {}), details };
     } finally {
-      await execa('runc', ['--root', this.stateRoot, 'delete', '--force', id], { reject: false });
+      await this.runner('runc', ['--root', this.stateRoot, 'delete', '--force', id], { reject: false }).catch(() => undefined);
       await rm(bundle, { recursive: true, force: true });
     }
   }

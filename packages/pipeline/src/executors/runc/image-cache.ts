@@ -1,9 +1,9 @@
-import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isLoopbackRegistry, parseImageRef, pullReference } from '@iwp/core';
+import { runProcess, type Runner } from '@iwp/core/runner';
 
 /** skopeo talks plain HTTP to loopback registries and to those named in `extra` (--insecure-registry). */
 export function isInsecure(registry: string, extra: readonly string[] = []): boolean {
@@ -33,16 +33,17 @@ export interface ImageCacheOptions {
   insecureRegistries?: string[];
   /** docker-style auth file; default $DOCKER_CONFIG/config.json when set */
   authFile?: string;
-  run?: Run;
+  run?: Runner;
 }
 
-type Run = (file: string, args: string[]) => Promise<void>;
-
-/** Runs a tool; a failure names it with the last line of its stderr. */
-const runTool: Run = async (file, args) => {
-  const r = await execa(file, args, { reject: false, stdin: 'ignore' });
-  if (r.exitCode !== 0) throw new Error(`${file} ${args[0]}: ${r.code === 'ENOENT' ? 'not installed' : (r.stderr.trim().split('\n').pop() ?? r.shortMessage)}`);
-};
+/** Runs a tool to the end (`binary`: stdout's exact bytes); a failure names it with the last line of its stderr. */
+async function runTool(run: Runner, file: string, args: string[], binary = false): Promise<Uint8Array | undefined> {
+  const r = await run(file, args, { reject: false, stdin: 'ignore', binary }).catch((err: { details?: { notFound?: boolean }; message: string }) => {
+    throw new Error(`${file} ${args[0]}: ${err.details?.notFound ? 'not installed' : err.message}`);
+  });
+  if (r.exitCode !== 0) throw new Error(`${file} ${args[0]}: ${r.stderr.trim().split('\n').pop() || `exited ${r.exitCode}`}`);
+  return r.stdoutBytes;
+}
 
 /**
  * Images pulled from a registry and unpacked into runtime bundles, by digest. Pulling is
@@ -50,11 +51,11 @@ const runTool: Run = async (file, args) => {
  * unpacked once and copied for each job.
  */
 export class ImageCache {
-  private readonly run: Run;
+  private readonly run: Runner;
   private readonly inflight = new Map<string, Promise<UnpackedImage>>();
 
   constructor(private readonly opts: ImageCacheOptions) {
-    this.run = opts.run ?? runTool;
+    this.run = opts.run ?? runProcess;
   }
 
   get(ref: string, policy: string): Promise<UnpackedImage> {
@@ -85,12 +86,10 @@ export class ImageCache {
       if (known && existsSync(join(this.bundlePath(known), 'config.json'))) return this.load(known, false);
     }
     // the digest is of the manifest's exact bytes, so read them unaltered
-    const inspect = await execa('skopeo', ['inspect', '--raw', ...this.registryFlags(ref.registry, ''), `docker://${full}`], { reject: false, encoding: 'buffer', stripFinalNewline: false });
-    if (inspect.exitCode !== 0) {
-      const why = Buffer.from(inspect.stderr ?? '').toString().trim().split('\n').pop() ?? inspect.shortMessage;
-      throw new Error(`image ${refText}: cannot read its manifest: ${why}`);
-    }
-    const digest = `sha256:${createHash('sha256').update(inspect.stdout).digest('hex')}`;
+    const manifest = await runTool(this.run, 'skopeo', ['inspect', '--raw', ...this.registryFlags(ref.registry, ''), `docker://${full}`], true).catch((err: Error) => {
+      throw new Error(`image ${refText}: cannot read its manifest: ${err.message.replace(/^skopeo inspect: /, '')}`);
+    });
+    const digest = `sha256:${createHash('sha256').update(manifest!).digest('hex')}`;
     if (!existsSync(join(this.bundlePath(digest), 'config.json'))) await this.unpack(ref.registry, `${ref.registry}/${ref.repository}@${digest}`, digest);
     await mkdir(join(this.opts.dir, 'refs'), { recursive: true });
     await writeFile(refFile, digest);
@@ -105,8 +104,8 @@ export class ImageCache {
     await mkdir(join(this.opts.dir, 'bundles'), { recursive: true });
     const tmp = await mkdtemp(join(this.opts.dir, 'tmp-'));
     try {
-      await this.run('skopeo', ['copy', '--quiet', ...this.registryFlags(registry, 'src'), `docker://${byDigest}`, `oci:${join(tmp, 'layout')}:image`]);
-      await this.run('umoci', ['unpack', '--image', `${join(tmp, 'layout')}:image`, join(tmp, 'bundle')]);
+      await runTool(this.run, 'skopeo', ['copy', '--quiet', ...this.registryFlags(registry, 'src'), `docker://${byDigest}`, `oci:${join(tmp, 'layout')}:image`]);
+      await runTool(this.run, 'umoci', ['unpack', '--image', `${join(tmp, 'layout')}:image`, join(tmp, 'bundle')]);
       const config = await readImageConfig(join(tmp, 'layout'));
       await writeFile(join(tmp, 'bundle', 'image-config.json'), JSON.stringify(config));
       await rename(join(tmp, 'bundle'), this.bundlePath(digest)).catch((err: NodeJS.ErrnoException) => {
