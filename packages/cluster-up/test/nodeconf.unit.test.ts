@@ -1,6 +1,7 @@
 import t from 'tap';
 import { netPlan, nodeNet } from '../src/local/netplan.js';
-import { cniConfig, containerdConfig, kubeletConfig, kubeProxyConfig, nodePaths } from '../src/local/nodeconf.js';
+import { cniConfig, containerdConfig, kubeletConfig, kubeProxyConfig } from '../src/local/nodeconf.js';
+import { nodePaths } from '../src/local/node-paths.js';
 import { loopbackPort } from '../src/local/realnode.js';
 
 t.test('network plans: each slot has its own ranges, bridge, cgroup and run dir', async (t) => {

@@ -20,10 +20,28 @@ export interface ControlPlaneInput {
 /** Stop order: clients of the API first, etcd last. */
 export const CONTROL_PLANE = ['kwok', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd'];
 
+/** The control plane's processes in start order: etcd, kube-apiserver, the controllers, kwok (when nodes are simulated). */
 export function controlPlaneSpecs(c: ControlPlaneInput, k: Pki): ProcSpec[] {
-  const b = (n: string) => join(c.binDir, n);
-  const p = c.ports;
-  const etcdUrl = `http://127.0.0.1:${p.etcd}`;
+  return [etcdSpec(c), apiserverSpec(c, k), controllerManagerSpec(c, k), schedulerSpec(c), ...(c.kwok ? [kwokSpec(c)] : [])];
+}
+
+const etcdUrl = (c: ControlPlaneInput) => `http://127.0.0.1:${c.ports.etcd}`;
+
+function etcdSpec(c: ControlPlaneInput): ProcSpec {
+  const peer = `http://127.0.0.1:${c.ports.etcdPeer}`;
+  return {
+    name: 'etcd',
+    bin: join(c.binDir, 'etcd'),
+    args: [
+      '--name=default', `--data-dir=${join(c.dir, 'etcd')}`, `--listen-client-urls=${etcdUrl(c)}`,
+      `--advertise-client-urls=${etcdUrl(c)}`, `--listen-peer-urls=${peer}`,
+      `--initial-advertise-peer-urls=${peer}`,
+      `--initial-cluster=default=${peer}`, '--unsafe-no-fsync', '--log-level=warn',
+    ],
+  };
+}
+
+function apiserverSpec(c: ControlPlaneInput, k: Pki): ProcSpec {
   const kubeletFlags = c.kubeletClient
     ? [
         `--kubelet-client-certificate=${c.kubeletClient.cert}`, `--kubelet-client-key=${c.kubeletClient.key}`,
@@ -32,68 +50,62 @@ export function controlPlaneSpecs(c: ControlPlaneInput, k: Pki): ProcSpec[] {
         '--kubelet-preferred-address-types=InternalIP',
       ]
     : [];
-  const specs: ProcSpec[] = [
-    {
-      name: 'etcd',
-      bin: b('etcd'),
-      args: [
-        '--name=default', `--data-dir=${join(c.dir, 'etcd')}`, `--listen-client-urls=${etcdUrl}`,
-        `--advertise-client-urls=${etcdUrl}`, `--listen-peer-urls=http://127.0.0.1:${p.etcdPeer}`,
-        `--initial-advertise-peer-urls=http://127.0.0.1:${p.etcdPeer}`,
-        `--initial-cluster=default=http://127.0.0.1:${p.etcdPeer}`, '--unsafe-no-fsync', '--log-level=warn',
-      ],
-    },
-    {
-      name: 'kube-apiserver',
-      bin: b('kube-apiserver'),
-      args: [
-        `--etcd-servers=${etcdUrl}`, '--bind-address=127.0.0.1', `--secure-port=${p.apiserver}`,
-        '--advertise-address=127.0.0.1', '--endpoint-reconciler-type=none', `--cert-dir=${join(c.dir, 'pki')}`,
-        `--tls-cert-file=${k.serverCert}`, `--tls-private-key-file=${k.serverKey}`, `--client-ca-file=${k.caCert}`,
-        `--service-account-key-file=${k.saPub}`, `--service-account-signing-key-file=${k.saKey}`,
-        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-        `--service-cluster-ip-range=${c.serviceCidr}`, '--authorization-mode=Node,RBAC', '--allow-privileged=true',
-        '--enable-priority-and-fairness=false', '--profiling=false', '--v=1', ...kubeletFlags,
-      ],
-    },
-    {
-      name: 'kube-controller-manager',
-      bin: b('kube-controller-manager'),
-      args: [
-        `--kubeconfig=${c.kubeconfig}`, `--authentication-kubeconfig=${c.kubeconfig}`, `--authorization-kubeconfig=${c.kubeconfig}`,
-        '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0',
-        `--service-account-private-key-file=${k.saKey}`, `--root-ca-file=${k.caCert}`,
-        `--service-cluster-ip-range=${c.serviceCidr}`, '--use-service-account-credentials=false', '--v=1',
-        // simulated nodes on a busy machine may miss a heartbeat; a NotReady node would mark
-        // its pods unready for good (kwok does not make them Ready again)
-        '--node-monitor-grace-period=2m',
-      ],
-    },
-    {
-      name: 'kube-scheduler',
-      bin: b('kube-scheduler'),
-      args: [
-        `--kubeconfig=${c.kubeconfig}`, `--authentication-kubeconfig=${c.kubeconfig}`, `--authorization-kubeconfig=${c.kubeconfig}`,
-        '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0', '--v=1',
-      ],
-    },
-  ];
-  if (c.kwok) {
-    specs.push({
-      name: 'kwok',
-      bin: b('kwok'),
-      args: [
-        `--kubeconfig=${c.kubeconfig}`, '--manage-all-nodes=false',
-        '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
-        `--server-address=127.0.0.1:${p.kwok}`, '--node-ip=10.0.0.1', '--cidr=10.244.0.1/16', '--v=0',
-        // heartbeats as kubelets send them: node Leases renewed every 10 s
-        '--node-lease-duration-seconds=40',
-      ],
-      // kwok reads ~/.kwok/kwok.yaml by default; keep it inside the state dir
-      env: { ...process.env, HOME: c.dir } as Record<string, string>,
-    });
-  }
-  return specs;
+  return {
+    name: 'kube-apiserver',
+    bin: join(c.binDir, 'kube-apiserver'),
+    args: [
+      `--etcd-servers=${etcdUrl(c)}`, '--bind-address=127.0.0.1', `--secure-port=${c.ports.apiserver}`,
+      '--advertise-address=127.0.0.1', '--endpoint-reconciler-type=none', `--cert-dir=${join(c.dir, 'pki')}`,
+      `--tls-cert-file=${k.serverCert}`, `--tls-private-key-file=${k.serverKey}`, `--client-ca-file=${k.caCert}`,
+      `--service-account-key-file=${k.saPub}`, `--service-account-signing-key-file=${k.saKey}`,
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-cluster-ip-range=${c.serviceCidr}`, '--authorization-mode=Node,RBAC', '--allow-privileged=true',
+      '--enable-priority-and-fairness=false', '--profiling=false', '--v=1', ...kubeletFlags,
+    ],
+  };
+}
+
+/** the kubeconfig flags every client of the API takes */
+const clientFlags = (c: ControlPlaneInput) => [`--kubeconfig=${c.kubeconfig}`, `--authentication-kubeconfig=${c.kubeconfig}`, `--authorization-kubeconfig=${c.kubeconfig}`];
+
+function controllerManagerSpec(c: ControlPlaneInput, k: Pki): ProcSpec {
+  return {
+    name: 'kube-controller-manager',
+    bin: join(c.binDir, 'kube-controller-manager'),
+    args: [
+      ...clientFlags(c),
+      '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0',
+      `--service-account-private-key-file=${k.saKey}`, `--root-ca-file=${k.caCert}`,
+      `--service-cluster-ip-range=${c.serviceCidr}`, '--use-service-account-credentials=false', '--v=1',
+      // simulated nodes on a busy machine may miss a heartbeat; a NotReady node would mark
+      // its pods unready for good (kwok does not make them Ready again)
+      '--node-monitor-grace-period=2m',
+    ],
+  };
+}
+
+function schedulerSpec(c: ControlPlaneInput): ProcSpec {
+  return {
+    name: 'kube-scheduler',
+    bin: join(c.binDir, 'kube-scheduler'),
+    args: [...clientFlags(c), '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0', '--v=1'],
+  };
+}
+
+function kwokSpec(c: ControlPlaneInput): ProcSpec {
+  return {
+    name: 'kwok',
+    bin: join(c.binDir, 'kwok'),
+    args: [
+      `--kubeconfig=${c.kubeconfig}`, '--manage-all-nodes=false',
+      '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+      `--server-address=127.0.0.1:${c.ports.kwok}`, '--node-ip=10.0.0.1', '--cidr=10.244.0.1/16', '--v=0',
+      // heartbeats as kubelets send them: node Leases renewed every 10 s
+      '--node-lease-duration-seconds=40',
+    ],
+    // kwok reads ~/.kwok/kwok.yaml by default; keep it inside the state dir
+    env: { ...process.env, HOME: c.dir } as Record<string, string>,
+  };
 }
 
 /** GET a path of the apiserver with the admin client certificate; resolves with the status code. */

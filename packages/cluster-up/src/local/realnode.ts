@@ -7,7 +7,8 @@ import { createHostBridge, createNodeNet } from './hostnet.js';
 import { cgroupProcsFiles, createMountNs, ensureCgroup, mountNsHandle } from './isolation.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { nodeNet, type NetPlan, type NodeNet } from './netplan.js';
-import { containerdConfig, cniConfig, corefile, kubeletConfig, kubeProxyConfig, nodePaths } from './nodeconf.js';
+import { containerdConfig, cniConfig, corefile, kubeletConfig, kubeProxyConfig } from './nodeconf.js';
+import { nodePaths } from './node-paths.js';
 import type { NodeRequest } from './nodes.js';
 import { aliveProcesses, sleep, startDetached, type ProcSpec } from './procs.js';
 

@@ -2,7 +2,9 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { API_VERSION } from '@iwp/core';
 import { resolveBinDir } from '../../bins.js';
-import { createLocal, deleteLocal, statusLocal } from '../../local/provider.js';
+import { createLocal } from '../../local/create.js';
+import { deleteLocal } from '../../local/delete.js';
+import { statusLocal } from '../../local/status.js';
 import type { ClusterEntry, Provider } from '../types.js';
 import { localPlan, type LocalPlan } from './plan.js';
 
