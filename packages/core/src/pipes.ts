@@ -27,15 +27,26 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  * (tee and `openssl dgst`, which uses the CPU's SHA instructions, beside the compressor), so neither the hashing nor the compression
  * of the bytes runs on a JavaScript thread, and all of it runs on as many cores as there are
  * processes. The hashes come back on fds 3 and 4; `set -o pipefail` makes any failing
- * stage fail the whole.
+ * stage fail the whole. The hashing processes are the shell's own children, and it waits for
+ * them: when the pipe's child has exited, every process it started has (and its CPU time is
+ * counted as the caller's children's).
  */
 export function hashedPipe(o: HashedPipeOptions): HashedPipe {
   const stages = [
     ...(o.source ? [o.source.map(quote).join(' ')] : []),
-    'tee >(openssl dgst -sha256 -r >&3)',
-    ...(o.filter ? [o.filter.map(quote).join(' '), 'tee >(openssl dgst -sha256 -r >&4)'] : []),
+    'tee /dev/fd/5',
+    ...(o.filter ? [o.filter.map(quote).join(' '), 'tee /dev/fd/6'] : []),
   ];
-  const script = `set -o pipefail; ${stages.join(' | ')}${o.sink ? ` > ${quote(o.sink)}` : ''}`;
+  const script = [
+    'set -o pipefail',
+    'exec 5> >(exec openssl dgst -sha256 -r >&3); a=$!',
+    o.filter ? 'exec 6> >(exec openssl dgst -sha256 -r >&4); b=$!' : 'b=',
+    `${stages.join(' | ')}${o.sink ? ` > ${quote(o.sink)}` : ''}`,
+    's=$?',
+    'exec 5>&- 6>&-',
+    'wait $a $b',
+    'exit $s',
+  ].join('\n');
   const child = spawn('bash', ['-c', script], { stdio: [o.source ? 'ignore' : 'pipe', o.sink ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'] });
   const read = (fd: number) => new Promise<string>((resolve, reject) => {
     let text = '';
@@ -50,7 +61,9 @@ export function hashedPipe(o: HashedPipeOptions): HashedPipe {
   });
   const done = Promise.all([read(3), read(4), exit]).then(([a, b]) => {
     const input = a.slice(0, 64);
-    return { input, output: o.filter ? b.slice(0, 64) : input };
+    const output = o.filter ? b.slice(0, 64) : input;
+    if (!/^[0-9a-f]{64}$/.test(input) || !/^[0-9a-f]{64}$/.test(output)) throw new Error(`openssl dgst gave no sha256 (${JSON.stringify(a + b).slice(0, 200)}): ${err.trim()}`);
+    return { input, output };
   });
   return { child, stdin: child.stdin, stdout: child.stdout, done };
 }
