@@ -1,37 +1,12 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Flags } from '@oclif/core';
 import { awsRegion, badInput, type ObjectStore, openStore } from '@iwp/core';
 import { checkStackName } from './keys.js';
 import { ObjectLockBackend, type LockBackend } from './lock-backend.js';
 import { TableLockBackend } from './lock-table.js';
 import { readIdentities } from './encryption.js';
 import { Stack } from './stack.js';
-
-export const storeFlags = {
-  store: Flags.string({
-    char: 's',
-    description: 'where stacks live: s3://bucket[/prefix][?region=&endpoint=] or file:///dir [env: REMOTE_STATE_STORE]',
-    env: 'REMOTE_STATE_STORE',
-    helpValue: 'URL',
-  }),
-  stack: Flags.string({
-    description: 'stack name [env: REMOTE_STATE_STACK; default: the name of $IWP_ENVIRONMENT, else the directory name]',
-    env: 'REMOTE_STATE_STACK',
-    helpValue: 'NAME',
-  }),
-  'lock-table': Flags.string({
-    description: 'keep locks in this DynamoDB table (hash key LockID) instead of lock.json [env: REMOTE_STATE_LOCK_TABLE]',
-    env: 'REMOTE_STATE_LOCK_TABLE',
-    helpValue: 'TABLE',
-  }),
-  identity: Flags.string({
-    description: 'age identity file (age-keygen; one or more AGE-SECRET-KEY lines) to read a stack encrypted with age [env: REMOTE_STATE_IDENTITY]',
-    env: 'REMOTE_STATE_IDENTITY',
-    helpValue: 'FILE',
-  }),
-};
 
 export interface StoreFlagValues {
   store?: string;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import { API_VERSION, badInput, ErrorCode, IwpError } from '@iwp/core';
 import { seal, unseal, type Encryption } from './encryption.js';
 
@@ -45,7 +45,13 @@ export function parseState(bytes: Buffer, raw: boolean, source: string): { encod
   return { encoding: 'json', value, bytes: Buffer.from(`${JSON.stringify(value, null, 2)}\n`) };
 }
 
-export function makeEnvelope(stack: string, version: number, who: string, parsed: ReturnType<typeof parseState>, now = new Date()): StateEnvelope {
+/** SHA-256 (hex) of the state's bytes, hashed off the main thread (WebCrypto runs on libuv's pool). */
+export async function stateDigest(parsed: ReturnType<typeof parseState>): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', parsed.bytes)).toString('hex');
+}
+
+/** `sha256`: the digest of `parsed.bytes` when the caller already has it (stateDigest). */
+export function makeEnvelope(stack: string, version: number, who: string, parsed: ReturnType<typeof parseState>, now = new Date(), sha256?: string): StateEnvelope {
   return {
     apiVersion: API_VERSION,
     kind: 'StackState',
@@ -53,7 +59,7 @@ export function makeEnvelope(stack: string, version: number, who: string, parsed
     version,
     updatedBy: who,
     updatedAt: now.toISOString(),
-    sha256: createHash('sha256').update(parsed.bytes).digest('hex'),
+    sha256: sha256 ?? createHash('sha256').update(parsed.bytes).digest('hex'),
     size: parsed.bytes.length,
     encoding: parsed.encoding,
     ...(parsed.encoding === 'json' ? { state: parsed.value } : { data: parsed.value as string }),

@@ -6,6 +6,7 @@ import { startHeartbeat, type Heartbeat } from '@iwp/core';
 import { parseState, stateBytes } from './envelope.js';
 import type { LockEntry } from './lock-backend.js';
 import { acquireLock, releaseLock, renewLock } from './locks.js';
+import { baseOf } from './layout.js';
 import type { Stack } from './stack.js';
 
 export interface ExecOptions {
@@ -92,7 +93,7 @@ export async function execWithState(stack: Stack, opts: ExecOptions): Promise<Ex
     let version = cur?.env.version ?? null;
     if (after && (!before || !after.equals(before))) {
       const parsed = parseState(after, opts.raw ?? false, '$REMOTE_STATE_FILE');
-      const out = await stack.push(parsed, cur ? { version: cur.env.version, etag: cur.etag } : { version: null, etag: null }, { lockId: held.info.id });
+      const out = await stack.push(parsed, baseOf(cur), { lockId: held.info.id });
       pushed = true;
       version = out.env.version;
       log(`pushed version ${version}`, { version });

@@ -9,3 +9,8 @@ export * from './locks.js';
 export * from './stack.js';
 export * from './encryption.js';
 export * from './rekey.js';
+export * from './layout.js';
+export * from './state-info.js';
+export * from './write.js';
+export * from './lease.js';
+export * from './push-base.js';

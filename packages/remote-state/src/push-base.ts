@@ -1,9 +1,9 @@
-import { createInterface } from 'node:readline/promises';
 import { ErrorCode, IwpError } from '@iwp/core';
-import { diffStates, renderDiff } from './diff.js';
+import { diffStates, type StateDiff } from './diff.js';
 import type { parseState } from './envelope.js';
+import { baseOf, type Expect } from './layout.js';
 import type { LocalRecord } from './record.js';
-import type { Expect, Stack } from './stack.js';
+import type { Stack } from './stack.js';
 
 /**
  * The version a push may replace: `--force` any, `--expect-version N` only N, else the
@@ -13,17 +13,17 @@ import type { Expect, Stack } from './stack.js';
 export async function resolveExpect(stack: Stack, rec: LocalRecord, opts: { force?: boolean; expectVersion?: number | undefined }): Promise<Expect> {
   if (opts.force) return 'force';
   if (opts.expectVersion !== undefined) {
-    const cur = await stack.current();
+    const cur = await stack.head();
     const have = cur?.env.version ?? 0;
     if (have !== opts.expectVersion) {
       throw new IwpError(ErrorCode.CAS_LOST, `stack ${stack.name} is at version ${have}, not ${opts.expectVersion}`, {
         details: { stack: stack.name, version: have, expectedVersion: opts.expectVersion },
       });
     }
-    return cur ? { version: cur.env.version, etag: cur.etag } : { version: null, etag: null };
+    return baseOf(cur);
   }
-  if (rec.etag && rec.version != null) return { version: rec.version, etag: rec.etag };
-  const cur = await stack.current();
+  if (rec.etag && rec.version != null) return { version: rec.version, etag: rec.etag, ...(rec.layout ? { layout: rec.layout } : {}) };
+  const cur = await stack.head();
   if (!cur) return { version: null, etag: null };
   throw new IwpError(ErrorCode.CAS_LOST, `stack ${stack.name} has version ${cur.env.version}, which was never pulled here`, {
     hint: 'remote-state pull first, or --expect-version N, or --force',
@@ -31,17 +31,9 @@ export async function resolveExpect(stack: Stack, rec: LocalRecord, opts: { forc
   });
 }
 
-/** On a terminal, shows the diff against the current state and asks, as the seed's locker did. */
-export async function confirmPush(stack: Stack, parsed: ReturnType<typeof parseState>): Promise<boolean> {
-  if (!process.stdin.isTTY || !process.stderr.isTTY || parsed.encoding !== 'json') return true;
+/** What a push of a JSON state would change in the current state (for a confirmation); undefined for bytes. */
+export async function pushPreview(stack: Stack, parsed: ReturnType<typeof parseState>): Promise<StateDiff | undefined> {
+  if (parsed.encoding !== 'json') return undefined;
   const cur = await stack.current();
-  const d = diffStates(stack.name, cur?.env.version ?? null, cur && (await stack.open(cur.env)).state, parsed.value);
-  process.stderr.write(`${renderDiff(d)}\n`);
-  if (d.identical) return true;
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question('push these changes? [y/N] ')).trim());
-  } finally {
-    rl.close();
-  }
+  return diffStates(stack.name, cur?.env.version ?? null, cur && (await stack.open(cur.env)).state, parsed.value);
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '@iwp/core';
+import type { Layout } from './layout.js';
 
 /**
  * What this working directory last saw of a stack, as terraform keeps `.terraform/`: the
@@ -13,6 +14,8 @@ export interface LocalRecord {
   stack: string;
   version?: number | null;
   etag?: string | null;
+  /** how state.json was stored when it was read (a pointer since this layout) */
+  layout?: Layout | null;
   lock?: { id: string; token: string } | null;
   /** the id of a push sent from here whose answer never came back (killed, or failed) */
   pending?: string | null;

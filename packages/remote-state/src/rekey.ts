@@ -1,13 +1,14 @@
-import { ErrorCode, IwpError, pool } from '@iwp/core';
+import { ErrorCode, IwpError, pool, type ObjectStore } from '@iwp/core';
 import { encryptionList, type Encryption } from './encryption.js';
 import { readEnvelope, sealEnvelope, type StateEnvelope } from './envelope.js';
-import { stackKey, versionOfHistoryKey } from './keys.js';
+import { historyKey, stackKey, versionOfHistoryKey } from './keys.js';
+import { envelopeBody, pointerBody, pointerOf, readStateObject } from './layout.js';
 import { acquireLock, releaseLock } from './locks.js';
 import type { Stack } from './stack.js';
 
 export interface RekeyResult {
   encryption: string[];
-  /** objects written again: state.json and every history entry */
+  /** objects written again: every history entry and state.json */
   rewritten: number;
 }
 
@@ -15,35 +16,48 @@ export interface RekeyResult {
  * Encrypts a stack's state and its whole history under `next`: takes the stack's lock,
  * reads and decrypts every object first (a wrong or missing identity fails here, before
  * anything is written), records the new encryption in stack.json, then rewrites each
- * object compare-and-swap on the ETag it was read with. Versions do not change. Killed
- * part-way, it is run again with the old and new identities and converges.
+ * object compare-and-swap on the ETag it was read with, state.json (a pointer, or a whole
+ * envelope in the old layout) last. Versions do not change. Killed part-way, it is run
+ * again with the old and new identities and converges.
  */
 export async function rekey(stack: Stack, next: Encryption, opts: { ttlMs?: number } = {}): Promise<RekeyResult> {
   await stack.mustExist();
   const held = await acquireLock(stack.locks, stack.name, { ttlMs: opts.ttlMs ?? 300_000, reason: 'rekey' });
   try {
-    const keys = [
-      stackKey(stack.name, 'state.json'),
-      ...(await stack.store.list(`${stack.name}/history/`)).map((o) => o.key).filter((k) => versionOfHistoryKey(k) !== undefined),
-    ];
+    const keys = (await stack.store.list(`${stack.name}/history/`)).map((o) => o.key).filter((k) => versionOfHistoryKey(k) !== undefined);
+    const state = await stack.store.get(stackKey(stack.name, 'state.json'));
+    const current = state && readStateObject(state.body, `${stack.store.url}/${stack.name}/state.json`);
     const objects = (
       await pool(keys, 8, async (key) => {
         const obj = await stack.store.get(key);
-        if (!obj) return undefined;
-        const env: StateEnvelope = await stack.open(readEnvelope(obj.body, `${stack.store.url}/${key}`));
-        return { key, etag: obj.etag, env };
+        return obj && { key, etag: obj.etag, env: await stack.open(readEnvelope(obj.body, `${stack.store.url}/${key}`)) };
       })
     ).filter((o) => o !== undefined);
+    if (state && current?.layout === 'envelope') objects.push({ key: stackKey(stack.name, 'state.json'), etag: state.etag, env: await stack.open(current.env) });
     await stack.setEncryption(next);
     const sse = next.kmsKeyId ? { kmsKeyId: next.kmsKeyId } : {};
+    const sealed = new Map<string, StateEnvelope>();
     await pool(objects, 4, async (o) => {
-      const body = `${JSON.stringify(await sealEnvelope(o.env, next))}\n`;
-      await stack.store.put(o.key, body, { ifMatch: o.etag }, sse).catch((err: unknown) => {
-        throw new IwpError(ErrorCode.CAS_LOST, `${stack.store.url}/${o.key} changed while it was re-keyed: run rekey again`, { cause: err, details: { key: o.key } });
-      });
+      const env = await sealEnvelope(o.env, next);
+      sealed.set(o.key, env);
+      await rewrite(stack.store, o.key, envelopeBody(env), o.etag, sse);
     });
-    return { encryption: encryptionList(next), rewritten: objects.length };
+    let rewritten = objects.length;
+    if (state && current?.layout === 'pointer') {
+      const env = sealed.get(historyKey(stack.name, current.pointer.version));
+      if (env) {
+        await rewrite(stack.store, stackKey(stack.name, 'state.json'), pointerBody(pointerOf(env)), state.etag, sse);
+        rewritten++;
+      }
+    }
+    return { encryption: encryptionList(next), rewritten };
   } finally {
     await releaseLock(stack.locks, stack.name, { id: held.info.id, token: held.token }).catch(() => undefined);
   }
+}
+
+async function rewrite(store: ObjectStore, key: string, body: Buffer | string, etag: string, sse: { kmsKeyId?: string }): Promise<void> {
+  await store.put(key, body, { ifMatch: etag }, sse).catch((err: unknown) => {
+    throw new IwpError(ErrorCode.CAS_LOST, `${store.url}/${key} changed while it was re-keyed: run rekey again`, { cause: err, details: { key } });
+  });
 }

@@ -9,12 +9,15 @@ import { bucket, needsS3, workspace } from './helpers.js';
 const increment = `const f=require('fs'),p=process.env.REMOTE_STATE_FILE;const s=f.existsSync(p)?JSON.parse(f.readFileSync(p,'utf8')):{counter:0};s.counter++;f.writeFileSync(p,JSON.stringify(s))`;
 const faulty: FaultPlan = { rates: { error500: 0.06, slowDown: 0.06, dropRequest: 0.06, dropResponse: 0.06, delay: 0.06 }, delayMs: 300 };
 
-/** The invariant every fault must keep: versions 1..V in history, state.json at V, the counter at V. */
+/** The invariant every fault must keep: versions 1..V in history, state.json pointing at V, the counter at V. */
 async function consistent(t: Test, b: string) {
   const store = openStore(`s3://${b}`);
-  const state = JSON.parse(String((await store.get('counter/state.json'))!.body)) as { version: number; state: { counter: number } };
+  const pointer = JSON.parse(String((await store.get('counter/state.json'))!.body)) as { kind: string; version: number; body: string };
+  t.equal(pointer.kind, 'StatePointer', 'state.json is a pointer');
+  const state = JSON.parse(String((await store.get(`counter/${pointer.body}`))!.body)) as { version: number; state: { counter: number } };
   const history = (await store.list('counter/history/')).map((o) => Number(/(\d{12})\.json$/.exec(o.key)![1]));
   t.same(history, Array.from({ length: state.version }, (_, i) => i + 1), `history is 1..${state.version}, no gap`);
+  t.equal(state.version, pointer.version, 'the pointer names the newest version');
   t.equal(state.state.counter, state.version, 'every accepted version added exactly one: no update lost or doubled');
   for (const v of history) {
     const h = JSON.parse(String((await store.get(`counter/history/${String(v).padStart(12, '0')}.json`))!.body)) as { version: number; state: { counter: number } };
@@ -64,18 +67,20 @@ t.test('kill -9 during push, then the same push again: converges', { skip: needs
   t.equal((await ws.run(['push', 's.json'])).exitCode, 0);
   await writeFile(join(ws.dir, 's.json'), '{"counter": 2}');
 
-  // hold the write of state.json: the push is killed while it is in flight; the proxy
-  // still delivers it afterwards (the server got it, the client never knew)
-  proxy.plan({ rates: { delay: 1 }, delayMs: 2000, match: (r) => r.method === 'PUT' && r.url.includes('state.json') });
+  // hold the write of version 2 (its history entry, the commit): the push is killed while
+  // it is in flight; the proxy still delivers it afterwards (the server got it, the client
+  // never knew), so version 2 is accepted but state.json still points at version 1
+  proxy.plan({ rates: { delay: 1 }, delayMs: 2000, match: (r) => r.method === 'PUT' && r.url.includes('history/000000000002.json') });
   const push = ws.run(['push', 's.json']);
   for (let i = 0; i < 200 && proxy.counts.delay === 0; i++) await sleep(50);
-  t.equal(proxy.counts.delay, 1, 'the push is writing state.json');
+  t.equal(proxy.counts.delay, 1, 'the push is writing version 2');
   push.kill('SIGKILL');
   t.equal((await push).signal, 'SIGKILL');
   await sleep(2500);
   proxy.plan({});
-  const history = async () => (await openStore(`s3://${b}`).list('counter/history/')).length;
-  t.equal(await history(), 1, 'killed after its write landed, before its history entry');
+  const store = openStore(`s3://${b}`);
+  t.equal((await store.list('counter/history/')).length, 2, 'killed after its write landed');
+  t.match(JSON.parse(String((await store.get('counter/state.json'))!.body)), { version: 1 }, 'before state.json pointed at it');
 
   const again = await ws.run(['push', 's.json']);
   t.equal(again.exitCode, 0, `the same push again succeeds: ${String(again.stderr)}`);

@@ -1,6 +1,7 @@
 import { BaseCommand } from '@iwp/core/cli';
 import { ensureSafeBackend, unsafeBackend } from '../check.js';
-import { openStoreFlag, storeFlags } from '../context.js';
+import { openStoreFlag } from '../context.js';
+import { storeFlags } from '../cli/flags.js';
 
 export default class CheckBackend extends BaseCommand<typeof CheckBackend> {
   static override description = 'prove the store honours conditional writes (two racing creates: exactly one wins; stale If-Match refused)';

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '@iwp/core/cli';
-import { openStack, storeFlags } from '../context.js';
+import { openStack } from '../context.js';
+import { storeFlags } from '../cli/flags.js';
 import { diffStates, renderDiff, type StateDiff } from '../diff.js';
 import { parseState, stateBytes } from '../envelope.js';
 import { runHook } from '../hooks.js';

@@ -1,9 +1,10 @@
 import { Errors, Flags } from '@oclif/core';
 import { badInput } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
-import { openStack, storeFlags } from '../context.js';
+import { openStack } from '../context.js';
+import { leaseFlags, storeFlags } from '../cli/flags.js';
 import { execWithState } from '../exec.js';
-import { leaseFlags, leaseOptions, requireSafeLocks } from '../lock-flags.js';
+import { leaseOptions, requireSafeLocks } from '../lease.js';
 
 export default class Exec extends BaseCommand<typeof Exec> {
   static override description = 'lock, pull into $REMOTE_STATE_FILE, run CMD, push the file if it changed, unlock; exits with CMD\'s code';

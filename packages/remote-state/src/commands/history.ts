@@ -1,6 +1,7 @@
 import { API_VERSION, list, renderTable } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
-import { openStack, storeFlags } from '../context.js';
+import { openStack } from '../context.js';
+import { storeFlags } from '../cli/flags.js';
 
 export default class History extends BaseCommand<typeof History> {
   static override description = 'every accepted version of the stack (pull --version N reads one)';

@@ -1,11 +1,13 @@
 import { Flags } from '@oclif/core';
 import { ErrorCode, IwpError } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
-import { openStack, storeFlags } from '../context.js';
+import { openStack } from '../context.js';
+import { storeFlags } from '../cli/flags.js';
 import { parseState, stateBytes } from '../envelope.js';
+import { baseOf } from '../layout.js';
 import { runHook } from '../hooks.js';
 import { updateRecord } from '../record.js';
-import { stateInfo } from '../stack.js';
+import { stateInfo } from '../state-info.js';
 
 export default class Import extends BaseCommand<typeof Import> {
   static override description = 'store the output of --from as the stack\'s state, then feed the stored state to --to';
@@ -21,12 +23,12 @@ export default class Import extends BaseCommand<typeof Import> {
   protected async execute() {
     const stack = openStack(this.flags);
     const parsed = parseState(await runHook('--from', this.flags.from), this.flags.raw, `--from "${this.flags.from}"`);
-    const cur = await stack.current();
+    const cur = await stack.head();
     if (cur && !this.flags.force) {
       throw new IwpError(ErrorCode.CONFLICT, `stack ${stack.name} already has version ${cur.env.version}`, { hint: '--force makes the import a new version' });
     }
-    const out = await stack.push(parsed, cur ? { version: cur.env.version, etag: cur.etag } : { version: null, etag: null });
-    await updateRecord(stack.store.url, stack.name, { version: out.env.version, etag: out.etag });
+    const out = await stack.push(parsed, baseOf(cur));
+    await updateRecord(stack.store.url, stack.name, { version: out.env.version, etag: out.etag, layout: out.layout });
     if (this.flags.to) await runHook('--to', this.flags.to, stateBytes(out.env));
     return stateInfo(stack, out, undefined);
   }

@@ -2,7 +2,9 @@ import { Flags } from '@oclif/core';
 import { badInput } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
 import { checkBackend, unsafeBackend } from '../check.js';
-import { openStack, storeFlags } from '../context.js';
+import { openStack } from '../context.js';
+import { storeFlags } from '../cli/flags.js';
+import { stackInfo } from '../state-info.js';
 import { checkKmsKey, parseEncrypt } from '../encryption.js';
 import { TableLockBackend } from '../lock-table.js';
 
@@ -36,6 +38,6 @@ export default class Init extends BaseCommand<typeof Init> {
     }
     const created = await stack.init(encryption);
     this.logger.info(created ? `created stack ${stack.name}` : `stack ${stack.name} already exists`);
-    return stack.info();
+    return stackInfo(stack);
   }
 }

@@ -1,6 +1,7 @@
 import { BaseCommand } from '@iwp/core/cli';
-import { openStack, storeFlags } from '../context.js';
-import { leaseFlags, leaseOptions, lockDocument, requireSafeLocks } from '../lock-flags.js';
+import { openStack } from '../context.js';
+import { leaseFlags, storeFlags } from '../cli/flags.js';
+import { leaseOptions, lockDocument, requireSafeLocks } from '../lease.js';
 import { acquireLock } from '../locks.js';
 import { updateRecord } from '../record.js';
 

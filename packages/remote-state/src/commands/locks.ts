@@ -1,7 +1,8 @@
 import { list, renderTable } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
-import { openLocks, openStoreFlag, storeFlags } from '../context.js';
-import { lockDocument } from '../lock-flags.js';
+import { openLocks, openStoreFlag } from '../context.js';
+import { storeFlags } from '../cli/flags.js';
+import { lockDocument } from '../lease.js';
 import { isExpired } from '../locks.js';
 
 export default class Locks extends BaseCommand<typeof Locks> {

@@ -1,11 +1,12 @@
 import { Flags } from '@oclif/core';
 import { writeFileAtomic } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
-import { openStack, storeFlags } from '../context.js';
+import { openStack } from '../context.js';
+import { storeFlags } from '../cli/flags.js';
 import { stateBytes } from '../envelope.js';
 import { runHook } from '../hooks.js';
 import { updateRecord } from '../record.js';
-import { stateInfo } from '../stack.js';
+import { stateInfo } from '../state-info.js';
 
 export default class Pull extends BaseCommand<typeof Pull> {
   static override description = 'read the current state (or --version N) to stdout or --to FILE; remembers the version for the next push';
@@ -22,7 +23,7 @@ export default class Pull extends BaseCommand<typeof Pull> {
     const cur = await stack.pull(this.flags.version);
     let bytes = stateBytes(await stack.open(cur.env));
     if (this.flags['after-download']) bytes = await runHook('--after-download', this.flags['after-download'], bytes);
-    if (this.flags.version === undefined) await updateRecord(stack.store.url, stack.name, { version: cur.env.version, etag: cur.etag });
+    if (this.flags.version === undefined) await updateRecord(stack.store.url, stack.name, { version: cur.env.version, etag: cur.etag, layout: cur.layout });
     if (!this.flags.to) {
       process.stdout.write(bytes);
       return undefined;

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '@iwp/core/cli';
-import { openStack, storeFlags } from '../context.js';
-import { confirmPush, resolveExpect } from '../push-base.js';
+import { openStack } from '../context.js';
+import { storeFlags } from '../cli/flags.js';
+import { canAsk, confirmDiff } from '../cli/confirm.js';
+import { pushPreview, resolveExpect } from '../push-base.js';
 import { parseState } from '../envelope.js';
 import { runHook } from '../hooks.js';
 import { readSource } from '../input.js';
 import { readRecord, updateRecord } from '../record.js';
-import { stateInfo } from '../stack.js';
+import { stateInfo } from '../state-info.js';
 
 export default class Push extends BaseCommand<typeof Push> {
   static override description = 'write a new version of the state, compare-and-swap on the version last pulled here';
@@ -34,7 +36,10 @@ export default class Push extends BaseCommand<typeof Push> {
     let parsed = parseState(bytes, this.flags.raw, source === 'stdin' ? 'FILE (stdin)' : source);
     const rec = await readRecord(stack.store.url, stack.name);
     const expect = await resolveExpect(stack, rec, { force: this.flags.force, expectVersion: this.flags['expect-version'] });
-    if (!this.flags.yes && source !== 'stdin' && !(await confirmPush(stack, parsed))) return undefined;
+    if (!this.flags.yes && source !== 'stdin' && canAsk()) {
+      const preview = await pushPreview(stack, parsed);
+      if (preview && !(await confirmDiff(preview))) return undefined;
+    }
     if (this.flags['before-upload']) parsed = parseState(await runHook('--before-upload', this.flags['before-upload'], parsed.bytes), true, '--before-upload');
     const lockId = this.flags['lock-id'] ?? rec.lock?.id;
     // recorded before the write: if this process dies after the write landed, the same push
@@ -42,7 +47,7 @@ export default class Push extends BaseCommand<typeof Push> {
     const writeId = randomUUID();
     await updateRecord(stack.store.url, stack.name, { pending: writeId });
     const out = await stack.push(parsed, expect, { ...(lockId ? { lockId } : {}), writeId, ...(rec.pending ? { earlierWriteId: rec.pending } : {}) });
-    await updateRecord(stack.store.url, stack.name, { version: out.env.version, etag: out.etag, pending: null });
+    await updateRecord(stack.store.url, stack.name, { version: out.env.version, etag: out.etag, layout: out.layout, pending: null });
     this.logger.info(`pushed ${stack.name} version ${out.env.version}`);
     return stateInfo(stack, out, undefined);
   }

@@ -1,6 +1,8 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '@iwp/core/cli';
-import { openStack, storeFlags } from '../context.js';
+import { openStack } from '../context.js';
+import { storeFlags } from '../cli/flags.js';
+import { stackInfo } from '../state-info.js';
 import { checkKmsKey, parseEncrypt } from '../encryption.js';
 import { rekey } from '../rekey.js';
 
@@ -18,6 +20,6 @@ export default class Rekey extends BaseCommand<typeof Rekey> {
     if (next.kmsKeyId) await checkKmsKey(next.kmsKeyId);
     const r = await rekey(stack, next);
     this.logger.info(`re-keyed ${stack.name}: ${r.rewritten} object(s)`);
-    return { ...(await stack.info()), encryption: r.encryption, rewritten: r.rewritten };
+    return { ...(await stackInfo(stack)), encryption: r.encryption, rewritten: r.rewritten };
   }
 }

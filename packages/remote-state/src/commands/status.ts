@@ -1,11 +1,13 @@
 import { BaseCommand } from '@iwp/core/cli';
-import { openStack, storeFlags } from '../context.js';
+import { openStack } from '../context.js';
+import { storeFlags } from '../cli/flags.js';
+import { stackInfo } from '../state-info.js';
 
 export default class Status extends BaseCommand<typeof Status> {
   static override description = 'version, writer and lock of a stack (StateInfo)';
   static override flags = { ...storeFlags };
 
   protected async execute() {
-    return openStack(this.flags).info();
+    return stackInfo(openStack(this.flags));
   }
 }

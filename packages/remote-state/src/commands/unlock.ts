@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import { badInput } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
-import { openStack, storeFlags } from '../context.js';
+import { openStack } from '../context.js';
+import { storeFlags } from '../cli/flags.js';
 import { releaseLock } from '../locks.js';
 import { readRecord, updateRecord } from '../record.js';
 

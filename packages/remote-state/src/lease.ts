@@ -1,15 +1,7 @@
-import { Flags } from '@oclif/core';
 import { doc, parseDuration, type Lock } from '@iwp/core';
 import { ensureSafeBackend, unsafeBackend } from './check.js';
 import type { LockInfo } from './lock-backend.js';
 import type { Stack } from './stack.js';
-
-export const leaseFlags = {
-  reason: Flags.string({ char: 'r', description: 'why the stack is locked (shown to others)' }),
-  ttl: Flags.string({ description: 'lease length; an unrenewed lock expires after it', default: '15m', helpValue: 'DURATION' }),
-  wait: Flags.string({ description: 'keep trying this long while another holder has the lock', default: '0s', helpValue: 'DURATION' }),
-  'steal-expired': Flags.boolean({ description: 'take over a lock whose lease has expired' }),
-};
 
 export function leaseOptions(f: { reason?: string; ttl: string; wait: string; 'steal-expired'?: boolean }) {
   const ttlMs = parseDuration(f.ttl, '--ttl');

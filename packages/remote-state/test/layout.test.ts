@@ -1,0 +1,89 @@
+import t from 'tap';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { makeS3Client, openStore, S3Store } from '@iwp/core';
+import { acquireLock, baseOf, makeEnvelope, ObjectLockBackend, parseState, releaseLock, Stack } from '../src/index.js';
+import { bucket, needsS3, workspace } from './helpers.js';
+
+/** An S3 store whose client counts what it sends (the real emulator answers). */
+function countingStore(b: string) {
+  const s3 = makeS3Client({});
+  const sent: Array<{ command: string; bytes: number }> = [];
+  s3.middlewareStack.add(
+    (next, ctx) => async (args) => {
+      const headers = (args.request as { headers?: Record<string, string> }).headers ?? {};
+      sent.push({ command: String(ctx.commandName).replace(/Command$/, ''), bytes: Number(headers['content-length'] ?? 0) });
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'countRequests' },
+  );
+  return { store: new S3Store(s3, { bucket: b, prefix: 'envs' }), sent };
+}
+
+t.test('a push uploads the state once and sends 4 requests (5 when the layout is not known yet); lock + unlock are 2', { skip: needsS3 }, async (t) => {
+  const b = await bucket('layout');
+  const { store, sent } = countingStore(b);
+  const stack = () => new Stack(store, new ObjectLockBackend(store), 'big');
+  await stack().init();
+  const parsed = parseState(Buffer.from(JSON.stringify({ blobs: Array.from({ length: 4000 }, () => randomBytes(150).toString('base64')) })), false, 'test');
+  let base = baseOf(undefined);
+  for (const version of [1, 2, 3]) {
+    sent.length = 0;
+    // a new Stack per push, as each `remote-state push` process is: stack.json is read too
+    const out = await stack().push(parsed, base);
+    t.equal(out.env.version, version);
+    base = baseOf(out);
+    const big = sent.filter((r) => r.bytes >= parsed.bytes.length);
+    t.same(big.map((r) => r.command), ['PutObject'], `version ${version}: one request carries the ${parsed.bytes.length} bytes`);
+    t.ok(sent.reduce((n, r) => n + r.bytes, 0) < parsed.bytes.length + 4096, 'and nothing else sends more than its metadata');
+    // the first push of this working copy does not know the layout yet: state.json is read too
+    const reads = version === 1 ? ['GetObject', 'GetObject', 'GetObject'] : ['GetObject', 'GetObject'];
+    t.same(sent.map((r) => r.command).sort(), [...reads, 'PutObject', 'PutObject'], 'reads together (lock, stack.json), history entry, pointer: no copy');
+  }
+  const hist = await stack().history();
+  t.same(hist.map((h) => h.version), [1, 2, 3]);
+  const pointer = JSON.parse(String((await store.get('big/state.json'))!.body));
+  t.match(pointer, { kind: 'StatePointer', version: 3, body: 'history/000000000003.json' });
+  t.ok(String((await store.get('big/state.json'))!.body).length < 1024, 'state.json is a small pointer');
+  const pulled = await stack().pull();
+  t.equal(pulled.env.sha256, parsed.bytes.length && (await stack().pull(1)).env.sha256, 'the same bytes: the same digest in every version');
+
+  const locks = new ObjectLockBackend(store);
+  sent.length = 0;
+  const held = await acquireLock(locks, 'big', { ttlMs: 60_000 });
+  await releaseLock(locks, 'big', { id: held.info.id, token: held.token });
+  t.same(sent.map((r) => r.command), ['PutObject', 'DeleteObject'], 'lock + unlock: exactly 2 requests');
+});
+
+t.test('a stack in the old layout (whole envelope in state.json) is read, and migrated by its next write', { skip: needsS3 }, async (t) => {
+  const b = await bucket('legacy');
+  const url = `s3://${b}`;
+  const store = openStore(url);
+  const w = await workspace(t, url, 'old');
+  t.equal((await w.run(['init'])).exitCode, 0);
+  // what the previous layout wrote: history/1, and version 2 whole in state.json whose
+  // history copy never happened (a push killed between its write and its copy)
+  const v = (n: number, replicas: number) => `${JSON.stringify({ ...makeEnvelope('old', n, 'old@host', parseState(Buffer.from(JSON.stringify({ replicas })), false, 't')), writeId: `w${n}` })}\n`;
+  await store.put('old/history/000000000001.json', v(1, 1));
+  const v2 = v(2, 2);
+  await store.put('old/state.json', v2);
+  const stale = await workspace(t, url, 'old');
+  t.same(JSON.parse(String((await stale.run(['pull'])).stdout)), { replicas: 2 }, 'stale user pulls version 2 from the old layout');
+
+  t.same(JSON.parse(String((await w.run(['pull'])).stdout)), { replicas: 2 }, 'pull reads the old layout');
+  t.match(await w.json(['status']), { version: 2, updatedBy: 'old@host' });
+  await writeFile(join(w.dir, 's.json'), '{"replicas": 3}');
+  t.match(await w.json(['push', 's.json']), { kind: 'StateInfo', version: 3 }, 'the next push writes version 3');
+
+  t.match(JSON.parse(String((await store.get('old/state.json'))!.body)), { kind: 'StatePointer', version: 3 }, 'state.json is now a pointer');
+  t.equal(String((await store.get('old/history/000000000002.json'))!.body), v2, 'version 2 was kept in history, byte for byte, before state.json changed');
+  t.same(((await w.json(['history'])).items as Array<{ version: number }>).map((h) => h.version), [1, 2, 3], 'history is whole');
+  t.same(JSON.parse(String((await w.run(['pull', '--version', '2'])).stdout)), { replicas: 2 });
+  t.same(JSON.parse(String((await w.run(['pull'])).stdout)), { replicas: 3 });
+
+  await writeFile(join(stale.dir, 's.json'), '{"replicas": 9}');
+  const lost = await stale.run(['push', 's.json']);
+  t.equal(lost.exitCode, 3, 'a push based on the old layout\'s version 2 loses: CAS_LOST');
+  t.same(JSON.parse(String((await w.run(['pull'])).stdout)), { replicas: 3 }, 'and changes nothing');
+});
