@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { IMAGES } from './components.js';
-import type { Dashboard } from './dashboards.js';
+import type { Dashboard } from './dashboards/index.js';
 import { configMap, deployment, meta, service, type Obj } from './k8s.js';
 
 export const ADMIN_SECRET = 'grafana-admin';

@@ -1,5 +1,5 @@
 export * from './components.js';
-export * from './dashboards.js';
+export * from './dashboards/index.js';
 export * from './exporters.js';
 export * from './grafana.js';
 export * from './install.js';

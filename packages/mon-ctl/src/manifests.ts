@@ -1,6 +1,6 @@
 import { badInput } from '@iwp/core';
 import type { Optional } from './components.js';
-import { allDashboards } from './dashboards.js';
+import { allDashboards } from './dashboards/index.js';
 import { kubeStateMetricsObjects, nodeExporterObjects } from './exporters.js';
 import { grafanaObjects } from './grafana.js';
 import { meta, type Obj } from './k8s.js';

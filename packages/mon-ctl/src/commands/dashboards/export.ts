@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Args } from '@oclif/core';
 import { API_VERSION, writeFileAtomic } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
-import { allDashboards } from '../../dashboards.js';
+import { allDashboards } from '../../dashboards/index.js';
 
 export default class DashboardsExport extends BaseCommand<typeof DashboardsExport> {
   static override description = 'write every dashboard as Grafana JSON into DIR (<uid>.json), for import or provisioning';
