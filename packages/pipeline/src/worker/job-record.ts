@@ -1,5 +1,6 @@
 import type { JobLike } from '../brigadier/runtime-slot.js';
-import type { ContainerSpec, JobSpec } from '../executors/types.js';
+import type { ContainerSpec, JobOutcome, JobSpec } from '../executors/types.js';
+import type { Masker } from '../mask.js';
 import type { PipelineJob } from './protocol.js';
 
 /** A job name as it may appear in a file name or a Kubernetes object name. */
@@ -51,4 +52,24 @@ export function jobSpec(runId: string, job: JobLike): JobSpec {
 
 export function pendingJob(job: JobLike, executor: string): PipelineJob {
   return { name: job.name, image: job.primaryContainer?.image, executor, status: 'skipped', exitCode: null };
+}
+
+export function runningJob(job: JobLike, executor: string, logFile: string): PipelineJob & Record<string, unknown> {
+  return { name: job.name, image: job.primaryContainer?.image, executor, status: 'running', exitCode: null, startedAt: new Date().toISOString(), logFile };
+}
+
+/** Completes a running job's record from its outcome (the error masked); whether it succeeded. */
+export function finishedJob(rec: PipelineJob & Record<string, unknown>, outcome: JobOutcome, stdout: string, masker: Masker): boolean {
+  const finishedAt = new Date();
+  const ok = outcome.exitCode === 0 && !outcome.error;
+  Object.assign(rec, {
+    status: ok ? 'succeeded' : 'failed',
+    exitCode: outcome.exitCode,
+    durationMs: finishedAt.getTime() - Date.parse(String(rec.startedAt)),
+    finishedAt: finishedAt.toISOString(),
+    stdout,
+    ...(outcome.error ? { error: masker.mask(outcome.error) } : {}),
+    ...(outcome.details ? { details: outcome.details } : {}),
+  });
+  return ok;
 }

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventLike, JobLike, PipelineRuntime, RegistryLike } from '../brigadier/runtime-slot.js';
-import { createExecutor, isExecutorName, type Executor } from '../executors/index.js';
+import { createExecutor, isExecutorName, type Executor, type JobOutcome } from '../executors/index.js';
 import type { Masker } from '../mask.js';
 import { JobLog } from './job-log.js';
-import { jobSpec, pendingJob, safeName } from './job-record.js';
+import { finishedJob, jobSpec, pendingJob, runningJob, safeName } from './job-record.js';
+import { runWithTimeout } from './job-run.js';
 import type { ExecutorOptions, PipelineJob, WorkerMessage } from './protocol.js';
 
 export interface RuntimeOptions {
@@ -143,73 +144,50 @@ export class WorkerRuntime implements PipelineRuntime {
     return e;
   }
 
+  /** Records the job, runs it through its executor into its log, records how it ended. */
   private async execute(job: JobLike): Promise<void> {
-    const { masker, send } = this.opts;
+    const { rec, fileName, logPath } = this.record(job);
+    const log = new JobLog(logPath, this.opts.masker, (stream, line) => this.opts.send({ t: 'log', job: job.name, stream, line }));
+    await log.open();
+    const outcome = await this.outcome(job, fileName, log);
+    const ok = finishedJob(rec, outcome, await log.close(), this.opts.masker);
+    this.opts.send({ t: 'job', job: { ...rec } });
+    if (!ok && !job.fallible) {
+      throw new Error(`job ${job.name} failed: ${outcome.error ?? `exit code ${outcome.exitCode}`}`);
+    }
+  }
+
+  /** A job's record (running) under a file name no other job of the run has, sent to the parent. */
+  private record(job: JobLike): { rec: PipelineJob & Record<string, unknown>; fileName: string; logPath: string } {
     if (typeof job.name !== 'string' || job.name === '') throw new Error('Job: name must be a non-empty string');
     if (this.names.has(job.name) || this.started.has(job)) throw new Error(`job ${job.name}: a job of this name already ran in this run`);
     this.started.add(job);
-    const executorName = job.executor ?? this.opts.executors.default;
     let fileName = safeName(job.name);
     const taken = new Set(this.fileNames.values());
     for (let i = 2; taken.has(fileName); i++) fileName = `${safeName(job.name)}-${i}`;
     this.fileNames.set(job.name, fileName);
-    const logsDir = join(this.opts.runDir, 'logs');
-    const logPath = join(logsDir, `${fileName}.log`);
-    const startedAt = new Date();
-    const rec: PipelineJob & Record<string, unknown> = {
-      name: job.name,
-      image: job.primaryContainer?.image,
-      executor: executorName,
-      status: 'running',
-      exitCode: null,
-      startedAt: startedAt.toISOString(),
-      logFile: this.opts.logLocation ? `${this.opts.logLocation}/${fileName}.log` : logPath,
-    };
+    const logPath = join(this.opts.runDir, 'logs', `${fileName}.log`);
+    const rec = runningJob(job, job.executor ?? this.opts.executors.default, this.opts.logLocation ? `${this.opts.logLocation}/${fileName}.log` : logPath);
     this.names.set(job.name, rec);
-    send({ t: 'job', job: { ...rec } });
+    this.opts.send({ t: 'job', job: { ...rec } });
+    return { rec, fileName, logPath };
+  }
 
-    const log = new JobLog(logPath, masker, (stream, line) => send({ t: 'log', job: job.name, stream, line }));
-    await log.open();
-    let outcome: { exitCode: number | null; error?: string; details?: Record<string, unknown> };
+  /** How the job ended; a bad spec or an executor that cannot start is a failed outcome, never a throw. */
+  private async outcome(job: JobLike, fileName: string, log: JobLog): Promise<JobOutcome> {
+    const { masker, send } = this.opts;
     try {
       const spec = jobSpec(this.opts.runId, job);
-      const executor = await this.executor(executorName);
-      // a timer of our own, not AbortSignal.timeout: node 20 may collect that one while it is
-      // only a source of AbortSignal.any, and then the job is never stopped
-      const timeout = new AbortController();
-      const timer = setTimeout(() => timeout.abort(new DOMException('timed out', 'TimeoutError')), spec.timeoutMs);
-      const signal = AbortSignal.any([this.stop.signal, timeout.signal]);
-      outcome = await executor.run(spec, {
+      const executor = await this.executor(job.executor ?? this.opts.executors.default);
+      return await runWithTimeout(executor, spec, {
         workspaceDir: this.opts.workspaceDir,
         ...(this.opts.sourceDir ? { sourceDir: this.opts.sourceDir } : {}),
         scratchDir: join(this.opts.runDir, 'scratch', fileName),
-        signal,
         onOutput: (stream, chunk) => log.write(stream, chunk),
         onNote: (message, fields) => send({ t: 'note', job: job.name, message: masker.mask(message), ...(fields ? { fields } : {}) }),
-      }).finally(() => clearTimeout(timer));
-      if (signal.aborted) {
-        // the run being stopped says so; the job's own timeout says how long it had
-        const reason = this.stop.signal.aborted ? String(this.stop.signal.reason) : `timed out after ${spec.timeoutMs / 1000}s`;
-        outcome.error = outcome.error ? outcome.error.replace(/^(timed out|aborted|run stopped)/, reason) : reason;
-      }
+      }, this.stop.signal);
     } catch (err) {
-      outcome = { exitCode: null, error: describe(err) };
-    }
-    const stdout = await log.close();
-    const finishedAt = new Date();
-    const ok = outcome.exitCode === 0 && !outcome.error;
-    Object.assign(rec, {
-      status: ok ? 'succeeded' : 'failed',
-      exitCode: outcome.exitCode,
-      durationMs: finishedAt.getTime() - startedAt.getTime(),
-      finishedAt: finishedAt.toISOString(),
-      stdout,
-      ...(outcome.error ? { error: masker.mask(outcome.error) } : {}),
-      ...(outcome.details ? { details: outcome.details } : {}),
-    });
-    send({ t: 'job', job: { ...rec } });
-    if (!ok && !job.fallible) {
-      throw new Error(`job ${job.name} failed: ${outcome.error ?? `exit code ${outcome.exitCode}`}`);
+      return { exitCode: null, error: describe(err) };
     }
   }
 }
