@@ -39,6 +39,98 @@ export function serviceState(svc: KService, generation = svc.metadata.generation
 
 const key = (ns: string, name: string) => `${ns}/${name}`;
 
+/** The services a wait is for, what it has seen of them, and how it ends (once). */
+class ReadyWait {
+  readonly want: Map<string, number | undefined>;
+  readonly done = new Map<string, KService>();
+  private readonly last = new Map<string, KService>();
+  private readonly failing = new Map<string, NodeJS.Timeout>();
+  over = false;
+  private settle!: { resolve: () => void; reject: (e: Error) => void };
+  readonly finished = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
+
+  constructor(targets: { namespace: string; name: string }[], private readonly opts: WaitOptions) {
+    this.want = new Map(targets.map((t) => [key(t.namespace, t.name), opts.generations?.get(key(t.namespace, t.name))]));
+  }
+
+  finish(err?: Error): void {
+    if (this.over) return;
+    this.over = true;
+    for (const t of this.failing.values()) clearTimeout(t);
+    if (err) this.settle.reject(err);
+    else this.settle.resolve();
+  }
+
+  /** A service as a watch saw it: Ready counts it done; Ready=False fails the wait after the error window. */
+  observe(svc: KService, deleted = false): void {
+    const k = key(svc.metadata.namespace, svc.metadata.name);
+    if (!this.want.has(k) || this.done.has(k) || this.over) return;
+    if (deleted) return this.finish(new IwpError(ErrorCode.NOT_FOUND, `service ${k} was deleted while waiting`));
+    if (this.want.get(k) === undefined) this.want.set(k, svc.metadata.generation ?? 0);
+    this.last.set(k, svc);
+    const state = serviceState(svc, this.want.get(k));
+    if (state.phase !== 'failed' && this.failing.has(k)) {
+      clearTimeout(this.failing.get(k));
+      this.failing.delete(k);
+    }
+    if (state.phase === 'ready') {
+      this.done.set(k, svc);
+      this.opts.onReady?.(svc);
+      if (this.done.size === this.want.size) this.finish();
+    } else if (state.phase === 'failed' && !this.failing.has(k)) {
+      const fail = () => this.finish(new IwpError(ErrorCode.FAILED, `service ${k} failed: ${state.message}`, { details: { conditions: svc.status?.conditions ?? [] } }));
+      if (!this.opts.errorWindowMs) fail();
+      else this.failing.set(k, setTimeout(fail, this.opts.errorWindowMs));
+    }
+  }
+
+  /** The deadline passed: exit 5 naming what is still pending and why. */
+  timedOut(): Error {
+    const pending = [...this.want.keys()].filter((k) => !this.done.has(k));
+    const why = pending.slice(0, 5).map((k) => {
+      const st = this.last.has(k) ? serviceState(this.last.get(k)!, this.want.get(k)) : undefined;
+      return `${k} (${st && st.phase !== 'ready' ? st.message : 'not seen'})`;
+    });
+    return timedOut(`not Ready after ${Math.round(this.opts.timeoutMs / 1000)}s: ${why.join(', ')}${pending.length > 5 ? ` and ${pending.length - 5} more` : ''}`);
+  }
+}
+
+type ServiceInformer = ReturnType<typeof makeServiceInformer>;
+
+/**
+ * One informer per namespace: @kubernetes/client-node lists, watches from the list's
+ * resourceVersion, resumes a closed watch and re-lists on 410 Gone; a failed list ends the
+ * wait, a failed watch is started again.
+ */
+function makeServiceInformer(kn: Knative, namespace: string, w: ReadyWait) {
+  const informer = kubeClientNode().makeInformer<KService & KubernetesObject>(kn.kc, `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/services`, async () => {
+    try {
+      return (await kn.guard(() => kn.api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'services' }), `services in ${namespace}`)) as KubernetesListObject<KService & KubernetesObject>;
+    } catch (err) {
+      w.finish(err as Error);
+      throw err;
+    }
+  });
+  informer.on('add', (s) => w.observe(s));
+  informer.on('update', (s) => w.observe(s));
+  informer.on('delete', (s) => w.observe(s, true));
+  informer.on('error', () => {
+    if (!w.over) setTimeout(() => void informer.start().catch(() => undefined), 100);
+  });
+  return informer;
+}
+
+/** Starts a namespace's informer; after its first list, a wanted service it does not hold is exit 4. */
+async function startInformer(informer: ServiceInformer, namespace: string, w: ReadyWait): Promise<void> {
+  await informer.start();
+  // finished during the first list: the watch it then opened must not outlive the wait
+  if (w.over) return informer.stop();
+  for (const k of w.want.keys()) {
+    const [ns, name] = k.split('/') as [string, string];
+    if (ns === namespace && !informer.get(name, ns)) w.finish(new IwpError(ErrorCode.NOT_FOUND, `service ${k} not found`));
+  }
+}
+
 /**
  * Waits with one watch per namespace (never a poll loop) until every named service is Ready,
  * or fails: Ready=False lasting `errorWindowMs` is exit 1 with the condition's reason and
@@ -47,90 +139,18 @@ const key = (ns: string, name: string) => `${ns}/${name}`;
  * re-list on 410; a watch that fails is started again.
  */
 export async function waitReady(kn: Knative, targets: { namespace: string; name: string }[], opts: WaitOptions): Promise<KService[]> {
-  const k8s = kubeClientNode();
-  const want = new Map<string, number | undefined>(targets.map((t) => [key(t.namespace, t.name), opts.generations?.get(key(t.namespace, t.name))]));
-  const done = new Map<string, KService>();
-  const last = new Map<string, KService>();
-  const failing = new Map<string, NodeJS.Timeout>();
-  const namespaces = [...new Set(targets.map((t) => t.namespace))];
-  let settle!: { resolve: () => void; reject: (e: Error) => void };
-  const finished = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-  let over = false;
-  const finish = (err?: Error) => {
-    if (over) return;
-    over = true;
-    for (const t of failing.values()) clearTimeout(t);
-    if (err) settle.reject(err);
-    else settle.resolve();
-  };
-
-  const observe = (svc: KService, deleted = false) => {
-    const k = key(svc.metadata.namespace, svc.metadata.name);
-    if (!want.has(k) || done.has(k) || over) return;
-    if (deleted) return finish(new IwpError(ErrorCode.NOT_FOUND, `service ${k} was deleted while waiting`));
-    if (want.get(k) === undefined) want.set(k, svc.metadata.generation ?? 0);
-    last.set(k, svc);
-    const state = serviceState(svc, want.get(k));
-    if (state.phase !== 'failed' && failing.has(k)) {
-      clearTimeout(failing.get(k));
-      failing.delete(k);
-    }
-    if (state.phase === 'ready') {
-      done.set(k, svc);
-      opts.onReady?.(svc);
-      if (done.size === want.size) finish();
-    } else if (state.phase === 'failed' && !failing.has(k)) {
-      const fail = () => finish(new IwpError(ErrorCode.FAILED, `service ${k} failed: ${state.message}`, { details: { conditions: svc.status?.conditions ?? [] } }));
-      if (!opts.errorWindowMs) fail();
-      else failing.set(k, setTimeout(fail, opts.errorWindowMs));
-    }
-  };
-
-  const timer = setTimeout(() => {
-    const pending = [...want.keys()].filter((k) => !done.has(k));
-    const why = pending.slice(0, 5).map((k) => {
-      const st = last.has(k) ? serviceState(last.get(k)!, want.get(k)) : undefined;
-      return `${k} (${st && st.phase !== 'ready' ? st.message : 'not seen'})`;
-    });
-    finish(timedOut(`not Ready after ${Math.round(opts.timeoutMs / 1000)}s: ${why.join(', ')}${pending.length > 5 ? ` and ${pending.length - 5} more` : ''}`));
-  }, opts.timeoutMs);
-
-  // one informer per namespace: @kubernetes/client-node lists, watches from the list's
-  // resourceVersion, resumes a closed watch and re-lists on 410 Gone
-  const informers = namespaces.map((namespace) => {
-    const informer = k8s.makeInformer<KService & KubernetesObject>(kn.kc, `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/services`, async () => {
-      try {
-        return (await kn.guard(() => kn.api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'services' }), `services in ${namespace}`)) as KubernetesListObject<KService & KubernetesObject>;
-      } catch (err) {
-        finish(err as Error); // a failed list ends the wait; a failed watch is resumed below
-        throw err;
-      }
-    });
-    informer.on('add', (s) => observe(s));
-    informer.on('update', (s) => observe(s));
-    informer.on('delete', (s) => observe(s, true));
-    informer.on('error', () => {
-      if (!over) setTimeout(() => void informer.start().catch(() => undefined), 100);
-    });
-    return { namespace, informer };
-  });
+  const w = new ReadyWait(targets, opts);
+  const timer = setTimeout(() => w.finish(w.timedOut()), opts.timeoutMs);
+  const informers = [...new Set(targets.map((t) => t.namespace))].map((namespace) => ({ namespace, informer: makeServiceInformer(kn, namespace, w) }));
   try {
     // not awaited on its own: the deadline also covers a list that hangs
-    void Promise.all(informers.map(async ({ namespace, informer }) => {
-      await informer.start();
-      // finished during the first list: the watch it then opened must not outlive the wait
-      if (over) return informer.stop();
-      for (const k of want.keys()) {
-        const [ns, name] = k.split('/') as [string, string];
-        if (ns === namespace && !informer.get(name, ns)) finish(new IwpError(ErrorCode.NOT_FOUND, `service ${k} not found`));
-      }
-    })).catch((err: Error) => finish(err));
-    await finished;
+    void Promise.all(informers.map(({ namespace, informer }) => startInformer(informer, namespace, w))).catch((err: Error) => w.finish(err));
+    await w.finished;
   } finally {
     clearTimeout(timer);
     await Promise.allSettled(informers.map(({ informer }) => informer.stop()));
   }
-  return targets.map((t) => done.get(key(t.namespace, t.name))!);
+  return targets.map((t) => w.done.get(key(t.namespace, t.name))!);
 }
 
 /** Waits until a service is gone (`delete --wait`), with a watch. */
