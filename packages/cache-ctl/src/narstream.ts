@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
-import { FileStore, hashedPipe, type ObjectStore } from '@iwp/core';
+import { FileStore, hashedFile, hashedPipe, type ObjectStore } from '@iwp/core';
 
 export interface StreamedNar {
   /** sha256 (hex) of the NAR and of the stored (compressed) bytes */
@@ -17,10 +17,11 @@ function localDir(store: ObjectStore): string | undefined {
 }
 
 /**
- * `nix-store --dump` -> sha256 -> filter -> sha256 -> the store under `key`, streamed once
- * and never through a JavaScript thread's hashing or compression (core's `hashedPipe`).
- * Into a directory the filter writes the object's file itself (temp name, then rename);
- * into S3 the compressed bytes stream to the upload.
+ * `nix-store --dump` -> sha256 -> filter -> sha256 -> the store under `key`, streamed once;
+ * hashing and compression never on the main thread. Into a directory the filter writes the
+ * object's file itself (temp name, then rename) and a worker thread hashes (core's
+ * `hashedFile`); into S3 the compressed bytes stream to the upload from `tee`s and `openssl`
+ * beside the compressor (core's `hashedPipe`).
  */
 export async function streamNar(store: ObjectStore, path: string, filter: string[] | undefined, key: string): Promise<StreamedNar> {
   const dir = localDir(store);
@@ -29,11 +30,9 @@ export async function streamNar(store: ObjectStore, path: string, filter: string
     await mkdir(dirname(dest), { recursive: true });
     const tmp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      const pipe = hashedPipe({ source: ['nix-store', '--dump', path], filter, sink: tmp });
-      const h = await pipe.done;
-      const { size } = await stat(tmp);
+      const h = await hashedFile({ source: ['nix-store', '--dump', path], ...(filter ? { filter } : {}), sink: tmp });
       await rename(tmp, dest);
-      return { narSha256: h.input, fileSha256: h.output, fileSize: size };
+      return { narSha256: h.input, fileSha256: h.output, fileSize: h.size };
     } finally {
       await rm(tmp, { force: true });
     }
