@@ -1,5 +1,6 @@
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { answerInjectedError, forward } from './fault-proxy-forward.js';
 
 /**
  * What the proxy does to one request:
@@ -35,6 +36,40 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
+/** Which fault a request gets: from the plan's rates and a seeded generator, never more than `maxConsecutive` in a row. */
+class FaultDecider {
+  private consecutive = 0;
+  private readonly random: () => number;
+
+  constructor(public current: FaultPlan, seed: number) {
+    this.random = mulberry32(seed);
+  }
+
+  replan(p: FaultPlan): void {
+    this.current = p;
+    this.consecutive = 0;
+  }
+
+  decide(req: IncomingMessage): Fault {
+    const plan = this.current;
+    if (plan.match && !plan.match({ method: req.method ?? 'GET', url: req.url ?? '/' })) return 'pass';
+    if (this.consecutive >= (plan.maxConsecutive ?? Infinity)) {
+      this.consecutive = 0;
+      return 'pass';
+    }
+    let r = this.random();
+    for (const [fault, p] of Object.entries(plan.rates ?? {}) as Array<[Fault, number]>) {
+      if (r < p) {
+        this.consecutive++;
+        return fault;
+      }
+      r -= p;
+    }
+    this.consecutive = 0;
+    return 'pass';
+  }
+}
+
 /**
  * An HTTP proxy in front of a real server (the S3 emulator, a registry) that injects
  * network faults, for tests of retries and of what a failure leaves behind. Decisions come
@@ -43,105 +78,20 @@ export interface FaultProxy {
  */
 export async function startFaultProxy(upstream: string, plan: FaultPlan = {}, seed = 1): Promise<FaultProxy> {
   const up = new URL(upstream);
-  let current = plan;
-  let consecutive = 0;
-  const random = mulberry32(seed);
+  const decider = new FaultDecider(plan, seed);
   const counts = Object.fromEntries(FAULTS.map((f) => [f, 0])) as Record<Fault, number>;
   const sockets = new Set<Socket>();
-
-  const decide = (req: IncomingMessage): Fault => {
-    if (current.match && !current.match({ method: req.method ?? 'GET', url: req.url ?? '/' })) return 'pass';
-    if (consecutive >= (current.maxConsecutive ?? Infinity)) {
-      consecutive = 0;
-      return 'pass';
-    }
-    let r = random();
-    for (const [fault, p] of Object.entries(current.rates ?? {}) as Array<[Fault, number]>) {
-      if (r < p) {
-        consecutive++;
-        return fault;
-      }
-      r -= p;
-    }
-    consecutive = 0;
-    return 'pass';
-  };
-
-  const forward = (req: IncomingMessage, res: ServerResponse, fault: Fault, buffered?: Buffer) => {
-    const headers = { ...req.headers };
-    delete headers.expect; // answer 100-continue here; the server sees a plain body
-    const upReq = request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers }, (upRes) => {
-      if (fault === 'dropResponse') {
-        const len = Number(upRes.headers['content-length'] ?? 0);
-        if (!len || req.method === 'HEAD') {
-          upRes.resume();
-          upRes.on('end', () => req.socket.destroy());
-          return;
-        }
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        let sent = 0;
-        upRes.on('data', (chunk: Buffer) => {
-          if (sent >= len / 2) return;
-          res.write(chunk.subarray(0, Math.max(1, Math.floor(len / 2) - sent)));
-          sent += chunk.length;
-          if (sent >= len / 2) setImmediate(() => req.socket.destroy());
-        });
-        upRes.on('end', () => req.socket.destroy());
-        return;
-      }
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
-    });
-    upReq.on('error', () => res.destroy());
-    if (fault === 'dropRequest') {
-      const len = Number(req.headers['content-length'] ?? 0);
-      let seen = 0;
-      req.on('data', (chunk: Buffer) => {
-        if (seen < len / 2) upReq.write(chunk.subarray(0, Math.max(1, Math.floor(len / 2) - seen)));
-        seen += chunk.length;
-        if (seen >= len / 2) {
-          upReq.destroy();
-          req.socket.destroy();
-        }
-      });
-      if (!len) {
-        upReq.destroy();
-        req.socket.destroy();
-      }
-      return;
-    }
-    if (buffered) return void upReq.end(buffered);
-    // a client that goes away mid-body must not leave the server waiting for the rest
-    // (the emulator serves one request at a time)
-    req.on('close', () => {
-      if (!req.complete) upReq.destroy();
-    });
-    req.pipe(upReq);
-  };
-
   const server = createServer((req, res) => {
-    const fault = decide(req);
+    const fault = decider.decide(req);
     counts[fault]++;
-    if (fault === 'error500' || fault === 'slowDown') {
-      req.resume();
-      req.on('end', () => {
-        const s3 = /AWS4-HMAC-SHA256/.test(req.headers.authorization ?? '');
-        const code = fault === 'slowDown' ? (s3 ? 'SlowDown' : 'TOOMANYREQUESTS') : s3 ? 'InternalError' : 'UNKNOWN';
-        const body = s3
-          ? `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected by the fault proxy</Message></Error>`
-          : JSON.stringify({ errors: [{ code, message: 'injected by the fault proxy' }] });
-        res.writeHead(fault === 'slowDown' ? 503 : 500, { 'content-type': s3 ? 'application/xml' : 'application/json', 'content-length': Buffer.byteLength(body) });
-        res.end(req.method === 'HEAD' ? undefined : body);
-      });
-      return;
-    }
+    if (fault === 'error500' || fault === 'slowDown') return answerInjectedError(req, res, fault);
     if (fault === 'delay') {
       // the request arrives whole, and reaches the server late: even after its client died
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => setTimeout(() => forward(req, res, fault, Buffer.concat(chunks)), current.delayMs ?? 500));
+      req.on('end', () => setTimeout(() => forward(up, req, res, fault, Buffer.concat(chunks)), decider.current.delayMs ?? 500));
     } else {
-      forward(req, res, fault);
+      forward(up, req, res, fault);
     }
   });
   server.on('connection', (s) => {
@@ -154,10 +104,7 @@ export async function startFaultProxy(upstream: string, plan: FaultPlan = {}, se
     url: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
     counts,
-    plan: (p) => {
-      current = p;
-      consecutive = 0;
-    },
+    plan: (p) => decider.replan(p),
     close: () =>
       new Promise((r) => {
         for (const s of sockets) s.destroy();
