@@ -1,34 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CustomObjectsApi, Informer, KubeConfig, KubernetesListObject, KubernetesObject, ObjectCache, V1Pod } from '@kubernetes/client-node';
-import protobuf from 'protobufjs';
-import WebSocket from 'ws';
 import { kubeClientNode } from '@iwp/core';
-
-/**
- * Knative's autoscaler Stat message (knative.dev/serving pkg/autoscaler/metrics/stat.proto),
- * what a queue-proxy answers on :9090/metrics when asked for application/protobuf.
- */
-const Stat = new protobuf.Type('Stat')
-  .add(new protobuf.Field('podName', 1, 'string'))
-  .add(new protobuf.Field('averageConcurrentRequests', 2, 'double'))
-  .add(new protobuf.Field('averageProxiedConcurrentRequests', 3, 'double'))
-  .add(new protobuf.Field('requestCount', 4, 'double'))
-  .add(new protobuf.Field('proxiedRequestCount', 5, 'double'))
-  .add(new protobuf.Field('processUptime', 6, 'double'))
-  .add(new protobuf.Field('timestamp', 7, 'int64'));
-const WireStatMessage = new protobuf.Type('WireStatMessage')
-  .add(new protobuf.Field('namespace', 1, 'string'))
-  .add(new protobuf.Field('name', 2, 'string'))
-  .add(new protobuf.Field('stat', 3, 'Stat'));
-const WireStatMessages = new protobuf.Type('WireStatMessages').add(new protobuf.Field('messages', 1, 'WireStatMessage', 'repeated'));
-new protobuf.Root().add(Stat).add(WireStatMessage).add(WireStatMessages);
+import { ActivatorReporter, encodePodStat } from './autoscaler-wire.js';
+import { revisionFor, type KService } from './traffic.js';
 
 const QUEUE_METRICS_PORT = '9090';
 const ACTIVATOR = 'activator';
 
-interface Route { revisionName?: string; percent?: number; tag?: string }
-type KService = KubernetesObject & { status?: { traffic?: Route[] } };
 
 const revisionOf = (p: V1Pod) => `${p.metadata?.namespace}/${p.metadata?.labels?.['serving.knative.dev/revision']}`;
 const isReady = (p: V1Pod) => Boolean(p.status?.podIP) && !p.metadata?.deletionTimestamp && Boolean(p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
@@ -71,12 +50,13 @@ export class LocalDataPlane {
   /** revision pods and Knative Services, kept current by watches: no API call per request or scrape */
   private readonly pods: Informer<V1Pod> & ObjectCache<V1Pod>;
   private readonly services: Informer<KService> & ObjectCache<KService>;
-  private socket?: WebSocket;
+  private readonly reporter: ActivatorReporter;
   private closed = false;
   server?: Server;
 
   /** `autoscaler`: the websocket of the autoscaler's stats server, where the activator reports. */
-  constructor(kc: KubeConfig, private readonly autoscaler = 'ws://127.0.0.1:8080') {
+  constructor(kc: KubeConfig, autoscaler = 'ws://127.0.0.1:8080') {
+    this.reporter = new ActivatorReporter(autoscaler);
     const k8s = kubeClientNode();
     const core = kc.makeApiClient(k8s.CoreV1Api);
     this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
@@ -110,28 +90,9 @@ export class LocalDataPlane {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.socket?.close();
+    this.reporter.close();
     await Promise.all([this.pods.stop(), this.services.stop()]);
     return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-
-  /** Reports buffered requests to the autoscaler as the activator does (WireStatMessages over a websocket). */
-  private async report(ns: string, revision: string, concurrency: number): Promise<void> {
-    if (!this.socket || this.socket.readyState > WebSocket.OPEN) {
-      const ws = new WebSocket(this.autoscaler);
-      this.socket = ws;
-      await new Promise<void>((resolve, reject) => {
-        ws.once('open', () => resolve());
-        ws.once('error', reject);
-      });
-      ws.on('error', () => undefined);
-    } else if (this.socket.readyState === WebSocket.CONNECTING) {
-      await new Promise((resolve) => this.socket!.once('open', resolve));
-    }
-    const msg = WireStatMessages.encode(WireStatMessages.create({
-      messages: [{ namespace: ns, name: revision, stat: { podName: 'local-activator', averageConcurrentRequests: concurrency, requestCount: concurrency } }],
-    })).finish();
-    this.socket.send(msg, { binary: true });
   }
 
   /**
@@ -147,7 +108,7 @@ export class LocalDataPlane {
         if (this.readyPods(`${ns}/${revision}`).length) return true;
         if (Date.now() - lastReport >= 1000) {
           lastReport = Date.now();
-          await this.report(ns, revision, load.buffered).catch(() => undefined);
+          await this.reporter.report(ns, revision, load.buffered).catch(() => undefined);
         }
       }
       return false;
@@ -186,7 +147,7 @@ export class LocalDataPlane {
     const load = this.loadOf(revision);
     const served = load.served;
     load.served = 0;
-    const body = Stat.encode(Stat.create({
+    const body = encodePodStat({
       podName: pod.metadata?.name,
       averageConcurrentRequests: load.inflight / peers,
       averageProxiedConcurrentRequests: 0,
@@ -194,7 +155,7 @@ export class LocalDataPlane {
       proxiedRequestCount: 0,
       processUptime: Math.max(0, (Date.now() - Date.parse(String(pod.status?.startTime ?? pod.metadata?.creationTimestamp ?? new Date()))) / 1000),
       timestamp: Math.floor(Date.now() / 1000),
-    })).finish();
+    });
     res.writeHead(200, { 'content-type': 'application/protobuf', 'content-length': body.length }).end(Buffer.from(body));
   }
 
@@ -217,7 +178,7 @@ export class LocalDataPlane {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`no service for host ${url.hostname}\n`);
       return;
     }
-    const found = this.target(first, ns);
+    const found = revisionFor(this.services, first, ns);
     if (!found) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`no service for host ${url.hostname}\n`);
       return;
@@ -236,25 +197,5 @@ export class LocalDataPlane {
       load.inflight--;
       load.served++;
     }
-  }
-
-  /** The revision a request for `first.ns` goes to: a tag's revision, or a weighted pick of the split. */
-  private target(first: string, ns: string): string | undefined {
-    const svc = this.services.get(first, ns);
-    if (svc) {
-      const routes = (svc.status?.traffic ?? []).filter((r) => (r.percent ?? 0) > 0);
-      let pick = Math.random() * 100;
-      for (const r of routes) {
-        pick -= r.percent ?? 0;
-        if (pick < 0) return r.revisionName;
-      }
-      return routes.at(-1)?.revisionName;
-    }
-    // TAG-NAME (both may contain dashes): the tagged revision
-    for (let dash = first.indexOf('-'); dash > 0; dash = first.indexOf('-', dash + 1)) {
-      const rev = this.services.get(first.slice(dash + 1), ns)?.status?.traffic?.find((r) => r.tag === first.slice(0, dash))?.revisionName;
-      if (rev) return rev;
-    }
-    return undefined;
   }
 }
