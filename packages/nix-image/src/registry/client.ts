@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
 import { ErrorCode, IwpError, isTransient, withRetry } from '@iwp/core';
 import { parseChallenge, type Credentials } from './auth.js';
+import { httpSend, type HttpResponse, type RequestBody } from './http.js';
 
 export interface ClientOptions {
   credentials?: Credentials;
@@ -12,13 +12,12 @@ export interface ClientOptions {
   chunkSize?: number;
 }
 
-type Body = () => RequestInit['body'] | undefined;
 
 interface Req {
   method: string;
   path: string;
   headers?: Record<string, string>;
-  body?: Body;
+  body?: RequestBody;
   scope?: string;
   /** statuses the caller handles itself */
   ok?: number[];
@@ -33,7 +32,7 @@ export interface Traffic {
 }
 
 /**
- * The OCI distribution API (v2) over fetch: token and basic auth from WWW-Authenticate
+ * The OCI distribution API (v2) over HTTP (./http.js): token and basic auth from WWW-Authenticate
  * challenges, retries with backoff (core's withRetry) on 5xx, 429 and connection errors.
  */
 export class RegistryClient {
@@ -55,9 +54,12 @@ export class RegistryClient {
     const url = new URL(params.realm);
     if (params.service) url.searchParams.set('service', params.service);
     if (scope ?? params.scope) url.searchParams.set('scope', scope ?? params.scope!);
-    const res = await fetch(url, { headers: basic ? { authorization: basic } : {} });
+    const res = await httpSend(url, { method: 'GET', headers: basic ? { authorization: basic } : {} });
     this.traffic.requests++;
-    if (!res.ok) throw new IwpError(ErrorCode.AUTH_FAILED, `${this.registry}: token request failed: HTTP ${res.status}`);
+    if (res.status < 200 || res.status > 299) {
+      await res.discard();
+      throw new IwpError(ErrorCode.AUTH_FAILED, `${this.registry}: token request failed: HTTP ${res.status}`);
+    }
     const tok = (await res.json()) as { token?: string; access_token?: string };
     const t = tok.token ?? tok.access_token;
     return t ? `Bearer ${t}` : undefined;
@@ -68,31 +70,28 @@ export class RegistryClient {
    * reset or cut, 5xx, 429). A 401 answers its challenge once. `r.retries: 0` leaves
    * retrying to the caller (an upload session is retried whole).
    */
-  async request(r: Req): Promise<Response> {
+  async request(r: Req): Promise<HttpResponse> {
     return withRetry(() => this.once(r), { retries: r.retries ?? this.opts.retries ?? 4 });
   }
 
-  private async once(r: Req): Promise<Response> {
+  private async once(r: Req): Promise<HttpResponse> {
     const key = r.scope ?? '';
     const where = `${this.registry}: ${r.method} ${r.path}`;
     for (let authed = false; ;) {
       const headers: Record<string, string> = { ...r.headers };
       const auth = this.authorization.get(key) ?? this.authorization.get('');
       if (auth) headers.authorization = auth;
-      let res: Response;
+      let res: HttpResponse;
       try {
-        const body = r.body?.();
-        res = await fetch(`${this.base}${r.path}`, {
-          method: r.method, headers, body, redirect: 'follow', ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
-        } as RequestInit);
+        res = await httpSend(`${this.base}${r.path}`, { method: r.method, headers, ...(r.body ? { body: r.body } : {}) });
         this.traffic.requests++;
       } catch (err) {
         const cause = (err as { cause?: Error }).cause;
         throw new IwpError(ErrorCode.UNREACHABLE, `${where}: ${(err as Error).message}${cause ? ` (${cause.message})` : ''}`, { cause: err, details: { registry: this.registry, transient: true } });
       }
       if (res.status === 401 && !authed) {
-        await res.body?.cancel();
-        const challenge = res.headers.get('www-authenticate');
+        await res.discard();
+        const challenge = res.header('www-authenticate');
         const value = challenge ? await this.authenticate(challenge, r.scope) : undefined;
         if (!value) throw new IwpError(ErrorCode.AUTH_FAILED, `${this.registry}: authentication required (use --creds or ~/.docker/config.json)`);
         this.authorization.set(key, value);
@@ -100,11 +99,11 @@ export class RegistryClient {
         continue;
       }
       if ((res.status >= 500 || res.status === 429) && !(r.ok ?? []).includes(res.status)) {
-        await res.body?.cancel();
+        await res.discard();
         throw new IwpError(ErrorCode.HTTP_ERROR, `${where}: HTTP ${res.status}`, { details: { registry: this.registry, status: res.status, transient: true } });
       }
       if (res.status === 401 || res.status === 403) {
-        await res.body?.cancel();
+        await res.discard();
         throw new IwpError(ErrorCode.AUTH_FAILED, `${where}: access denied (HTTP ${res.status})`);
       }
       if (res.status >= 400 && !(r.ok ?? []).includes(res.status)) {
@@ -130,10 +129,10 @@ export class RegistryClient {
       method: 'POST', path: `/v2/${repo}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`,
       scope: `${this.scope(repo, true)} repository:${from}:pull`,
     });
-    await res.body?.cancel();
+    await res.discard();
     if (res.status === 201) return true;
-    const loc = res.headers.get('location');
-    if (loc) await this.request({ method: 'DELETE', path: this.relative(loc), scope: this.scope(repo, true), ok: [404, 405] }).then((r) => r.body?.cancel(), () => undefined);
+    const loc = res.header('location');
+    if (loc) await this.request({ method: 'DELETE', path: this.relative(loc), scope: this.scope(repo, true), ok: [404, 405] }).then((r) => r.discard(), () => undefined);
     return false;
   }
 
@@ -163,20 +162,20 @@ export class RegistryClient {
   private async uploadSession(repo: string, digest: string, size: number, source: string | Buffer): Promise<void> {
     const scope = this.scope(repo, true);
     const start = await this.request({ method: 'POST', path: `/v2/${repo}/blobs/uploads/`, scope });
-    await start.body?.cancel();
-    let loc = start.headers.get('location');
+    await start.discard();
+    let loc = start.header('location');
     if (!loc) throw new IwpError(ErrorCode.HTTP_ERROR, `${this.registry}: upload session without a Location`);
     const chunk = this.opts.chunkSize ?? 1024 * 1024 * 1024;
-    const stream = (s: number, e: number): Body => typeof source === 'string'
-      ? () => Readable.toWeb(createReadStream(source, { start: s, end: e - 1, highWaterMark: 1024 * 1024 })) as ReadableStream
-      : () => source.subarray(s, e);
+    const stream = (s: number, e: number): RequestBody => typeof source === 'string'
+      ? () => createReadStream(source, { start: s, end: e - 1, highWaterMark: 1024 * 1024 })
+      : source.subarray(s, e);
     if (size <= chunk) {
       const res = await this.request({
         method: 'PUT', path: this.withDigest(loc, digest), scope, retries: 0,
         headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
-        body: size ? stream(0, size) : () => new Uint8Array(0),
+        body: size ? stream(0, size) : new Uint8Array(0),
       });
-      await res.body?.cancel();
+      await res.discard();
     } else {
       for (let off = 0; off < size; off += chunk) {
         const end = Math.min(size, off + chunk);
@@ -185,11 +184,11 @@ export class RegistryClient {
           headers: { 'content-type': 'application/octet-stream', 'content-length': String(end - off), 'content-range': `${off}-${end - 1}` },
           body: stream(off, end),
         });
-        await res.body?.cancel();
-        loc = res.headers.get('location') ?? loc;
+        await res.discard();
+        loc = res.header('location') ?? loc;
       }
       const res = await this.request({ method: 'PUT', path: this.withDigest(loc, digest), scope, retries: 0, headers: { 'content-length': '0' } });
-      await res.body?.cancel();
+      await res.discard();
     }
   }
 
@@ -198,26 +197,26 @@ export class RegistryClient {
     const res = await this.request({
       method: 'HEAD', path: `/v2/${repo}/manifests/${reference}`, scope: this.scope(repo), headers: { accept: accept.join(', ') }, ok: [404],
     });
-    return res.status === 200 ? res.headers.get('docker-content-digest') ?? undefined : undefined;
+    return res.status === 200 ? res.header('docker-content-digest') ?? undefined : undefined;
   }
 
   async putManifest(repo: string, reference: string, body: Buffer, mediaType: string): Promise<string | undefined> {
     const res = await this.request({
       method: 'PUT', path: `/v2/${repo}/manifests/${reference}`, scope: this.scope(repo, true),
-      headers: { 'content-type': mediaType }, body: () => body,
+      headers: { 'content-type': mediaType }, body,
     });
-    await res.body?.cancel();
+    await res.discard();
     this.traffic.bytesUploaded += body.length;
-    return res.headers.get('docker-content-digest') ?? undefined;
+    return res.header('docker-content-digest') ?? undefined;
   }
 
   async getManifest(repo: string, reference: string, accept: string[]): Promise<{ body: Buffer; mediaType: string }> {
     const res = await this.request({ method: 'GET', path: `/v2/${repo}/manifests/${reference}`, scope: this.scope(repo), headers: { accept: accept.join(', ') } });
-    return { body: Buffer.from(await res.arrayBuffer()), mediaType: res.headers.get('content-type') ?? '' };
+    return { body: await res.buffer(), mediaType: res.header('content-type') ?? '' };
   }
 
   async getBlob(repo: string, digest: string): Promise<Buffer> {
     const res = await this.request({ method: 'GET', path: `/v2/${repo}/blobs/${digest}`, scope: this.scope(repo) });
-    return Buffer.from(await res.arrayBuffer());
+    return res.buffer();
   }
 }
