@@ -3,7 +3,7 @@ import { badInput, envRegion, runProcess } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
 import { clusterStateDir, createCluster, providerName } from '../cluster.js';
 import { loadDescriptor } from '../descriptor.js';
-import { ec2Flags, providerContext, stateDirFlag } from '../flags.js';
+import { ec2Flags, providerContext, stateDirFlag } from '../cli/flags.js';
 
 export default class Create extends BaseCommand<typeof Create> {
   static override description = 'create a Kubernetes cluster from an environment descriptor (or flags) and print its Cluster document';

@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 import { envRegion } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
 import { clusterStateDir, deleteCluster } from '../cluster.js';
-import { ec2Flags, providerContext, providerFlag, stateDirFlag } from '../flags.js';
+import { ec2Flags, providerContext, providerFlag, stateDirFlag } from '../cli/flags.js';
 
 export default class Delete extends BaseCommand<typeof Delete> {
   static override description = 'delete a cluster and everything it made; prints ClusterDeletion (idempotent)';

@@ -6,7 +6,7 @@ import { API_VERSION, notFound } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
 import { clusterStateDir } from '../cluster.js';
 import { mergeKubeconfig } from '../kubeconfig.js';
-import { stateDirFlag } from '../flags.js';
+import { stateDirFlag } from '../cli/flags.js';
 
 export default class Kubeconfig extends BaseCommand<typeof Kubeconfig> {
   static override description = "print the path of a cluster's kubeconfig, or merge it into $KUBECONFIG (~/.kube/config) with --merge";

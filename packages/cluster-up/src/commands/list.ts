@@ -1,7 +1,7 @@
 import { API_VERSION, list, renderTable } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
 import { listClusters } from '../cluster.js';
-import { providerContext } from '../flags.js';
+import { providerContext } from '../cli/flags.js';
 
 export default class List extends BaseCommand<typeof List> {
   static override description = 'the clusters made from this machine, each as its provider sees it now (processes, kind, EC2 instance states)';

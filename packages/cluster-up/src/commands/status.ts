@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 import { envRegion } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
 import { clusterStateDir, clusterStatus } from '../cluster.js';
-import { ec2Flags, providerContext, providerFlag, stateDirFlag } from '../flags.js';
+import { ec2Flags, providerContext, providerFlag, stateDirFlag } from '../cli/flags.js';
 
 export default class Status extends BaseCommand<typeof Status> {
   static override description = "print a cluster's Cluster document as its provider sees it now (exit 4 when there is no such cluster)";

@@ -3,7 +3,7 @@ import { BaseCommand, clusterFlags, inputFlag } from '@iwp/core/cli';
 import { applyServices, validateRequests } from '../apply.js';
 import { Knative } from '../client.js';
 import { serviceDocument } from '../document.js';
-import { outputFlag, requestsFromFlags, serviceFlags, urlLines, waitFlags } from '../flags.js';
+import { outputFlag, requestsFromFlags, serviceFlags, urlLines, waitFlags } from '../cli/flags.js';
 
 export default class Apply extends BaseCommand<typeof Apply> {
   static override description = 'create or update Knative Services by server-side apply and wait until they are Ready';

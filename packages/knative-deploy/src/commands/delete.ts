@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { API_VERSION, clusterConfig, parseDuration } from '@iwp/core';
 import { BaseCommand, clusterFlags } from '@iwp/core/cli';
 import { Knative } from '../client.js';
-import { namespaceFlag } from '../flags.js';
+import { namespaceFlag } from '../cli/flags.js';
 import { waitGone } from '../wait.js';
 
 export default class Delete extends BaseCommand<typeof Delete> {

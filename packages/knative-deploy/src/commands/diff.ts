@@ -2,7 +2,7 @@ import { clusterConfig, list, renderChanges, runProcess, type KnativeServiceDiff
 import { BaseCommand, clusterFlags, inputFlag } from '@iwp/core/cli';
 import { diffServices, validateRequests } from '../apply.js';
 import { Knative } from '../client.js';
-import { requestsFromFlags, serviceFlags } from '../flags.js';
+import { requestsFromFlags, serviceFlags } from '../cli/flags.js';
 
 export default class Diff extends BaseCommand<typeof Diff> {
   static override description = 'show what apply would change (a server-side dry-run apply); nothing is written';

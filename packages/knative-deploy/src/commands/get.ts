@@ -3,7 +3,7 @@ import { clusterConfig } from '@iwp/core';
 import { BaseCommand, clusterFlags } from '@iwp/core/cli';
 import { Knative } from '../client.js';
 import { serviceDocument } from '../document.js';
-import { namespaceFlag, outputFlag, urlLines } from '../flags.js';
+import { namespaceFlag, outputFlag, urlLines } from '../cli/flags.js';
 
 export default class Get extends BaseCommand<typeof Get> {
   static override description = "print a Knative Service's KnativeService document (exit 4 when absent)";

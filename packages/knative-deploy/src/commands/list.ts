@@ -3,7 +3,7 @@ import { clusterConfig, list, type KnativeService } from '@iwp/core';
 import { BaseCommand, clusterFlags } from '@iwp/core/cli';
 import { Knative } from '../client.js';
 import { serviceDocument } from '../document.js';
-import { namespaceFlag } from '../flags.js';
+import { namespaceFlag } from '../cli/flags.js';
 
 export default class List extends BaseCommand<typeof List> {
   static override description = 'list Knative Services with their URL and readiness';

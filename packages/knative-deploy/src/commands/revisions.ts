@@ -3,7 +3,7 @@ import { clusterConfig, list, type KnativeRevision } from '@iwp/core';
 import { BaseCommand, clusterFlags } from '@iwp/core/cli';
 import { Knative } from '../client.js';
 import { revisionDocument } from '../document.js';
-import { namespaceFlag } from '../flags.js';
+import { namespaceFlag } from '../cli/flags.js';
 
 export default class Revisions extends BaseCommand<typeof Revisions> {
   static override description = "list a service's revisions, oldest first, with their share of traffic and tags";

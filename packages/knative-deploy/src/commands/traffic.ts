@@ -3,7 +3,7 @@ import { ErrorCode, IwpError, badInput, clusterConfig, parseDuration } from '@iw
 import { BaseCommand, clusterFlags } from '@iwp/core/cli';
 import { Knative } from '../client.js';
 import { serviceDocument } from '../document.js';
-import { namespaceFlag, trafficFlags, waitFlags } from '../flags.js';
+import { namespaceFlag, trafficFlags, waitFlags } from '../cli/flags.js';
 import { hasTrafficFlags, planTraffic } from '../traffic.js';
 import { waitReady } from '../wait.js';
 

@@ -3,7 +3,7 @@ import { clusterConfig, list, parseDuration } from '@iwp/core';
 import { BaseCommand, clusterFlags } from '@iwp/core/cli';
 import { Knative } from '../client.js';
 import { serviceDocument } from '../document.js';
-import { namespaceFlag, waitCommandFlags } from '../flags.js';
+import { namespaceFlag, waitCommandFlags } from '../cli/flags.js';
 import { waitReady } from '../wait.js';
 
 export default class Wait extends BaseCommand<typeof Wait> {

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { clusterConfig, readDocument } from '@iwp/core';
 import { BaseCommand, clusterFlags, inputFlag } from '@iwp/core/cli';
 import { parseWith } from '../components.js';
-import { namespaceFlag, withFlag } from '../flags.js';
+import { namespaceFlag, withFlag } from '../cli/flags.js';
 import { installStack } from '../install.js';
 import { checkNamespace, stackObjects } from '../manifests.js';
 

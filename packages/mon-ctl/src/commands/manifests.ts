@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { stringify } from 'yaml';
 import { BaseCommand } from '@iwp/core/cli';
 import { parseWith } from '../components.js';
-import { namespaceFlag, withFlag } from '../flags.js';
+import { namespaceFlag, withFlag } from '../cli/flags.js';
 import { checkNamespace, stackObjects } from '../manifests.js';
 
 export default class Manifests extends BaseCommand<typeof Manifests> {

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { API_VERSION, clusterConfig } from '@iwp/core';
 import { BaseCommand, clusterFlags } from '@iwp/core/cli';
-import { namespaceFlag } from '../flags.js';
+import { namespaceFlag } from '../cli/flags.js';
 import { checkNamespace } from '../manifests.js';
 import { FORWARD_TARGETS, parseTarget, portForward } from '../port-forward.js';
 

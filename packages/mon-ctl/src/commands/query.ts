@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { API_VERSION, parseDuration, type QueryResult } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
-import { prometheusUrlFlag } from '../flags.js';
+import { prometheusUrlFlag } from '../cli/flags.js';
 import { PrometheusClient } from '../prom-api.js';
 
 export default class Query extends BaseCommand<typeof Query> {

@@ -1,7 +1,7 @@
 import { API_VERSION, clusterConfig, readDocument, type MonitoringStack } from '@iwp/core';
 import { BaseCommand, clusterFlags, inputFlag } from '@iwp/core/cli';
 import { Flags } from '@oclif/core';
-import { namespaceFlag } from '../flags.js';
+import { namespaceFlag } from '../cli/flags.js';
 import { stackDocument } from '../install.js';
 import { checkNamespace } from '../manifests.js';
 import { PrometheusClient, type Target } from '../prom-api.js';

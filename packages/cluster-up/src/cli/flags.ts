@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { runProcess, type Logger } from '@iwp/core';
-import { PROVIDERS, type ProviderContext } from './providers/types.js';
+import { PROVIDERS, type ProviderContext } from '../providers/types.js';
 
 /** Flags every command that finds a cluster by name shares. */
 export const stateDirFlag = {

@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core';
 import { badInput, readDocument, type Runner } from '@iwp/core';
-import type { ServiceRequest } from './apply.js';
-import { loadServices } from './descriptor.js';
-import { imageFromDocument } from './document.js';
-import type { Metric, ServiceSpec } from './spec.js';
+import type { ServiceRequest } from '../apply.js';
+import { loadServices } from '../descriptor.js';
+import { imageFromDocument } from '../document.js';
+import type { Metric, ServiceSpec } from '../spec.js';
 
 export const namespaceFlag = {
   namespace: Flags.string({ char: 'n', description: 'namespace [default: default, or the descriptor\'s]' }),
