@@ -16,6 +16,16 @@ export async function tempDir(t: Teardown, prefix = 'iwp-test-'): Promise<string
   return d;
 }
 
+/** Whether a process of this pid exists (signal 0 reaches it). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export type CliRun = ((args: string[], opts?: Options) => ResultPromise<Options>) & { tool?: string };
 
 /**

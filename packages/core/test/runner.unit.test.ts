@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IwpError } from '../src/errors.js';
 import { runProcess } from '../src/runner.js';
+import { pidAlive } from '../src/testing.js';
 
 const sh = (script: string, opts: Parameters<typeof runProcess>[2] = {}) => runProcess('sh', ['-c', script], opts);
 
@@ -39,15 +40,6 @@ t.test('runner: streamed output arrives in order and is not collected', async (t
   t.equal(seen.filter((l) => l.startsWith('stderr:')).map((l) => l.slice(7)).join(''), 'b\n');
 });
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 t.test('runner: an abort stops the whole process group, and the result says canceled', async (t) => {
   const stop = new AbortController();
   let child = 0;
@@ -64,7 +56,7 @@ t.test('runner: an abort stops the whole process group, and the result says canc
   t.equal(r.signal, 'SIGTERM');
   t.equal(r.exitCode, -1);
   t.ok(child > 0, 'the shell said its child');
-  for (let i = 0; i < 100 && alive(child); i++) await sleep(20); // the group was signalled: the child goes too
-  t.notOk(alive(child), 'the shell\'s child is gone too');
+  for (let i = 0; i < 100 && pidAlive(child); i++) await sleep(20); // the group was signalled: the child goes too
+  t.notOk(pidAlive(child), 'the shell\'s child is gone too');
   await t.rejects(sh('sleep 300', { signal: AbortSignal.abort() }), { code: 'PROCESS_FAILED', message: 'sh stopped' });
 });

@@ -3,17 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PipelineRun } from '@iwp/core';
+import { pidAlive } from '@iwp/core/testing';
 import { fixture, pushPayload, tempDir } from './helpers.js';
 import { startServer } from './serve-helpers.js';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 t.test('a server killed mid-run: its job is stopped, and the run is marked failed when a server starts again', async (t) => {
   const dir = await tempDir(t);
@@ -27,12 +19,12 @@ t.test('a server killed mid-run: its job is stopped, and the run is marked faile
     pid = Number(await readFile(pidfile, 'utf8').catch(() => '0'));
     await sleep(100);
   }
-  t.ok(pid > 0 && alive(pid), 'the job is running');
+  t.ok(pid > 0 && pidAlive(pid), 'the job is running');
   await s.kill();
   const before = JSON.parse(await readFile(join(dirs.runsDir, id, 'run.json'), 'utf8')) as PipelineRun;
   t.equal(before.status, 'running', 'the killed server left the run running');
-  for (let i = 0; i < 100 && alive(pid); i++) await sleep(100);
-  t.notOk(alive(pid), "the job's processes went with the server");
+  for (let i = 0; i < 100 && pidAlive(pid); i++) await sleep(100);
+  t.notOk(pidAlive(pid), "the job's processes went with the server");
 
   const s2 = await startServer(t, fixture('hang.ts'), [], dirs);
   const after = JSON.parse(await readFile(join(dirs.runsDir, id, 'run.json'), 'utf8')) as PipelineRun;
