@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { API_VERSION, badInput, writeFileAtomic, type LayerLock } from '@iwp/core';
+import { API_VERSION, badInput, type LayerLock } from '@iwp/core';
 import { pathName } from './layering.js';
+import { writeIfChanged } from './write-if-changed.js';
 
 /** A layer-plan lockfile (`LayerLock`, its schema is core's): which store path names share a layer, in order. */
 export type { LayerLock };
@@ -23,5 +24,5 @@ export async function readLock(file: string): Promise<string[][] | undefined> {
 
 export async function writeLock(file: string, groups: string[][]): Promise<void> {
   const lock: LayerLock = { apiVersion: API_VERSION, kind: 'LayerLock', layers: groups.map((g) => g.map(pathName)) };
-  await writeFileAtomic(file, `${JSON.stringify(lock, null, 2)}\n`);
+  await writeIfChanged(file, `${JSON.stringify(lock, null, 2)}\n`);
 }

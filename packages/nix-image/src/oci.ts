@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { copyFile, link, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@iwp/core';
+import { writeIfChanged } from './write-if-changed.js';
 
 export const MEDIA = {
   manifest: 'application/vnd.oci.image.manifest.v1+json',
@@ -108,19 +109,18 @@ export async function writeOciDir(dir: string, img: BuiltImage, refName: string)
       written++;
     }
   }
-  await writeFileAtomic(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  await writeIfChanged(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
   const index = {
     schemaVersion: 2,
     mediaType: MEDIA.index,
     manifests: [{ mediaType: img.mediaType, digest: img.manifestDigest, size: img.manifest.length, annotations: { 'org.opencontainers.image.ref.name': refName } }],
   };
-  await writeFileAtomic(join(dir, 'index.json'), JSON.stringify(index));
+  await writeIfChanged(join(dir, 'index.json'), JSON.stringify(index));
   return { written };
 }
 
 /** Reads an OCI layout written by writeOciDir (or any single-manifest gzip layout). */
 export async function readOciDir(dir: string): Promise<BuiltImage> {
-  const { readFile } = await import('node:fs/promises');
   const blob = (d: string) => join(dir, 'blobs', 'sha256', d.replace(/^sha256:/, ''));
   const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as { manifests?: Descriptor[] };
   const desc = index.manifests?.find((m) => m.mediaType === MEDIA.manifest || m.mediaType === MEDIA.dockerManifest);
