@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
-import { runProcess, type Logger } from '@iwp/core';
-import { PROVIDERS, type ProviderContext } from '../providers/types.js';
+import { envRegion, runProcess, type Logger } from '@iwp/core';
+import { clusterStateDir } from '../cluster.js';
+import { PROVIDERS, type ClusterRef, type ProviderContext } from '../providers/types.js';
 
 /** Flags every command that finds a cluster by name shares. */
 export const stateDirFlag = {
@@ -19,3 +20,12 @@ export const ec2Flags = {
 
 /** The seams every provider call gets from a command. */
 export const providerContext = (logger: Pick<Logger, 'info'>, timeoutS = 180): ProviderContext => ({ run: runProcess, logger, timeoutMs: timeoutS * 1000 });
+
+/** The flags of a command that finds one cluster by name (status, delete). */
+export const clusterRefFlags = { ...stateDirFlag, ...providerFlag, region: ec2Flags.region };
+
+/** The cluster those flags name: its state dir, and for ec2 the region given or the environment's. */
+export function clusterRef(name: string, f: { 'state-dir'?: string; region?: string }): ClusterRef {
+  const region = envRegion();
+  return { name, stateDir: clusterStateDir(name, f['state-dir']), ...(f.region ? { region: f.region } : {}), ...(region ? { defaultRegion: region } : {}) };
+}
