@@ -1,4 +1,4 @@
-import { createHash, webcrypto } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { API_VERSION, badInput, ErrorCode, IwpError } from '@iwp/core';
 import { seal, unseal, type Encryption } from './encryption.js';
 
@@ -16,7 +16,7 @@ export interface StateEnvelope {
   version: number;
   updatedBy: string;
   updatedAt: string;
-  sha256: string;
+  sha256?: string;
   size: number;
   encoding: 'json' | 'base64';
   state?: unknown;
@@ -28,9 +28,26 @@ export interface StateEnvelope {
   writeId?: string;
 }
 
+const RAW = Symbol('stateBytes');
+
 /** The bytes of a state as `pull` writes them: JSON pretty-printed, raw bytes untouched. */
 export function stateBytes(env: StateEnvelope): Buffer {
+  const raw = (env as { [RAW]?: Buffer })[RAW];
+  if (raw) return raw;
   return env.encoding === 'base64' ? Buffer.from(env.data ?? '', 'base64') : Buffer.from(`${JSON.stringify(env.state, null, 2)}\n`);
+}
+
+/**
+ * A JSON envelope from its metadata and the exact bytes pull gives back (found in the stored
+ * object without parsing it): `state` is parsed only when someone reads it.
+ */
+export function lazyEnvelope(meta: StateEnvelope, bytes: Buffer): StateEnvelope {
+  const { state: _s, ...rest } = meta;
+  let value: { v: unknown } | undefined;
+  const env = { ...rest } as StateEnvelope;
+  Object.defineProperty(env, 'state', { enumerable: true, get: () => (value ??= { v: JSON.parse(bytes.toString('utf8')) as unknown }).v });
+  Object.defineProperty(env, RAW, { enumerable: false, value: bytes });
+  return env;
 }
 
 /** Validates user input; `source` names where it came from for errors. */
@@ -45,13 +62,7 @@ export function parseState(bytes: Buffer, raw: boolean, source: string): { encod
   return { encoding: 'json', value, bytes: Buffer.from(`${JSON.stringify(value, null, 2)}\n`) };
 }
 
-/** SHA-256 (hex) of the state's bytes, hashed off the main thread (WebCrypto runs on libuv's pool). */
-export async function stateDigest(parsed: ReturnType<typeof parseState>): Promise<string> {
-  return Buffer.from(await webcrypto.subtle.digest('SHA-256', parsed.bytes)).toString('hex');
-}
-
-/** `sha256`: the digest of `parsed.bytes` when the caller already has it (stateDigest). */
-export function makeEnvelope(stack: string, version: number, who: string, parsed: ReturnType<typeof parseState>, now = new Date(), sha256?: string): StateEnvelope {
+export function makeEnvelope(stack: string, version: number, who: string, parsed: ReturnType<typeof parseState>, now = new Date()): StateEnvelope {
   return {
     apiVersion: API_VERSION,
     kind: 'StackState',
@@ -59,7 +70,7 @@ export function makeEnvelope(stack: string, version: number, who: string, parsed
     version,
     updatedBy: who,
     updatedAt: now.toISOString(),
-    sha256: sha256 ?? createHash('sha256').update(parsed.bytes).digest('hex'),
+    sha256: createHash('sha256').update(parsed.bytes).digest('hex'),
     size: parsed.bytes.length,
     encoding: parsed.encoding,
     ...(parsed.encoding === 'json' ? { state: parsed.value } : { data: parsed.value as string }),
@@ -74,6 +85,13 @@ export function readEnvelope(body: Buffer, where: string): StateEnvelope {
     /* fall through */
   }
   throw new IwpError(ErrorCode.FAILED, `${where} is not a remote-state state object (kind StackState)`);
+}
+
+/** The envelope with its `sha256`: as stored, else `known`, else hashed from its stored bytes (an envelope written by hand). */
+export function withDigest(env: StateEnvelope, known?: string): StateEnvelope & { sha256: string } {
+  if (env.sha256 !== undefined) return env as StateEnvelope & { sha256: string };
+  const bytes = env.ciphertext !== undefined ? Buffer.from(env.ciphertext, 'base64') : stateBytes(env);
+  return { ...env, sha256: known ?? createHash('sha256').update(bytes).digest('hex') };
 }
 
 /** The envelope as stored under `enc`: age-sealed when it names recipients, SSE-KMS noted. */

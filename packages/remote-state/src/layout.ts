@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { API_VERSION, ErrorCode, IwpError } from '@iwp/core';
 import type { parseState, StateEnvelope } from './envelope.js';
 import { historyKey } from './keys.js';
@@ -49,7 +50,7 @@ export interface StatePointer {
 }
 
 /** The pointer to a version whose envelope is `env` (stored at its history key). */
-export function pointerOf(env: StateEnvelope): StatePointer {
+export function pointerOf(env: StateEnvelope & { sha256: string }): StatePointer {
   return {
     apiVersion: API_VERSION,
     kind: 'StatePointer',
@@ -86,6 +87,19 @@ export function envelopeBody(env: StateEnvelope, parsed?: ReturnType<typeof pars
   const { state: _s, ...meta } = env;
   const head = JSON.stringify(meta);
   return Buffer.concat([Buffer.from(`${head.slice(0, -1)},"state":`), parsed.bytes, Buffer.from('}\n')]);
+}
+
+/**
+ * The state bytes spliced into a stored envelope (see envelopeBody), found without parsing
+ * it: the `size` bytes before the closing `}`, preceded by `"state":`, whose SHA-256 is the
+ * one state.json names. Undefined when the object is not shaped so (then it is parsed).
+ */
+export function splicedState(body: Buffer, size: number, sha256: string): Buffer | undefined {
+  const end = body.length - 2;
+  const start = end - size;
+  if (start < 0 || body.subarray(end).toString() !== '}\n' || body.subarray(start - 9, start).toString() !== ',"state":') return undefined;
+  const bytes = body.subarray(start, end);
+  return createHash('sha256').update(bytes).digest('hex') === sha256 ? bytes : undefined;
 }
 
 /** `state.json` as read: a pointer, or (the old layout) a whole envelope. */

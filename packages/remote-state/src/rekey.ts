@@ -1,6 +1,6 @@
 import { ErrorCode, IwpError, pool, type ObjectStore } from '@iwp/core';
 import { encryptionList, type Encryption } from './encryption.js';
-import { readEnvelope, sealEnvelope, type StateEnvelope } from './envelope.js';
+import { readEnvelope, sealEnvelope, withDigest, type StateEnvelope } from './envelope.js';
 import { historyKey, stackKey, versionOfHistoryKey } from './keys.js';
 import { envelopeBody, pointerBody, pointerOf, readStateObject } from './layout.js';
 import { acquireLock, releaseLock } from './locks.js';
@@ -46,7 +46,7 @@ export async function rekey(stack: Stack, next: Encryption, opts: { ttlMs?: numb
     if (state && current?.layout === 'pointer') {
       const env = sealed.get(historyKey(stack.name, current.pointer.version));
       if (env) {
-        await rewrite(stack.store, stackKey(stack.name, 'state.json'), pointerBody(pointerOf(env)), state.etag, sse);
+        await rewrite(stack.store, stackKey(stack.name, 'state.json'), pointerBody(pointerOf(withDigest(env))), state.etag, sse);
         rewritten++;
       }
     }

@@ -1,8 +1,8 @@
 import { API_VERSION, badInput, ErrorCode, IwpError, type ObjectStore } from '@iwp/core';
 import { encryptionList, parseEncrypt, sameEncryption, type Encryption } from './encryption.js';
-import { openEnvelope, readEnvelope, stateBytes, type parseState, type StateEnvelope } from './envelope.js';
+import { lazyEnvelope, openEnvelope, readEnvelope, stateBytes, withDigest, type parseState, type StateEnvelope } from './envelope.js';
 import { historyKey, stackKey, versionOfHistoryKey } from './keys.js';
-import { baseOf, headerOf, readStateObject, type Current, type Expect } from './layout.js';
+import { baseOf, headerOf, readStateObject, splicedState, type Current, type Expect } from './layout.js';
 import type { LockBackend, LockInfo } from './lock-backend.js';
 import { isCasLost, isExpired, lockHeld, whoAmI } from './locks.js';
 import { writeVersion, type WriteOptions } from './write.js';
@@ -121,14 +121,18 @@ export class Stack {
     if (!head || head.layout === 'envelope') return head;
     const obj = await this.store.get(historyKey(this.name, head.env.version));
     if (!obj) throw new IwpError(ErrorCode.FAILED, `${this.store.url}/${this.name}/state.json names version ${head.env.version}, whose history entry is missing`);
-    return { ...head, env: readEnvelope(obj.body, `${this.store.url}/${this.name} version ${head.env.version}`) };
+    // a plaintext JSON state is taken from the stored bytes as they are, its digest checked
+    const spliced = head.env.encoding === 'json' && !head.env.encryption?.age && head.env.sha256 ? splicedState(obj.body, head.env.size, head.env.sha256) : undefined;
+    if (spliced) return { ...head, env: lazyEnvelope(head.env, spliced) };
+    const env = readEnvelope(obj.body, `${this.store.url}/${this.name} version ${head.env.version}`);
+    return { ...head, env: env.sha256 || !head.env.sha256 ? env : { ...env, sha256: head.env.sha256 } };
   }
 
   /** The current state, or a version from history; NOT_FOUND for an unknown stack or version. */
   async pull(version?: number): Promise<Current> {
     if (version !== undefined) {
       const obj = await this.store.get(historyKey(this.name, version));
-      if (obj) return { env: readEnvelope(obj.body, `history ${version}`), etag: obj.etag, layout: 'pointer' };
+      if (obj) return { env: withDigest(readEnvelope(obj.body, `history ${version}`)), etag: obj.etag, layout: 'pointer' };
       await this.mustExist();
       throw new IwpError(ErrorCode.NOT_FOUND, `stack ${this.name} has no version ${version}`, { details: { stack: this.name, version } });
     }

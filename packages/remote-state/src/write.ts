@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { setImmediate as tick } from 'node:timers/promises';
 import { ErrorCode, IwpError, type WriteOptions as StoreWriteOptions } from '@iwp/core';
 import { sameEncryption, type Encryption } from './encryption.js';
-import { makeEnvelope, readEnvelope, sealEnvelope, stateDigest, type parseState, type StateEnvelope } from './envelope.js';
+import { makeEnvelope, readEnvelope, sealEnvelope, withDigest, type parseState, type StateEnvelope } from './envelope.js';
 import { historyKey, stackKey } from './keys.js';
 import { baseOf, envelopeBody, pointerBody, pointerOf, readStateObject, type Current, type Expect, type Layout } from './layout.js';
 import { isCasLost, whoAmI } from './locks.js';
@@ -41,15 +42,19 @@ export async function writeVersion(stack: Stack, parsed: Parsed, expect: Expect,
 
 async function writeOnce(stack: Stack, parsed: Parsed, expect: Expect, opts: WriteOptions & { writeId: string }): Promise<Current> {
   const needHead = expect === 'force' || expect.layout === undefined;
-  // the envelope's digest is computed off the main thread while those requests are on the wire
-  const [, enc, head, sha256] = await Promise.all([stack.checkLock(opts.lockId), stack.encryption(), needHead ? stack.head() : undefined, stateDigest(parsed)]);
-  const draft = { ...makeEnvelope(stack.name, 0, whoAmI(), parsed, new Date(), sha256), writeId: opts.writeId };
+  const reads = Promise.all([stack.checkLock(opts.lockId), stack.encryption(), needHead ? stack.head() : undefined]);
+  reads.catch(() => undefined);
+  // once those requests are on their way, the state is hashed while the store answers them
+  await tick();
+  const draft = { ...makeEnvelope(stack.name, 0, whoAmI(), parsed), writeId: opts.writeId };
+  const [, enc, head] = await reads;
   const base = resolveBase(stack, expect, head);
   if (base.etag === null) await stack.mustExist();
   const version = (base.version ?? 0) + 1;
   const sealed = await seal({ ...draft, version }, parsed, enc);
   if (base.layout === 'envelope' && base.version !== null && base.etag !== null) await keepLegacyVersion(stack, base.version, base.etag, sealed.sse);
-  const committed = await commit(stack, sealed, base, opts.earlierWriteId);
+  const landed = await commit(stack, sealed, base, opts.earlierWriteId);
+  const committed = { ...landed, env: withDigest(landed.env) };
   const reseal = async (now: Encryption) => seal({ ...draft, version }, parsed, now);
   const etag = await advancePointer(stack, committed, base.etag, reseal);
   return { env: committed.env, etag, layout: 'pointer' };
@@ -94,7 +99,7 @@ async function commit(stack: Stack, sealed: Sealed, base: Base, earlierWriteId: 
   if (obj && there && (there.writeId === sealed.env.writeId || (earlierWriteId !== undefined && there.writeId === earlierWriteId))) {
     return { ...sealed, env: there, body: obj.body, etag: obj.etag };
   }
-  if (there && base.etag !== null) await stack.store.put(stackKey(stack.name, 'state.json'), pointerBody(pointerOf(there)), { ifMatch: base.etag }, sealed.sse).catch(() => undefined);
+  if (there && base.etag !== null) await stack.store.put(stackKey(stack.name, 'state.json'), pointerBody(pointerOf(withDigest(there))), { ifMatch: base.etag }, sealed.sse).catch(() => undefined);
   throw casLostError(stack, base.version);
 }
 
@@ -105,7 +110,7 @@ async function commit(stack: Stack, sealed: Sealed, base: Base, earlierWriteId: 
  * swap again, and if the stack was re-keyed meanwhile, seal our version under the new keys
  * first, so no version stays under a key the stack no longer uses.
  */
-async function advancePointer(stack: Stack, v: Sealed & { etag: string }, etag: string | null, reseal: (enc: Encryption) => Promise<Sealed>): Promise<string> {
+async function advancePointer(stack: Stack, v: Sealed & { etag: string; env: { sha256: string } }, etag: string | null, reseal: (enc: Encryption) => Promise<Sealed>): Promise<string> {
   const key = stackKey(stack.name, 'state.json');
   for (let attempt = 0; ; attempt++) {
     try {
@@ -124,10 +129,10 @@ async function advancePointer(stack: Stack, v: Sealed & { etag: string }, etag: 
   }
 }
 
-async function resealVersion(stack: Stack, v: Sealed & { etag: string }, next: Sealed): Promise<Sealed & { etag: string }> {
+async function resealVersion(stack: Stack, v: Sealed & { etag: string; env: { sha256: string } }, next: Sealed): Promise<Sealed & { etag: string; env: { sha256: string } }> {
   const key = historyKey(stack.name, v.env.version);
   const written = await stack.store.put(key, next.body, { ifMatch: v.etag }, next.sse);
-  return { ...next, etag: written.etag };
+  return { ...next, env: withDigest(next.env, v.env.sha256), etag: written.etag };
 }
 
 /**

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { makeEnvelope, parseState, sealEnvelope, stateBytes, stateDigest } from '../src/envelope.js';
-import { baseOf, envelopeBody, headerOf, pointerBody, pointerOf, readStateObject } from '../src/layout.js';
+import { lazyEnvelope, makeEnvelope, parseState, sealEnvelope, stateBytes, withDigest } from '../src/envelope.js';
+import { baseOf, envelopeBody, headerOf, pointerBody, pointerOf, readStateObject, splicedState } from '../src/layout.js';
 
 const when = new Date('2026-01-02T03:04:05.000Z');
 const json = parseState(Buffer.from('{"b":[1,2,{"c":"\\u00e9\\n"}],"a":null}'), false, 'test');
@@ -13,7 +13,6 @@ t.test('a JSON state is spliced into its envelope as the bytes pull gives back',
   const back = JSON.parse(body.toString('utf8'));
   t.same(back, env, 'the stored bytes parse to the same envelope');
   t.same(stateBytes(back), json.bytes, 'and pull gives back the same bytes');
-  t.equal(env.sha256, await stateDigest(json), 'the off-thread digest equals the envelope digest');
 });
 
 t.test('bytes, age ciphertext and a missing parse are serialized whole', async (t) => {
@@ -39,4 +38,29 @@ t.test('state.json: a pointer carries the metadata and no state; the old layout 
   t.throws(() => readStateObject(Buffer.from('not json'), 'x/state.json'), /not a remote-state state object/);
   t.same(baseOf(undefined), { version: null, etag: null });
   t.same(baseOf({ env, etag: '"e"', layout: 'pointer' }), { version: 12, etag: '"e"', layout: 'pointer' });
+});
+
+t.test('an envelope without its digest gets it on read', async (t) => {
+  const full = makeEnvelope('web', 3, 'me@host', json, when);
+  const { sha256: _d, ...bare } = full;
+  t.same(withDigest(bare), full, 'hashed from the bytes pull gives back');
+  t.equal(withDigest(bare, 'known').sha256, 'known', 'or the digest state.json names');
+  t.equal(withDigest(full, 'other').sha256, full.sha256, 'a stored digest wins');
+  const { sha256: _r, ...rawBare } = makeEnvelope('web', 4, 'me@host', raw, when);
+  t.equal(withDigest(rawBare).sha256, makeEnvelope('web', 4, 'me@host', raw, when).sha256, 'bytes too');
+});
+
+t.test('pull takes a spliced JSON state from the stored bytes without parsing them, its digest checked', async (t) => {
+  const env = makeEnvelope('web', 5, 'me@host', json, when);
+  const body = envelopeBody(env, json);
+  const bytes = splicedState(body, env.size, env.sha256!);
+  t.same(bytes, json.bytes, 'the exact bytes pull gives back');
+  t.equal(splicedState(body, env.size, '0'.repeat(64)), undefined, 'another digest: not taken (the object is parsed instead)');
+  t.equal(splicedState(body, env.size - 1, env.sha256!), undefined, 'another size: not taken');
+  t.equal(splicedState(Buffer.from(JSON.stringify(env)), env.size, env.sha256!), undefined, 'a compact envelope (old layout): not taken');
+  const { state: _s, ...meta } = env;
+  const lazy = lazyEnvelope(meta, bytes!);
+  t.equal(stateBytes(lazy), bytes, 'stateBytes gives the stored bytes as they are');
+  t.same(lazy.state, env.state, 'state parses on first read');
+  t.same(JSON.parse(JSON.stringify(lazy)), env, 'and serializes like the envelope');
 });
