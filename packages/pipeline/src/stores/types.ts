@@ -1,12 +1,7 @@
-import type { PipelineRun } from '@iwp/core';
+import type { PipelineRun, PipelineRunLogs } from '@iwp/core';
 
-export interface RunLog {
-  /** the job's name, or `(script)` for the script's own output */
-  job: string;
-  /** where the log is kept (a path or an s3:// URL) */
-  location: string;
-  text: string;
-}
+/** One log of a run (a job's, or the script's own): an item of core's PipelineRunLogs document. */
+export type RunLog = PipelineRunLogs['logs'][number];
 
 export const SCRIPT_LOG = '(script)';
 

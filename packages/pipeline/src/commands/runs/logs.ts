@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import { API_VERSION, type PipelineRunLogs } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
 import { openRunStore, SCRIPT_LOG } from '../../stores/index.js';
 
@@ -14,7 +15,7 @@ export default class RunsLogs extends BaseCommand<typeof RunsLogs> {
   protected async execute() {
     const logs = await openRunStore(this.flags['runs-dir']).logs(this.args.run, this.flags.job);
     // like `kubectl logs`, plain text unless --json asks for a document
-    if (this.flags.json) return { apiVersion: 'iwp/v1', kind: 'PipelineRunLogs', run: this.args.run, logs };
+    if (this.flags.json) return { apiVersion: API_VERSION, kind: 'PipelineRunLogs', run: this.args.run, logs } satisfies PipelineRunLogs;
     const one = logs.length === 1;
     for (const l of logs) {
       if (!one) process.stdout.write(`==> ${l.job} <==\n`);
