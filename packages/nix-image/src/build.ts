@@ -69,8 +69,11 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const total = groups.length + 1;
   const layers: BuiltImage['layers'] = [];
   let cachedLayers = 0;
-  // layers are made in parallel, one per core, each in a worker thread (tar, hashes, compressor)
+  // layers are made in parallel, one per core, each in a worker thread (tar, hashes, compressor);
+  // the small customisation layer meanwhile on this thread
   const made = new Array<Awaited<ReturnType<LayerCache['storeLayer']>>>(groups.length);
+  const customLayer = customizationEntries(outs, spec.extraFiles).then((entries) => cache.entriesLayer(entries));
+  customLayer.catch(() => undefined); // awaited below, unless a store layer failed first
   let done = 0;
   try {
     await pool([...groups.keys()], availableParallelism(), async (i) => {
@@ -85,7 +88,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
     if (cached) cachedLayers++;
     layers.push({ mediaType: '', digest: blob.digest, size: blob.size, diffId: blob.diffId, file: cache.blobPath(blob.digest), storePaths: [...g].sort() });
   }
-  const custom = await cache.entriesLayer(await customizationEntries(outs, spec.extraFiles));
+  const custom = await customLayer;
   if (custom.cached) cachedLayers++;
   opts.onLayer?.(total, total, custom.cached);
   layers.push({ mediaType: '', digest: custom.blob.digest, size: custom.blob.size, diffId: custom.blob.diffId, file: cache.blobPath(custom.blob.digest), storePaths: [] });
