@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, readdir, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { execa } from 'execa';
-import { kubeClientNode, loadKubeConfig } from '@iwp/core';
+import { kubeClientNode, loadKubeConfig, type Cluster } from '@iwp/core';
 
 const bin = join(import.meta.dirname, '..', 'bin', 'run.js');
 const binDir = process.env.IWP_K8S_BIN;
@@ -19,20 +19,8 @@ async function pidsAlive(pids: number[]): Promise<number[]> {
   return out;
 }
 
-t.test('local provider: create, nodes Ready, pods Running, delete leaves nothing', { skip: !binDir && 'IWP_K8S_BIN not set (scripts/testenv up kube)' }, async (t) => {
-  const stateDir = join(await mkdtemp(join(tmpdir(), 'iwp-cu-')), 'c');
-  const name = `t${process.pid}`;
-  const created = await cli(['create', '--provider', 'local', '--name', name, '--nodes', '2', '--runtime', 'kwok', '--state-dir', stateDir, '--bin-dir', binDir!]);
-  t.equal(created.exitCode, 0, created.stderr);
-  const doc = JSON.parse(created.stdout);
-  t.match(doc, { apiVersion: 'iwp/v1', kind: 'Cluster', name, provider: 'local', kubeconfig: join(stateDir, 'kubeconfig') });
-  t.equal(doc.nodes.length, 2);
-  t.ok(doc.nodes.every((n: { ready: boolean }) => n.ready), 'both nodes Ready');
-
-  const again = await cli(['create', '--provider', 'local', '--name', name, '--state-dir', stateDir, '--bin-dir', binDir!]);
-  t.equal(again.exitCode, 3, 'an existing cluster is a conflict');
-  t.match(JSON.parse(again.stdout), { kind: 'Error', code: 'CONFLICT' });
-
+/** A Deployment's pods are scheduled onto the (simulated) nodes and Running. */
+async function checkPodsRun(t: Tap.Test, doc: Cluster): Promise<void> {
   const k8s = kubeClientNode();
   const kc = loadKubeConfig(doc);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
@@ -55,14 +43,11 @@ t.test('local provider: create, nodes Ready, pods Running, delete leaves nothing
     if (running < 3) await new Promise((r) => setTimeout(r, 200));
   }
   t.equal(running, 3, 'the Deployment\'s pods are scheduled and Running');
+}
 
-  const status = await cli(['status', name, '--state-dir', stateDir]);
-  t.equal(status.exitCode, 0);
-  t.equal(JSON.parse(status.stdout).server, doc.server);
-
-  // kubeconfig --merge into another file keeps what is there and switches context
+/** kubeconfig --merge into another file keeps what is there and switches context. */
+async function checkKubeconfigMerge(t: Tap.Test, name: string, stateDir: string): Promise<void> {
   const merged = join(stateDir, '..', 'merged-kubeconfig');
-  const { writeFile } = await import('node:fs/promises');
   await writeFile(merged, 'apiVersion: v1\nkind: Config\nclusters:\n- name: other\n  cluster:\n    server: https://192.0.2.1:6443\ncontexts:\n- name: other\n  context:\n    cluster: other\n    user: other\nusers:\n- name: other\n  user: {}\ncurrent-context: other\n');
   const m = await execa('node', [bin, 'kubeconfig', name, '--state-dir', stateDir, '--merge', '--json'], { reject: false, stdin: 'ignore', env: { KUBECONFIG: merged } });
   t.equal(m.exitCode, 0, m.exitCode ? m.stderr : 'merged');
@@ -70,6 +55,29 @@ t.test('local provider: create, nodes Ready, pods Running, delete leaves nothing
   t.equal(nodesVia.stdout.split('\n').length, 2, 'kubectl reaches the cluster through the merged file');
   const ctxs = await execa(join(binDir!, 'kubectl'), ['config', 'get-contexts', '-o', 'name'], { env: { KUBECONFIG: merged } });
   t.ok(ctxs.stdout.split('\n').includes('other'), 'the other context is kept');
+}
+
+t.test('local provider: create, nodes Ready, pods Running, delete leaves nothing', { skip: !binDir && 'IWP_K8S_BIN not set (scripts/testenv up kube)' }, async (t) => {
+  const stateDir = join(await mkdtemp(join(tmpdir(), 'iwp-cu-')), 'c');
+  const name = `t${process.pid}`;
+  const created = await cli(['create', '--provider', 'local', '--name', name, '--nodes', '2', '--runtime', 'kwok', '--state-dir', stateDir, '--bin-dir', binDir!]);
+  t.equal(created.exitCode, 0, created.stderr);
+  const doc = JSON.parse(created.stdout);
+  t.match(doc, { apiVersion: 'iwp/v1', kind: 'Cluster', name, provider: 'local', kubeconfig: join(stateDir, 'kubeconfig') });
+  t.equal(doc.nodes.length, 2);
+  t.ok(doc.nodes.every((n: { ready: boolean }) => n.ready), 'both nodes Ready');
+
+  const again = await cli(['create', '--provider', 'local', '--name', name, '--state-dir', stateDir, '--bin-dir', binDir!]);
+  t.equal(again.exitCode, 3, 'an existing cluster is a conflict');
+  t.match(JSON.parse(again.stdout), { kind: 'Error', code: 'CONFLICT' });
+
+  await checkPodsRun(t, doc);
+
+  const status = await cli(['status', name, '--state-dir', stateDir]);
+  t.equal(status.exitCode, 0);
+  t.equal(JSON.parse(status.stdout).server, doc.server);
+
+  await checkKubeconfigMerge(t, name, stateDir);
   const listed = await execa('node', [bin, 'list', '--json'], { reject: false, stdin: 'ignore', env: { XDG_CACHE_HOME: join(stateDir, '..', 'nocache') } });
   t.match(JSON.parse(listed.stdout), { kind: 'ClusterEntryList', items: [] }, 'list reads ~/.cache/iwp/clusters');
 
