@@ -56,7 +56,7 @@ export async function writeHashedFile(t: HashedFileTask): Promise<HashedFileResu
     let into: Writable;
     if (t.filter) {
       const filter = spawn(t.filter[0]!, t.filter.slice(1), { stdio: ['pipe', file.fd, 'pipe'] });
-      steps.push(exited(filter, t.filter[0]!));
+      steps.unshift(exited(filter, t.filter[0]!));
       into = filter.stdin!;
     } else {
       const writeAll = async (c: Buffer) => {
@@ -70,10 +70,14 @@ export async function writeHashedFile(t: HashedFileTask): Promise<HashedFileResu
         yield c;
       }
     };
-    await Promise.all([pipeline(src.stdout!, hashed, into), ...steps]).catch((err: unknown) => {
+    // every stage settles (a failing one stops the others); a filter's failure breaks the
+    // source's pipe, so its message comes first, then the source's, then the pipe's
+    const settled = await Promise.allSettled([...steps, pipeline(src.stdout!, hashed, into)].map((p) => p.catch((err: unknown) => {
       src.kill();
       throw err;
-    });
+    })));
+    const errors = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+    if (errors.length) throw errors.find((e) => !/\(SIGTERM\)/.test(e.message)) ?? errors[0];
   } finally {
     await file.close();
   }

@@ -74,7 +74,7 @@ t.test('hashedFile: failures name the command; an existing file is not overwritt
   const dir = await mkdtemp(join(tmpdir(), 'iwp-pipes-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await t.rejects(hashedFile({ source: ['cat', '/nonexistent/iwp-pipes'], filter: ['zstd', '-q', '-c'], sink: join(dir, 'x') }), /cat failed \(exit 1\)/);
-  await t.rejects(hashedFile({ source: ['head', '-c', '1000000', '/dev/zero'], filter: ['false'], sink: join(dir, 'y') }), /false failed \(exit 1\)|EPIPE/);
+  await t.rejects(hashedFile({ source: ['head', '-c', '1000000', '/dev/zero'], filter: ['false'], sink: join(dir, 'y') }), /false failed \(exit 1\)/);
   await writeFile(join(dir, 'z'), 'keep');
   await t.rejects(hashedFile({ source: ['printf', 'x'], sink: join(dir, 'z') }), { code: 'EEXIST' });
   t.equal(await readFile(join(dir, 'z'), 'utf8'), 'keep');
