@@ -4,17 +4,15 @@ import { bin, cli, clients, digest, getObj, listObjs, namespace, skipUnlessKnati
 
 const ann = (k: string) => `autoscaling.knative.dev/${k}`;
 
-t.test('helloworld through Knative Serving\'s own controller: Ready, URL, revisions, traffic, rollback, delete', { skip }, async (t) => {
-  const ns = await namespace(t, 'kd-serve');
-  const v1 = `127.0.0.1:5000/helloworld@${digest('1')}`;
-  const v2 = `127.0.0.1:5000/helloworld@${digest('2')}`;
-  const base = ['apply', '--name', 'hello', '-n', ns, '--scale-min', '0', '--scale-target', '10'];
+type Base = string[];
 
+/** The first apply: Ready once Knative's controller says so, the annotations and the pinned image stored; again, nothing changes. */
+async function checkFirstApply(t: Tap.Test, ns: string, base: Base, v1: string): Promise<void> {
   const first = await cli([...base, '--image', v1]);
   t.equal(first.exitCode, 0, first.stderr);
   const doc = JSON.parse(first.stdout);
   t.match(doc, { kind: 'KnativeService', name: 'hello', namespace: ns, image: v1, ready: true, generation: 1, observedGeneration: 1, url: `http://hello.${ns}.svc.cluster.local`, latestReadyRevision: 'hello-00001' });
-  let obj = await getObj(ns, 'services', 'hello');
+  const obj = await getObj(ns, 'services', 'hello');
   t.same(
     { min: obj.spec.template.metadata.annotations[ann('min-scale')], target: obj.spec.template.metadata.annotations[ann('target')], cls: obj.spec.template.metadata.annotations[ann('class')], metric: obj.spec.template.metadata.annotations[ann('metric')] },
     { min: '0', target: '10', cls: 'kpa.autoscaling.knative.dev', metric: 'concurrency' },
@@ -33,11 +31,10 @@ t.test('helloworld through Knative Serving\'s own controller: Ready, URL, revisi
 
   const url = await execa('node', [bin, 'get', 'hello', '-n', ns, '-o', 'url'], { reject: false });
   t.equal(url.stdout, `http://hello.${ns}.svc.cluster.local`, '-o url prints only the URL');
+}
 
-  const second = await cli([...base, '--image', v2, '-e', 'TARGET=v2']);
-  t.equal(second.exitCode, 0, second.stderr);
-  t.match(JSON.parse(second.stdout), { generation: 2, ready: true, latestReadyRevision: 'hello-00002', traffic: [{ revisionName: 'hello-00002', percent: 100 }] });
-
+/** Bad --traffic and --tag values are exit 2 naming the flag, found before anything is sent. */
+async function checkTrafficBadInput(t: Tap.Test, ns: string, base: Base, v2: string): Promise<void> {
   const rvBefore = (await getObj(ns, 'services', 'hello')).metadata.resourceVersion;
   for (const [args, message] of [
     [['--traffic', 'hello-00001=10,@latest=80'], /^--traffic: expected percentages that add up to 100, got 90/],
@@ -52,10 +49,13 @@ t.test('helloworld through Knative Serving\'s own controller: Ready, URL, revisi
   const badApply = await cli([...base, '--image', v2, '--traffic', 'hello-00009=10,@latest=90']);
   t.equal(badApply.exitCode, 2, 'apply checks revisions too');
   t.equal((await getObj(ns, 'services', 'hello')).metadata.resourceVersion, rvBefore, 'nothing was sent');
+}
 
+/** A split with tags, kept by a later apply, then rolled back by tag. */
+async function checkSplitAndRollback(t: Tap.Test, ns: string, base: Base, v2: string): Promise<void> {
   const split = await cli(['traffic', 'hello', '-n', ns, '--traffic', 'hello-00001=10,@latest=90', '--tag', 'hello-00001=previous', '--tag', '@latest=current']);
   t.equal(split.exitCode, 0, split.stderr);
-  obj = await getObj(ns, 'services', 'hello');
+  const obj = await getObj(ns, 'services', 'hello');
   t.same(obj.spec.traffic, [
     { revisionName: 'hello-00001', latestRevision: false, percent: 10, tag: 'previous' },
     { latestRevision: true, percent: 90, tag: 'current' },
@@ -75,7 +75,10 @@ t.test('helloworld through Knative Serving\'s own controller: Ready, URL, revisi
   const back = await cli(['traffic', 'hello', '-n', ns, '--traffic', 'previous=100']);
   t.equal(back.exitCode, 0, back.stderr);
   t.match(JSON.parse(back.stdout).traffic, [{ revisionName: 'hello-00001', percent: 100, tag: 'previous' }, { revisionName: 'hello-00002', percent: 0, tag: 'current' }], 'rolled back by tag, tags kept');
+}
 
+/** diff shows only what apply would change and writes nothing; delete --wait, then get is exit 4, delete twice is fine. */
+async function checkDiffAndDelete(t: Tap.Test, ns: string, v2: string): Promise<void> {
   const diff = await cli(['diff', '--name', 'hello', '-n', ns, '--image', v2, '-e', 'TARGET=v2', '--scale-min', '0', '--scale-target', '10', '--scale-max', '4']);
   t.equal(diff.exitCode, 0, diff.stderr);
   t.match(JSON.parse(diff.stdout), { kind: 'KnativeServiceDiff', exists: true, newRevision: true, changes: [{ op: 'add', path: '/spec/template/metadata/annotations/autoscaling.knative.dev~1max-scale', new: '4' }] });
@@ -87,6 +90,20 @@ t.test('helloworld through Knative Serving\'s own controller: Ready, URL, revisi
   const gone = await cli(['get', 'hello', '-n', ns]);
   t.equal(gone.exitCode, 4, 'get after delete: exit 4');
   t.match(JSON.parse((await cli(['delete', 'hello', '-n', ns])).stdout), { deleted: false }, 'delete twice is fine');
+}
+
+t.test('helloworld through Knative Serving\'s own controller: Ready, URL, revisions, traffic, rollback, delete', { skip }, async (t) => {
+  const ns = await namespace(t, 'kd-serve');
+  const v1 = `127.0.0.1:5000/helloworld@${digest('1')}`;
+  const v2 = `127.0.0.1:5000/helloworld@${digest('2')}`;
+  const base = ['apply', '--name', 'hello', '-n', ns, '--scale-min', '0', '--scale-target', '10'];
+  await checkFirstApply(t, ns, base, v1);
+  const second = await cli([...base, '--image', v2, '-e', 'TARGET=v2']);
+  t.equal(second.exitCode, 0, second.stderr);
+  t.match(JSON.parse(second.stdout), { generation: 2, ready: true, latestReadyRevision: 'hello-00002', traffic: [{ revisionName: 'hello-00002', percent: 100 }] });
+  await checkTrafficBadInput(t, ns, base, v2);
+  await checkSplitAndRollback(t, ns, base, v2);
+  await checkDiffAndDelete(t, ns, v2);
 });
 
 t.test('list and wait', { skip }, async (t) => {
