@@ -3,62 +3,110 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { execa } from 'execa';
-import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
+import type { AppsV1Api, CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import { kubeClientNode, loadKubeConfig } from '@iwp/core';
 import { footprint } from './host-footprint.js';
+import { bin, binDir, cli, deployment, get, kubectl, readyPods, registry, root, skip, sleep, until } from './realnode-helpers.js';
 
-// Real nodes: kubelet, containerd, runc, CNI, kube-proxy and CoreDNS on this machine, the
-// helloworld image built by nix-image and pulled from the test registry. Needs root.
-const root = join(import.meta.dirname, '..', '..', '..');
-const bin = join(root, 'packages', 'cluster-up', 'bin', 'run.js');
-const binDir = process.env.IWP_K8S_BIN;
-const registry = process.env.IWP_REGISTRY;
-const skip = !binDir || !registry ? 'IWP_K8S_BIN and IWP_REGISTRY not set (scripts/testenv up)' : process.getuid?.() !== 0 ? 'needs root' : false;
-const cli = (args: string[]) => execa('node', [bin, ...args, '--json'], { reject: false, stdin: 'ignore' });
-const kubectl = (kubeconfig: string, args: string[]) =>
-  execa(join(binDir ?? '', 'kubectl'), args, { reject: false, env: { KUBECONFIG: kubeconfig }, timeout: 60_000 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+type Core = CoreV1Api;
+type Apps = AppsV1Api;
+type Doc = { kubeconfig: string; network: { podCidr: string; serviceCidr: string; bridge: string } };
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(300);
+/** helloworld and its Service: the host reaches the pod IP and the ClusterIP. Returns the pod. */
+async function checkPodNetwork(t: Tap.Test, core: Core, apps: Apps, doc: Doc, ref: string): Promise<V1Pod> {
+  await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('hello', ref) });
+  await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'hello' }, spec: { selector: { app: 'hello' }, ports: [{ port: 80, targetPort: 8080 }] } } });
+  const [pod] = await until('the helloworld pod Ready', () => readyPods(core, 'hello'), 180_000);
+  const podIp = pod!.status!.podIP!;
+  t.match(podIp, new RegExp(`^${doc.network.podCidr.split('.').slice(0, 2).join('\\.')}\\.1\\.`), 'the pod has an IP on the node\'s pod range');
+  t.equal(await get(`http://${podIp}:8080/`), 'Hello World!\n', 'the host reaches the pod IP: the app\'s own answer');
+  const svc = await core.readNamespacedService({ name: 'hello', namespace: 'default' });
+  t.equal(await until('the ClusterIP', () => get(`http://${svc.spec!.clusterIP}/`)), 'Hello World!\n', 'the host reaches the ClusterIP (kube-proxy)');
+  return pod!;
+}
+
+/** A second pod reaches the first by its DNS name (kubectl exec); kubectl logs shows the container's output. */
+async function checkDnsExecLogs(t: Tap.Test, core: Core, apps: Apps, doc: Doc, ref: string, pod: V1Pod): Promise<void> {
+  // a second pod reaches the first by its DNS name through CoreDNS and the Service
+  await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('client', ref, { TARGET: 'client' }) });
+  const [client] = await until('the client pod Ready', () => readyPods(core, 'client'), 120_000);
+  const script = "require('http').get('http://hello.default.svc.cluster.local/', r => { let b=''; r.on('data', d => b += d); r.on('end', () => process.stdout.write(b)); }).on('error', e => { console.error(e.message); process.exit(1); })";
+  // the image has no shell: run its own node (the entrypoint's first word, from the registry)
+  const inspected = await execa('node', [join(root, 'bin', 'nix-image'), 'inspect', ref, '--json'], { stdin: 'ignore' });
+  const nodeBin = (JSON.parse(inspected.stdout) as { config: { Entrypoint: string[] } }).config.Entrypoint[0]!;
+  const execd = await kubectl(doc.kubeconfig, ['exec', client!.metadata!.name!, '--', nodeBin, '-e', script]);
+  t.equal(execd.stdout, 'Hello World!', `kubectl exec: a pod reaches hello.default.svc.cluster.local (exit ${execd.exitCode} ${execd.stderr})`);
+
+  const logs = await kubectl(doc.kubeconfig, ['logs', pod.metadata!.name!]);
+  t.match(logs.stdout, /helloworld: listening on 8080/, 'kubectl logs shows the container\'s output');
+  t.match(logs.stdout, /helloworld: GET \//);
+}
+
+async function checkPortForward(t: Tap.Test, doc: Doc, pod: V1Pod): Promise<void> {
+  const pf = execa(join(binDir!, 'kubectl'), ['port-forward', `pod/${pod.metadata!.name!}`, ':8080'], { env: { KUBECONFIG: doc.kubeconfig }, reject: false });
+  let pfOut = '';
+  pf.stdout?.on('data', (d: Buffer) => (pfOut += d.toString()));
+  const port = await until('port-forward', async () => {
+    const m = /127\.0\.0\.1:(\d+) -> 8080/.exec(pfOut);
+    return m ? Number(m[1]) : undefined;
+  }, 30_000).catch(() => undefined);
+  let forwarded: string | undefined;
+  if (port) forwarded = await get(`http://127.0.0.1:${port}/`);
+  pf.kill();
+  t.equal(forwarded, 'Hello World!\n', 'kubectl port-forward reaches the pod');
+}
+
+/** A deleted pod comes back with a new IP and answers. Returns the new pod. */
+async function checkPodReplaced(t: Tap.Test, core: Core, pod: V1Pod): Promise<V1Pod> {
+  const podIp = pod.status!.podIP!;
+  await core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: 'default' });
+  const [again] = await until('a new pod', async () => {
+    const ps = await readyPods(core, 'hello');
+    return ps?.filter((p) => p.metadata!.name !== pod.metadata!.name).length ? ps.filter((p) => p.metadata!.name !== pod.metadata!.name) : undefined;
+  }, 120_000);
+  t.not(again!.status!.podIP, podIp, 'the new pod has a new IP');
+  t.equal(await get(`http://${again!.status!.podIP}:8080/`), 'Hello World!\n');
+  return again!;
+}
+
+/** An image the registry does not have: the registry's answer reaches the pod's status. */
+async function checkMissingImage(t: Tap.Test, core: Core, apps: Apps): Promise<void> {
+  await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('missing', `${registry}/rn/missing:nope`) });
+  const waiting = await until('ErrImagePull', async () => {
+    const ps = (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=missing' })).items;
+    const w = ps[0]?.status?.containerStatuses?.[0]?.state?.waiting;
+    return w && /ErrImagePull|ImagePullBackOff/.test(w.reason ?? '') && w.message ? w : undefined;
+  }, 60_000);
+  t.match(waiting.message, /not found|manifest unknown/i, `the registry's message: ${waiting.message}`);
+}
+
+/** A second cluster beside the first: its own ranges and bridge, its own pods; the first still answers. */
+async function checkSecondCluster(t: Tap.Test, b: string, doc: Doc, ref: string, first: V1Pod): Promise<void> {
+  const second = await cli(['create', '--provider', 'local', '--name', 'rnb', '--nodes', '1', '--runtime', 'containerd',
+    '--registry', registry!, '--state-dir', b, '--bin-dir', binDir!]);
+  t.equal(second.exitCode, 0, second.stderr.split('\n').slice(-5).join('\n'));
+  if (second.exitCode === 0) {
+    const docB = JSON.parse(second.stdout);
+    t.not(docB.network.podCidr, doc.network.podCidr, 'own pod range');
+    t.not(docB.network.serviceCidr, doc.network.serviceCidr, 'own service range');
+    t.not(docB.network.bridge, doc.network.bridge, 'own bridge');
+    const coreB = loadKubeConfig(docB).makeApiClient(kubeClientNode().CoreV1Api);
+    const appsB = loadKubeConfig(docB).makeApiClient(kubeClientNode().AppsV1Api);
+    await appsB.createNamespacedDeployment({ namespace: 'default', body: deployment('hello', ref, { TARGET: 'B' }) });
+    const [podB] = await until('a pod on the second cluster', () => readyPods(coreB, 'hello'), 120_000);
+    t.equal(await get(`http://${podB!.status!.podIP}:8080/`), 'Hello B!\n', 'the second cluster runs its own pods');
+    t.equal(await get(`http://${first.status!.podIP}:8080/`), 'Hello World!\n', 'the first cluster still answers');
   }
 }
 
-async function get(url: string): Promise<string | undefined> {
-  const r = await fetch(url, { signal: AbortSignal.timeout(3000) });
-  return r.ok ? await r.text() : undefined;
-}
-
-async function readyPods(core: CoreV1Api, app: string): Promise<V1Pod[] | undefined> {
-  const pods = (await core.listNamespacedPod({ namespace: 'default', labelSelector: `app=${app}` })).items
-    .filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-  return pods.length ? pods : undefined;
-}
-
-function deployment(name: string, image: string, env: Record<string, string> = {}) {
-  return {
-    metadata: { name },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: {
-          terminationGracePeriodSeconds: 1,
-          containers: [{
-            name, image, ports: [{ containerPort: 8080 }],
-            env: Object.entries(env).map(([k, value]) => ({ name: k, value })),
-            readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 },
-          }],
-        },
-      },
-    },
-  };
+/** Killing a node component: status names it. */
+async function checkDeadKubelet(t: Tap.Test, a: string): Promise<void> {
+  const kubeletPid = Number((await readFile(join(a, 'pids', 'rna-worker-1-kubelet.pid'), 'utf8')).split('\n')[0]);
+  process.kill(kubeletPid, 'SIGKILL');
+  await sleep(300);
+  const status = await cli(['status', 'rna', '--state-dir', a]);
+  t.equal(status.exitCode, 1, 'status fails with a dead kubelet');
+  t.match(JSON.parse(status.stdout), { kind: 'Error', message: /rna-worker-1-kubelet/ });
 }
 
 t.test('real nodes: helloworld runs, answers by ClusterIP and DNS, logs/exec/port-forward, delete leaves nothing', { skip, timeout: 600_000 }, async (t) => {
@@ -85,87 +133,17 @@ t.test('real nodes: helloworld runs, answers by ClusterIP and DNS, logs/exec/por
   t.teardown(() => cli(['delete', 'rna', '--state-dir', a]));
 
   const kc = loadKubeConfig(doc);
-  const k8s = kubeClientNode();
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  const apps = kc.makeApiClient(k8s.AppsV1Api);
-  await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('hello', ref) });
-  await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'hello' }, spec: { selector: { app: 'hello' }, ports: [{ port: 80, targetPort: 8080 }] } } });
-  const [pod] = await until('the helloworld pod Ready', () => readyPods(core, 'hello'), 180_000);
-  const podIp = pod!.status!.podIP!;
-  t.match(podIp, new RegExp(`^${doc.network.podCidr.split('.').slice(0, 2).join('\\.')}\\.1\\.`), 'the pod has an IP on the node\'s pod range');
-  t.equal(await get(`http://${podIp}:8080/`), 'Hello World!\n', 'the host reaches the pod IP: the app\'s own answer');
-  const svc = await core.readNamespacedService({ name: 'hello', namespace: 'default' });
-  t.equal(await until('the ClusterIP', () => get(`http://${svc.spec!.clusterIP}/`)), 'Hello World!\n', 'the host reaches the ClusterIP (kube-proxy)');
-
-  // a second pod reaches the first by its DNS name through CoreDNS and the Service
-  await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('client', ref, { TARGET: 'client' }) });
-  const [client] = await until('the client pod Ready', () => readyPods(core, 'client'), 120_000);
-  const script = "require('http').get('http://hello.default.svc.cluster.local/', r => { let b=''; r.on('data', d => b += d); r.on('end', () => process.stdout.write(b)); }).on('error', e => { console.error(e.message); process.exit(1); })";
-  // the image has no shell: run its own node (the entrypoint's first word, from the registry)
-  const inspected = await execa('node', [join(root, 'bin', 'nix-image'), 'inspect', ref, '--json'], { stdin: 'ignore' });
-  const nodeBin = (JSON.parse(inspected.stdout) as { config: { Entrypoint: string[] } }).config.Entrypoint[0]!;
-  const execd = await kubectl(doc.kubeconfig, ['exec', client!.metadata!.name!, '--', nodeBin, '-e', script]);
-  t.equal(execd.stdout, 'Hello World!', `kubectl exec: a pod reaches hello.default.svc.cluster.local (exit ${execd.exitCode} ${execd.stderr})`);
-
-  const logs = await kubectl(doc.kubeconfig, ['logs', pod!.metadata!.name!]);
-  t.match(logs.stdout, /helloworld: listening on 8080/, 'kubectl logs shows the container\'s output');
-  t.match(logs.stdout, /helloworld: GET \//);
-
-  const pf = execa(join(binDir!, 'kubectl'), ['port-forward', `pod/${pod!.metadata!.name!}`, ':8080'], { env: { KUBECONFIG: doc.kubeconfig }, reject: false });
-  let pfOut = '';
-  pf.stdout?.on('data', (d: Buffer) => (pfOut += d.toString()));
-  const port = await until('port-forward', async () => {
-    const m = /127\.0\.0\.1:(\d+) -> 8080/.exec(pfOut);
-    return m ? Number(m[1]) : undefined;
-  }, 30_000).catch(() => undefined);
-  let forwarded: string | undefined;
-  if (port) forwarded = await get(`http://127.0.0.1:${port}/`);
-  pf.kill();
-  t.equal(forwarded, 'Hello World!\n', 'kubectl port-forward reaches the pod');
-
-  await core.deleteNamespacedPod({ name: pod!.metadata!.name!, namespace: 'default' });
-  const [again] = await until('a new pod', async () => {
-    const ps = await readyPods(core, 'hello');
-    return ps?.filter((p) => p.metadata!.name !== pod!.metadata!.name).length ? ps.filter((p) => p.metadata!.name !== pod!.metadata!.name) : undefined;
-  }, 120_000);
-  t.not(again!.status!.podIP, podIp, 'the new pod has a new IP');
-  t.equal(await get(`http://${again!.status!.podIP}:8080/`), 'Hello World!\n');
-
-  // an image the registry does not have: the registry's answer reaches the pod's status
-  await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('missing', `${registry}/rn/missing:nope`) });
-  const waiting = await until('ErrImagePull', async () => {
-    const ps = (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=missing' })).items;
-    const w = ps[0]?.status?.containerStatuses?.[0]?.state?.waiting;
-    return w && /ErrImagePull|ImagePullBackOff/.test(w.reason ?? '') && w.message ? w : undefined;
-  }, 60_000);
-  t.match(waiting.message, /not found|manifest unknown/i, `the registry's message: ${waiting.message}`);
-
-  // a second cluster beside the first: its own ranges and bridge
+  const core = kc.makeApiClient(kubeClientNode().CoreV1Api);
+  const apps = kc.makeApiClient(kubeClientNode().AppsV1Api);
+  const pod = await checkPodNetwork(t, core, apps, doc, ref);
+  await checkDnsExecLogs(t, core, apps, doc, ref, pod);
+  await checkPortForward(t, doc, pod);
+  const again = await checkPodReplaced(t, core, pod);
+  await checkMissingImage(t, core, apps);
   const b = join(dir, 'b');
-  const second = await cli(['create', '--provider', 'local', '--name', 'rnb', '--nodes', '1', '--runtime', 'containerd',
-    '--registry', registry!, '--state-dir', b, '--bin-dir', binDir!]);
-  t.equal(second.exitCode, 0, second.stderr.split('\n').slice(-5).join('\n'));
-  if (second.exitCode === 0) {
-    const docB = JSON.parse(second.stdout);
-    t.not(docB.network.podCidr, doc.network.podCidr, 'own pod range');
-    t.not(docB.network.serviceCidr, doc.network.serviceCidr, 'own service range');
-    t.not(docB.network.bridge, doc.network.bridge, 'own bridge');
-    const coreB = loadKubeConfig(docB).makeApiClient(k8s.CoreV1Api);
-    const appsB = loadKubeConfig(docB).makeApiClient(k8s.AppsV1Api);
-    await appsB.createNamespacedDeployment({ namespace: 'default', body: deployment('hello', ref, { TARGET: 'B' }) });
-    const [podB] = await until('a pod on the second cluster', () => readyPods(coreB, 'hello'), 120_000);
-    t.equal(await get(`http://${podB!.status!.podIP}:8080/`), 'Hello B!\n', 'the second cluster runs its own pods');
-    t.equal(await get(`http://${again!.status!.podIP}:8080/`), 'Hello World!\n', 'the first cluster still answers');
-  }
-
+  await checkSecondCluster(t, b, doc, ref, again);
   // killing a node component: status names it, delete still removes everything
-  const kubeletPid = Number((await readFile(join(a, 'pids', 'rna-worker-1-kubelet.pid'), 'utf8')).split('\n')[0]);
-  process.kill(kubeletPid, 'SIGKILL');
-  await sleep(300);
-  const status = await cli(['status', 'rna', '--state-dir', a]);
-  t.equal(status.exitCode, 1, 'status fails with a dead kubelet');
-  t.match(JSON.parse(status.stdout), { kind: 'Error', message: /rna-worker-1-kubelet/ });
-
+  await checkDeadKubelet(t, a);
   for (const [name, sd] of [['rna', a], ['rnb', b]] as const) {
     const del = await cli(['delete', name, '--state-dir', sd]);
     t.equal(del.exitCode, 0, del.stderr);
