@@ -35,7 +35,8 @@ export const narKeyOf = (info: Pick<PathInfo, 'narHash'>, compression: Compressi
 
 /**
  * Pushes the closures of `paths`: one existence check for the whole closure, then only the
- * missing paths, dependencies first. Each NAR is streamed from `nix-store --dump` through
+ * missing paths (pushMissing: NARs in dependency order, `jobs` at a time, each narinfo after
+ * those of its references). Each NAR is streamed from `nix-store --dump` through
  * the compressor into the store (multipart when large) while its hash is checked against
  * the local store's; its narinfo, signed, is written only after the NAR is in place.
  *
@@ -54,23 +55,55 @@ export async function pushClosure(cache: BinaryCache, paths: string[], opts: Pus
     });
     const present = opts.force ? new Set<string>() : await cache.exists(infos.map((i) => hashPart(i.path)));
     const missing = infos.filter((i) => !present.has(hashPart(i.path)));
-    let bytes = 0;
-    for (const level of topoOrder(missing)) {
-      // small paths first: an interrupted push has then completed as many paths as it could
-      await pMap(
-        level.sort((a, b) => a.narSize - b.narSize),
-        async (info) => {
-          const n = await withRetry(() => pushPath(cache, info, { ...opts, leaseLost: held.heartbeat.failure }), { onRetry: (err) => opts.onRetry?.(info.path, err) });
-          bytes += n;
-          opts.onPath?.(info.path, n);
-        },
-        { concurrency: opts.jobs },
-      );
-    }
+    const bytes = await pushMissing(cache, missing, { ...opts, leaseLost: held.heartbeat.failure });
     return { paths: infos.length, uploaded: missing.length, skipped: infos.length - missing.length, bytes, storePaths: infos.map((i) => i.path).sort() };
   } finally {
     await held.release();
   }
+}
+
+type Deferred<T> = { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void };
+function deferred<T>(): Deferred<T> {
+  const d = {} as Deferred<T>;
+  d.promise = new Promise<T>((resolve, reject) => Object.assign(d, { resolve, reject }));
+  d.promise.catch(() => undefined);
+  return d;
+}
+
+/**
+ * NARs go up `jobs` at a time in dependency order, small paths first within a level (an
+ * interrupted push has then completed as many paths as it could); each narinfo as soon as
+ * its NAR and the narinfos of its references are in place. A NAR never waits for another
+ * path's narinfo; a narinfo never appears before those of its references. Returns bytes.
+ */
+async function pushMissing(cache: BinaryCache, missing: PathInfo[], opts: PushOptions & { leaseLost: () => unknown }): Promise<number> {
+  const order = topoOrder(missing).flatMap((level) => level.sort((a, b) => a.narSize - b.narSize));
+  const nars = new Map(order.map((i) => [i.path, deferred<NarInfo>()]));
+  const published = new Map<string, Promise<void>>();
+  let bytes = 0;
+  for (const info of order) {
+    const refs = info.references.filter((r) => r !== info.path && published.has(r)).map((r) => published.get(r));
+    const done = Promise.all([nars.get(info.path)!.promise, ...refs]).then(async ([narinfo]) => {
+      await withRetry(() => publishNarInfo(cache, narinfo, opts), { onRetry: (err) => opts.onRetry?.(info.path, err) });
+      bytes += narinfo.fileSize ?? 0;
+      opts.onPath?.(info.path, narinfo.fileSize ?? 0);
+    });
+    done.catch(() => undefined);
+    published.set(info.path, done);
+  }
+  await pMap(
+    order,
+    async (info) => {
+      const nar = nars.get(info.path)!;
+      await withRetry(() => uploadNar(cache, info, opts), { onRetry: (err) => opts.onRetry?.(info.path, err) }).then(nar.resolve, (err: unknown) => {
+        nar.reject(err);
+        throw err;
+      });
+    },
+    { concurrency: opts.jobs },
+  );
+  await Promise.all(published.values());
+  return bytes;
 }
 
 /**
@@ -78,6 +111,13 @@ export async function pushClosure(cache: BinaryCache, paths: string[], opts: Pus
  * lease could not be renewed) stops it before the narinfo: gc may no longer know the NAR.
  */
 export async function pushPath(cache: BinaryCache, info: PathInfo, opts: Pick<PushOptions, 'key' | 'compression'> & { leaseLost?: () => unknown }): Promise<number> {
+  const narinfo = await uploadNar(cache, info, opts);
+  await publishNarInfo(cache, narinfo, opts);
+  return narinfo.fileSize ?? 0;
+}
+
+/** Streams the path's NAR into the store and checks its hash; its narinfo, unsigned. */
+export async function uploadNar(cache: BinaryCache, info: PathInfo, opts: Pick<PushOptions, 'compression'>): Promise<NarInfo> {
   const narHash32 = info.narHash.slice('sha256:'.length);
   const narKey = narKeyOf(info, opts.compression);
   let nar: StreamedNar;
@@ -93,7 +133,7 @@ export async function pushPath(cache: BinaryCache, info: PathInfo, opts: Pick<Pu
       hint: 'nix-store --verify --check-contents --repair',
     });
   }
-  const narinfo: NarInfo = {
+  return {
     storePath: info.path,
     url: narKey,
     compression: opts.compression,
@@ -106,16 +146,18 @@ export async function pushPath(cache: BinaryCache, info: PathInfo, opts: Pick<Pu
     ...(info.ca ? { ca: info.ca } : {}),
     sigs: [],
   };
-  narinfo.sigs = [signFingerprint(opts.key, fingerprint(narinfo))];
+}
+
+/** Signs and writes a narinfo whose NAR is in place, unless the push's lease was lost. */
+export async function publishNarInfo(cache: BinaryCache, narinfo: NarInfo, opts: Pick<PushOptions, 'key'> & { leaseLost?: () => unknown }): Promise<void> {
   const lost = opts.leaseLost?.();
   if (lost) {
-    throw new IwpError(ErrorCode.FAILED, `${info.path}: the push's lease in ${cache.url} could not be renewed (${(lost as Error).message}); stopped before its narinfo`, {
+    throw new IwpError(ErrorCode.FAILED, `${narinfo.storePath}: the push's lease in ${cache.url} could not be renewed (${(lost as Error).message}); stopped before its narinfo`, {
       cause: lost,
       details: { transient: false },
     });
   }
-  await cache.putNarInfo(narinfo, hashPart(info.path));
-  return nar.fileSize;
+  await cache.putNarInfo({ ...narinfo, sigs: [signFingerprint(opts.key, fingerprint(narinfo))] }, hashPart(narinfo.storePath));
 }
 
 /** A sink that only counts (for verification reads). */

@@ -95,6 +95,9 @@ t.test('an interrupted push leaves no narinfo without its NAR', { skip: needsS3 
   for (const k of narinfos) {
     const text = String(await (await import('@iwp/core')).openStore(store).get(k).then((o) => o!.body));
     t.ok(keys.includes(/URL: (\S+)/.exec(text)![1]!), `${k} has its NAR`);
+    for (const r of (/^References: (.*)$/m.exec(text)?.[1] ?? '').split(' ').filter(Boolean)) {
+      t.ok(narinfos.includes(`${r.slice(0, 32)}.narinfo`), `${k}: its reference ${r} has its narinfo`);
+    }
   }
   // a later push completes the closure
   t.match(await cliJson(['push', top, '--to', store, '--sign-key', key.sec]), { uploaded: closure.length - narinfos.length });
