@@ -19,13 +19,11 @@ const knative = Boolean(e.KUBECONFIG && e.IWP_KNATIVE_BIN && existsSync(e.KUBECO
 
 const service = (name: string, extra = '') => `{ name = "${name}"; env = { TARGET = "iwp"; }; port = 8080; scale = { min = 0; max = 2; target = 10; }; ${extra} }\n`;
 
-t.test('nix/pipelines/infrastructure.ts as shipped: git push -> webhook -> checkout, nix-image build --push, cache-ctl push (signed), remote-state exec -- knative-deploy apply', { skip }, async (t) => {
-  const dir = await tempDir(t);
-  const name = `pipe-${process.pid}-${Date.now().toString(36)}`;
-  const repo = await testRepo(t, 'helloworld');
-  await copyInto(repo, root, ['nix/images/helloworld', 'nix/lib']);
+interface Stores { cacheUrl: string; secretKey: string; publicKey: string; stateStore: string; auth: Awaited<ReturnType<typeof registryAuth>>; secrets: string }
+type Run = Awaited<ReturnType<Awaited<ReturnType<typeof startServer>>['waitForRun']>>;
 
-  // the cache (signed with a key the project holds as a secret) and the state stack
+/** The cache (signed with a key the project holds as a secret), the state stack, the project's secrets file. */
+async function makeStores(t: Tap.Test, dir: string, name: string): Promise<Stores> {
   const cacheUrl = `s3://${await testBucket('pipeline-cache')}`;
   t.equal((await tool('cache-ctl', ['init', cacheUrl])).exitCode, 0);
   const keygen = await tool('cache-ctl', ['keygen', '--name', `${name}-1`, '--secret-key', join(dir, 'cache.sec'), '--public-key', join(dir, 'cache.pub'), '--json']);
@@ -37,7 +35,43 @@ t.test('nix/pipelines/infrastructure.ts as shipped: git push -> webhook -> check
   const auth = await registryAuth(t);
   const secrets = join(dir, 'project.secrets');
   await writeFile(secrets, JSON.stringify({ CACHE_SIGN_KEY: secretKey, ...(auth.creds ? { IWP_REGISTRY_CREDS: auth.creds } : {}) }));
+  return { cacheUrl, secretKey, publicKey, stateStore, auth, secrets };
+}
 
+/** The image is in the registry by the digest the run reports; its closure is in the cache, signed; the key is not in the log. Returns the Image. */
+async function checkImageAndCache(t: Tap.Test, runsDir: string, run: Run, name: string, commit: string, st: Stores): Promise<{ digest: string }> {
+  const { auth, cacheUrl, publicKey, secretKey } = st;
+  const image = JSON.parse(await readFile(join(runsDir, run.id, 'logs', 'build-image.log'), 'utf8').then((l) => l.slice(l.indexOf('{'))));
+  const ref = `${e.IWP_REGISTRY}/${name}:${commit.slice(0, 12)}`;
+  const inspect = await execa('skopeo', ['inspect', '--tls-verify=false', ...(auth.creds ? ['--creds', auth.creds] : []), '--format', '{{.Digest}}', `docker://${ref}`]);
+  t.equal(inspect.stdout.trim(), image.digest, 'the registry serves the image built from the pushed commit');
+  // the closure is in the cache, signed with the project's key
+  const verify = await tool('cache-ctl', ['verify', '--store', cacheUrl, '--trusted-key', publicKey, '--json']);
+  t.equal(verify.exitCode, 0, verify.stderr);
+  t.ok(JSON.parse(verify.stdout).checked >= image.storePaths.length, 'every store path of the image has a verified narinfo');
+  t.notMatch(await readFile(join(runsDir, run.id, 'logs', 'push-cache.log'), 'utf8'), secretKey.split(':')[1]!, 'the key is not in the log');
+  return image;
+}
+
+/** A commit Knative cannot run: the deploy fails, traffic stays on the previous revision, no lock left. */
+async function checkBadCommit(t: Tap.Test, s: Awaited<ReturnType<typeof startServer>>, repo: Awaited<ReturnType<typeof testRepo>>, name: string, stateStore: string): Promise<void> {
+  const bad = await repo.push({ 'nix/services/hello.nix': service(name, `image = "${e.IWP_REGISTRY}/${name}:missing";`) }, { message: 'broken image' });
+  const badRun = await s.waitForRun((await s.push(bad.body, `infra-bad-${name}`)).json.id as string);
+  t.match(badRun, { status: 'failed', error: /^job deploy failed/ });
+  const revs = JSON.parse((await tool('knative-deploy', ['revisions', name, '--json'])).stdout);
+  t.match(revs.items.find((r: { percent?: number }) => r.percent === 100), { name: `${name}-00001` }, 'traffic stays on the previous revision');
+  t.same(JSON.parse((await tool('remote-state', ['locks', '--store', stateStore, '--json'])).stdout).items, [], 'no lock left after the failed deploy');
+  await tool('knative-deploy', ['delete', name, '--wait']);
+}
+
+t.test('nix/pipelines/infrastructure.ts as shipped: git push -> webhook -> checkout, nix-image build --push, cache-ctl push (signed), remote-state exec -- knative-deploy apply', { skip }, async (t) => {
+  const dir = await tempDir(t);
+  const name = `pipe-${process.pid}-${Date.now().toString(36)}`;
+  const repo = await testRepo(t, 'helloworld');
+  await copyInto(repo, root, ['nix/images/helloworld', 'nix/lib']);
+
+  const st = await makeStores(t, dir, name);
+  const { cacheUrl, stateStore, auth, secrets } = st;
   const s = await startServer(t, script, ['--secrets', secrets, '--secret-env', 'AWS_ACCESS_KEY_ID', '--secret-env', 'AWS_SECRET_ACCESS_KEY'], undefined, {
     IWP_IMAGE_REPO: name, IWP_CACHE_URL: cacheUrl, IWP_STATE_STACK: name, REMOTE_STATE_STORE: stateStore,
     ...(auth.dockerConfig ? { DOCKER_CONFIG: auth.dockerConfig } : {}),
@@ -53,16 +87,7 @@ t.test('nix/pipelines/infrastructure.ts as shipped: git push -> webhook -> check
   t.match(jobs['build-image'], { status: 'succeeded' }, jobs['build-image']?.stdout);
   t.match(jobs['push-cache'], { status: 'succeeded' }, jobs['push-cache']?.stdout);
 
-  // the image is in the registry, by the digest the run reports
-  const image = JSON.parse(await readFile(join(s.runsDir, run.id, 'logs', 'build-image.log'), 'utf8').then((l) => l.slice(l.indexOf('{'))));
-  const ref = `${e.IWP_REGISTRY}/${name}:${push.after.slice(0, 12)}`;
-  const inspect = await execa('skopeo', ['inspect', '--tls-verify=false', ...(auth.creds ? ['--creds', auth.creds] : []), '--format', '{{.Digest}}', `docker://${ref}`]);
-  t.equal(inspect.stdout.trim(), image.digest, 'the registry serves the image built from the pushed commit');
-  // the closure is in the cache, signed with the project's key
-  const verify = await tool('cache-ctl', ['verify', '--store', cacheUrl, '--trusted-key', publicKey, '--json']);
-  t.equal(verify.exitCode, 0, verify.stderr);
-  t.ok(JSON.parse(verify.stdout).checked >= image.storePaths.length, 'every store path of the image has a verified narinfo');
-  t.notMatch(await readFile(join(s.runsDir, run.id, 'logs', 'push-cache.log'), 'utf8'), secretKey.split(':')[1]!, 'the key is not in the log');
+  const image = await checkImageAndCache(t, s.runsDir, run, name, push.after, st);
 
   // nothing of the run is left locked, however the deploy went
   const locks = JSON.parse((await tool('remote-state', ['locks', '--store', stateStore, '--json'])).stdout);
@@ -83,12 +108,5 @@ t.test('nix/pipelines/infrastructure.ts as shipped: git push -> webhook -> check
   const history = JSON.parse((await tool('remote-state', ['history', '--store', stateStore, '--stack', name, '--json'])).stdout);
   t.ok(history.items.length >= 1, 'the stack history has the deploy');
 
-  // a commit Knative cannot run: the deploy fails, traffic stays on the previous revision, no lock left
-  const bad = await repo.push({ 'nix/services/hello.nix': service(name, `image = "${e.IWP_REGISTRY}/${name}:missing";`) }, { message: 'broken image' });
-  const badRun = await s.waitForRun((await s.push(bad.body, `infra-bad-${name}`)).json.id as string);
-  t.match(badRun, { status: 'failed', error: /^job deploy failed/ });
-  const revs = JSON.parse((await tool('knative-deploy', ['revisions', name, '--json'])).stdout);
-  t.match(revs.items.find((r: { percent?: number }) => r.percent === 100), { name: `${name}-00001` }, 'traffic stays on the previous revision');
-  t.same(JSON.parse((await tool('remote-state', ['locks', '--store', stateStore, '--json'])).stdout).items, [], 'no lock left after the failed deploy');
-  await tool('knative-deploy', ['delete', name, '--wait']);
+  await checkBadCommit(t, s, repo, name, stateStore);
 });
