@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { API_VERSION, ErrorCode, IwpError } from '@iwp/core';
 import type { parseState, StateEnvelope } from './envelope.js';
 import { historyKey } from './keys.js';
@@ -77,28 +77,44 @@ export function pointerBody(p: StatePointer): string {
   return `${JSON.stringify(p)}\n`;
 }
 
+const STATE_FIRST = Buffer.from('{"state":');
+
 /**
- * The stored bytes of an envelope. A plaintext JSON state is spliced in as the bytes `pull`
- * gives back (pretty-printed JSON is JSON), so its megabytes are neither serialized again
- * nor copied more than once; everything else is the envelope serialized whole.
+ * The stored bytes of an envelope. A plaintext JSON state is spliced in first, as the bytes
+ * `pull` gives back (pretty-printed JSON is JSON), so its megabytes are neither serialized
+ * again nor copied more than once, and the body's SHA-256 can be hashed up to the end of
+ * the state before the rest is known (bodyHash); everything else is serialized whole.
  */
 export function envelopeBody(env: StateEnvelope, parsed?: ReturnType<typeof parseState>): Buffer {
-  if (env.encoding !== 'json' || env.ciphertext !== undefined || parsed?.encoding !== 'json') return Buffer.from(`${JSON.stringify(env)}\n`);
+  if (!isSpliced(env, parsed)) return Buffer.from(`${JSON.stringify(env)}\n`);
   const { state: _s, ...meta } = env;
-  const head = JSON.stringify(meta);
-  return Buffer.concat([Buffer.from(`${head.slice(0, -1)},"state":`), parsed.bytes, Buffer.from('}\n')]);
+  return Buffer.concat([STATE_FIRST, parsed!.bytes, Buffer.from(`,${JSON.stringify(meta).slice(1)}\n`)]);
+}
+
+function isSpliced(env: StateEnvelope, parsed: ReturnType<typeof parseState> | undefined): boolean {
+  return env.encoding === 'json' && env.ciphertext === undefined && parsed?.encoding === 'json';
+}
+
+/** The SHA-256 of a spliced body's first part (up to the end of the state), to be finished by bodyHash. */
+export function bodyPrefixHash(parsed: ReturnType<typeof parseState>): Hash {
+  return createHash('sha256').update(STATE_FIRST).update(parsed.bytes);
+}
+
+/** The SHA-256 (hex) of `body` from the hash of its first `prefixLength` bytes; undefined if it is not spliced. */
+export function bodyHash(prefix: Hash | undefined, body: Buffer, env: StateEnvelope, parsed: ReturnType<typeof parseState>): string | undefined {
+  if (!prefix || !isSpliced(env, parsed)) return undefined;
+  return prefix.copy().update(body.subarray(STATE_FIRST.length + parsed.bytes.length)).digest('hex');
 }
 
 /**
  * The state bytes spliced into a stored envelope (see envelopeBody), found without parsing
- * it: the `size` bytes before the closing `}`, preceded by `"state":`, whose SHA-256 is the
- * one state.json names. Undefined when the object is not shaped so (then it is parsed).
+ * it: the `size` bytes after `{"state":`, followed by `,`, whose SHA-256 is the one
+ * state.json names. Undefined when the object is not shaped so (then it is parsed).
  */
 export function splicedState(body: Buffer, size: number, sha256: string): Buffer | undefined {
-  const end = body.length - 2;
-  const start = end - size;
-  if (start < 0 || body.subarray(end).toString() !== '}\n' || body.subarray(start - 9, start).toString() !== ',"state":') return undefined;
-  const bytes = body.subarray(start, end);
+  const end = STATE_FIRST.length + size;
+  if (body.length <= end || !body.subarray(0, STATE_FIRST.length).equals(STATE_FIRST) || body[end] !== 0x2c) return undefined;
+  const bytes = body.subarray(STATE_FIRST.length, end);
   return createHash('sha256').update(bytes).digest('hex') === sha256 ? bytes : undefined;
 }
 

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, type Hash } from 'node:crypto';
 import { setImmediate as tick } from 'node:timers/promises';
 import { ErrorCode, IwpError, type WriteOptions as StoreWriteOptions } from '@iwp/core';
 import { sameEncryption, type Encryption } from './encryption.js';
 import { makeEnvelope, readEnvelope, sealEnvelope, withDigest, type parseState, type StateEnvelope } from './envelope.js';
 import { historyKey, stackKey } from './keys.js';
-import { baseOf, envelopeBody, pointerBody, pointerOf, readStateObject, type Current, type Expect, type Layout } from './layout.js';
+import { baseOf, bodyHash, bodyPrefixHash, envelopeBody, pointerBody, pointerOf, readStateObject, type Current, type Expect, type Layout } from './layout.js';
 import { isCasLost, whoAmI } from './locks.js';
 import type { Stack } from './stack.js';
 
@@ -20,7 +20,7 @@ export interface WriteOptions {
 type Parsed = ReturnType<typeof parseState>;
 type Base = { version: number | null; etag: string | null; layout?: Layout };
 /** a version ready to commit: its envelope as stored, the bytes, the SSE options */
-type Sealed = { env: StateEnvelope; body: Buffer; sse: StoreWriteOptions; enc: Encryption };
+type Sealed = { env: StateEnvelope; body: Buffer; sse: StoreWriteOptions; enc: Encryption; bodySha256: string | undefined };
 
 /**
  * Writes version N+1 of a stack. The reads it depends on (the lock, stack.json, and
@@ -47,22 +47,25 @@ async function writeOnce(stack: Stack, parsed: Parsed, expect: Expect, opts: Wri
   // once those requests are on their way, the state is hashed while the store answers them
   await tick();
   const draft = { ...makeEnvelope(stack.name, 0, whoAmI(), parsed), writeId: opts.writeId };
+  // and so is the body up to the end of the state: the SDK need not hash 5 MB again
+  const prefix = parsed.encoding === 'json' ? bodyPrefixHash(parsed) : undefined;
   const [, enc, head] = await reads;
   const base = resolveBase(stack, expect, head);
   if (base.etag === null) await stack.mustExist();
   const version = (base.version ?? 0) + 1;
-  const sealed = await seal({ ...draft, version }, parsed, enc);
+  const sealed = await seal({ ...draft, version }, parsed, enc, prefix);
   if (base.layout === 'envelope' && base.version !== null && base.etag !== null) await keepLegacyVersion(stack, base.version, base.etag, sealed.sse);
   const landed = await commit(stack, sealed, base, opts.earlierWriteId);
   const committed = { ...landed, env: withDigest(landed.env) };
-  const reseal = async (now: Encryption) => seal({ ...draft, version }, parsed, now);
+  const reseal = async (now: Encryption) => seal({ ...draft, version }, parsed, now, prefix);
   const etag = await advancePointer(stack, committed, base.etag, reseal);
   return { env: committed.env, etag, layout: 'pointer' };
 }
 
-async function seal(env: StateEnvelope, parsed: Parsed, enc: Encryption): Promise<Sealed> {
+async function seal(env: StateEnvelope, parsed: Parsed, enc: Encryption, prefix: Hash | undefined): Promise<Sealed> {
   const sealedEnv = await sealEnvelope(env, enc);
-  return { env: sealedEnv, body: envelopeBody(sealedEnv, parsed), sse: enc.kmsKeyId ? { kmsKeyId: enc.kmsKeyId } : {}, enc };
+  const body = envelopeBody(sealedEnv, parsed);
+  return { env: sealedEnv, body, sse: enc.kmsKeyId ? { kmsKeyId: enc.kmsKeyId } : {}, enc, bodySha256: bodyHash(prefix, body, sealedEnv, parsed) };
 }
 
 /** The version the write replaces; when state.json was read, checked against what the caller expected. */
@@ -90,7 +93,7 @@ export function casLostError(stack: Stack, version: number | null): IwpError {
 async function commit(stack: Stack, sealed: Sealed, base: Base, earlierWriteId: string | undefined): Promise<Sealed & { etag: string }> {
   const key = historyKey(stack.name, sealed.env.version);
   try {
-    return { ...sealed, etag: (await stack.store.put(key, sealed.body, { ifNoneMatch: '*' }, sealed.sse)).etag };
+    return { ...sealed, etag: (await stack.store.put(key, sealed.body, { ifNoneMatch: '*' }, withHash(sealed))).etag };
   } catch (err) {
     if (!isCasLost(err)) throw err;
   }
@@ -131,7 +134,7 @@ async function advancePointer(stack: Stack, v: Sealed & { etag: string; env: { s
 
 async function resealVersion(stack: Stack, v: Sealed & { etag: string; env: { sha256: string } }, next: Sealed): Promise<Sealed & { etag: string; env: { sha256: string } }> {
   const key = historyKey(stack.name, v.env.version);
-  const written = await stack.store.put(key, next.body, { ifMatch: v.etag }, next.sse);
+  const written = await stack.store.put(key, next.body, { ifMatch: v.etag }, withHash(next));
   return { ...next, env: withDigest(next.env, v.env.sha256), etag: written.etag };
 }
 
@@ -140,6 +143,11 @@ async function resealVersion(stack: Stack, v: Sealed & { etag: string; env: { sh
  * entry may be missing (a push killed before its copy): it is copied into history before
  * state.json becomes a pointer, so no version is lost on migration.
  */
+/** The options of a version's own upload: its SSE and the body's SHA-256 when it was hashed ahead. */
+function withHash(s: Sealed): StoreWriteOptions {
+  return s.bodySha256 ? { ...s.sse, contentSha256: s.bodySha256 } : s.sse;
+}
+
 async function keepLegacyVersion(stack: Stack, version: number, etag: string, sse: StoreWriteOptions): Promise<void> {
   if (await stack.store.head(historyKey(stack.name, version))) return;
   await stack.store.copy(stackKey(stack.name, 'state.json'), historyKey(stack.name, version), etag, sse).catch((err: unknown) => {

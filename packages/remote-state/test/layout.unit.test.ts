@@ -1,6 +1,7 @@
 import t from 'tap';
 import { lazyEnvelope, makeEnvelope, parseState, sealEnvelope, stateBytes, withDigest } from '../src/envelope.js';
-import { baseOf, envelopeBody, headerOf, pointerBody, pointerOf, readStateObject, splicedState } from '../src/layout.js';
+import { createHash } from 'node:crypto';
+import { baseOf, bodyHash, bodyPrefixHash, envelopeBody, headerOf, pointerBody, pointerOf, readStateObject, splicedState } from '../src/layout.js';
 
 const when = new Date('2026-01-02T03:04:05.000Z');
 const json = parseState(Buffer.from('{"b":[1,2,{"c":"\\u00e9\\n"}],"a":null}'), false, 'test');
@@ -13,6 +14,9 @@ t.test('a JSON state is spliced into its envelope as the bytes pull gives back',
   const back = JSON.parse(body.toString('utf8'));
   t.same(back, env, 'the stored bytes parse to the same envelope');
   t.same(stateBytes(back), json.bytes, 'and pull gives back the same bytes');
+  const prefix = bodyPrefixHash(json);
+  t.equal(bodyHash(prefix, body, env, json), createHash('sha256').update(body).digest('hex'), 'the body hash finished from its prefix is the body\'s SHA-256');
+  t.equal(bodyHash(prefix, body, env, json), bodyHash(prefix, body, env, json), 'and the prefix can be finished again (a re-seal)');
 });
 
 t.test('bytes, age ciphertext and a missing parse are serialized whole', async (t) => {

@@ -20,7 +20,8 @@ t.test('a holder killed with SIGKILL leaves a lock that expires and can then be 
   const store = `s3://${await bucket('lease')}`;
   const w = await workspace(t, store, 'killed');
   await w.run(['init']);
-  const { child, lock } = await startHolder(w, '4s', ['sleep', '60']);
+  // a lease long enough for the next CLI to start and check the backend on a loaded machine
+  const { child, lock } = await startHolder(w, '12s', ['sleep', '60']);
   process.kill(-child.pid!, 'SIGKILL'); // the exec process and its command, no chance to unlock
   await child;
 

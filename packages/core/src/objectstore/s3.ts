@@ -86,17 +86,20 @@ export class S3Store implements ObjectStore {
 
   async put(rel: string, body: Buffer | string, cond: Condition = {}, opts: WriteOptions = {}): Promise<{ etag: string }> {
     try {
-      const out = await this.s3.send(
-        new (sdk().PutObjectCommand)({
-          Bucket: this.loc.bucket,
-          Key: this.key(rel),
-          Body: typeof body === 'string' ? Buffer.from(body) : body,
-          ContentType: 'application/json',
-          ...(cond.ifMatch ? { IfMatch: cond.ifMatch } : {}),
-          ...(cond.ifNoneMatch ? { IfNoneMatch: cond.ifNoneMatch } : {}),
-          ...sse(opts),
-        }),
-      );
+      const command = new (sdk().PutObjectCommand)({
+        Bucket: this.loc.bucket,
+        Key: this.key(rel),
+        Body: typeof body === 'string' ? Buffer.from(body) : body,
+        ContentType: 'application/json',
+        ...(cond.ifMatch ? { IfMatch: cond.ifMatch } : {}),
+        ...(cond.ifNoneMatch ? { IfNoneMatch: cond.ifNoneMatch } : {}),
+        ...(opts.contentSha256 ? { ChecksumSHA256: Buffer.from(opts.contentSha256, 'hex').toString('base64') } : {}),
+        ...sse(opts),
+      });
+      const hash = opts.contentSha256;
+      // the signer takes a payload hash already in the request instead of computing one
+      if (hash) command.middlewareStack.add((next) => (args) => next(withHeader(args, 'x-amz-content-sha256', hash)), { step: 'build', name: 'iwpPayloadHash' });
+      const out = await this.s3.send(command);
       return { etag: out.ETag ?? '' };
     } catch (err) {
       throw this.translate(err, rel);
@@ -202,6 +205,12 @@ export class S3Store implements ObjectStore {
       details: { endpoint, transient },
     });
   }
+}
+
+function withHeader<A extends { request: unknown }>(args: A, name: string, value: string): A {
+  const req = args.request as { headers?: Record<string, string> };
+  if (req.headers) req.headers[name] = value;
+  return args;
 }
 
 function sse(opts: WriteOptions): { ServerSideEncryption?: 'aws:kms'; SSEKMSKeyId?: string } {

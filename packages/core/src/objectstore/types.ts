@@ -31,6 +31,12 @@ export interface Condition {
 /** How an object is written: server-side encryption with a KMS key (S3 only: SSE-KMS). */
 export interface WriteOptions {
   kmsKeyId?: string;
+  /**
+   * The SHA-256 (hex) of the body, when the caller has it: S3 gets it as the signed payload
+   * hash and as `x-amz-checksum-sha256` (the store checks the upload against it), so the SDK
+   * does not hash the body again. Ignored by `copy` and by the directory store.
+   */
+  contentSha256?: string;
 }
 
 /**
