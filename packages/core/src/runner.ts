@@ -80,9 +80,22 @@ function stopGroupOnAbort(pid: number | undefined, opts: RunOptions): () => void
   return () => signal.removeEventListener('abort', stop);
 }
 
+let execaModule: Promise<typeof import('execa')> | undefined;
+
+/**
+ * Loads execa now rather than at the first run (most commands never run a process, so it is
+ * not loaded with this module). A process that will run programs soon and has time before
+ * (pipeline's worker, waiting for its run) calls it so the first job does not wait for it.
+ */
+export function preloadRunner(): Promise<unknown> {
+  execaModule ??= import('execa');
+  return execaModule;
+}
+
 async function start(file: string, args: readonly string[], opts: RunOptions): Promise<ExecaResult> {
   try {
-    const { execa } = await import('execa'); // loaded on first use: most commands never run a process
+    await preloadRunner();
+    const { execa } = await execaModule!;
     const child = execa(file, [...args], execaOptions(opts));
     const release = opts.processGroup ? stopGroupOnAbort(child.pid, opts) : () => {};
     if (opts.onOutput) {

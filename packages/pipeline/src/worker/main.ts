@@ -1,11 +1,13 @@
 import { pathToFileURL } from 'node:url';
+import { preloadRunner } from '@iwp/core/runner';
 import { installRuntime } from '../brigadier/runtime-slot.js';
 import { Masker } from '../mask.js';
 import type { StartMessage, WorkerMessage } from './protocol.js';
 import { WorkerRuntime } from './runtime.js';
 
 /**
- * NOTE: nothing the worker loads imports '@iwp/core' at run time (types only): its index
+ * NOTE: nothing the worker loads imports '@iwp/core' at run time (types only; the light
+ * entries @iwp/core/runner and @iwp/core/image-ref are fine): its index
  * pulls in oclif, the AWS SDK and the Kubernetes client, over a second of start-up that
  * every run would pay before its script starts.
  *
@@ -17,8 +19,12 @@ const send = (msg: WorkerMessage) => {
   if (process.connected) process.send?.(msg);
 };
 
+// jobs run programs through core's runner: its process library loads while the worker waits
+// for its run (a spare worker has it before the webhook), not when the first job starts
+const runnerLoaded = preloadRunner().catch(() => undefined);
+
 process.once('message', (msg: StartMessage) => {
-  void main(msg).then(
+  void runnerLoaded.then(() => main(msg)).then(
     () => exit(0),
     (err: unknown) => {
       send({ t: 'done', ok: false, error: `worker: ${(err as Error)?.message ?? String(err)}` });

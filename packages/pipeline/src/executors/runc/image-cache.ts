@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isLoopbackRegistry, parseImageRef, pullReference } from '@iwp/core';
+// the image-ref entry alone: the worker must not load core's index (see worker/main.ts)
+import { isLoopbackRegistry, parseImageRef, pullReference } from '@iwp/core/image-ref';
 import { runProcess, type Runner } from '@iwp/core/runner';
 
 /** skopeo talks plain HTTP to loopback registries and to those named in `extra` (--insecure-registry). */
