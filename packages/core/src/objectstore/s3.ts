@@ -1,9 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { createRequire } from 'node:module';
-import { ErrorCode, ExitCode, IwpError } from '../errors.js';
+import type { IwpError } from '../errors.js';
 import { isTransient, withRetry } from '../retry.js';
 import { s3Endpoint, s3Key, type S3Location } from '../aws.js';
+import { s3ErrorName, translateS3Error } from './s3-errors.js';
 import { casLost, type Condition, type ObjectEntry, type ObjectHead, type ObjectStore, type StoredObject, type WriteOptions } from './types.js';
 
 type S3 = typeof import('@aws-sdk/client-s3');
@@ -37,9 +38,9 @@ export class S3Store implements ObjectStore {
         const out = await this.s3.send(new (sdk().GetObjectCommand)({ Bucket: this.loc.bucket, Key: this.key(rel) }));
         const body = Buffer.from(await out.Body!.transformToByteArray());
         return { body, etag: out.ETag ?? '' };
-      }, { shouldRetry: (err) => errorName(err) !== 'NoSuchKey' && isTransient(err) });
+      }, { shouldRetry: (err) => s3ErrorName(err) !== 'NoSuchKey' && isTransient(err) });
     } catch (err) {
-      if (errorName(err) === 'NoSuchKey') return undefined;
+      if (s3ErrorName(err) === 'NoSuchKey') return undefined;
       throw this.translate(err, rel);
     }
   }
@@ -50,8 +51,8 @@ export class S3Store implements ObjectStore {
       return { size: out.ContentLength ?? 0, etag: out.ETag ?? '', modified: (out.LastModified ?? new Date(0)).toISOString() };
     } catch (err) {
       const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (errorName(err) === 'NotFound' || errorName(err) === 'NoSuchKey' || status === 404) {
-        if (errorName(err) === 'NoSuchBucket') throw this.translate(err, rel);
+      if (s3ErrorName(err) === 'NotFound' || s3ErrorName(err) === 'NoSuchKey' || status === 404) {
+        if (s3ErrorName(err) === 'NoSuchBucket') throw this.translate(err, rel);
         return undefined;
       }
       throw this.translate(err, rel);
@@ -63,7 +64,7 @@ export class S3Store implements ObjectStore {
       const out = await this.s3.send(new (sdk().GetObjectCommand)({ Bucket: this.loc.bucket, Key: this.key(rel) }));
       return out.Body as Readable;
     } catch (err) {
-      if (errorName(err) === 'NoSuchKey') return undefined;
+      if (s3ErrorName(err) === 'NoSuchKey') return undefined;
       throw this.translate(err, rel);
     }
   }
@@ -113,7 +114,7 @@ export class S3Store implements ObjectStore {
       );
     } catch (err) {
       // a conditional delete of a key that is gone: it changed since it was read
-      if (cond.ifMatch && errorName(err) === 'NoSuchKey') throw casLost(this.url, rel);
+      if (cond.ifMatch && s3ErrorName(err) === 'NoSuchKey') throw casLost(this.url, rel);
       throw this.translate(err, rel);
     }
   }
@@ -164,46 +165,7 @@ export class S3Store implements ObjectStore {
   }
 
   private translate(err: unknown, rel: string): IwpError {
-    if (err instanceof IwpError) return err;
-    const name = errorName(err);
-    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    const where = `${this.url}/${rel}`;
-    if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || status === 412 || status === 409) {
-      return casLost(this.url, rel);
-    }
-    if (name === 'NoSuchBucket' || (name === 'NotFound' && rel === '')) {
-      return new IwpError(ErrorCode.NOT_FOUND, `bucket ${this.loc.bucket} not found`, {
-        hint: `create it first (aws s3 mb s3://${this.loc.bucket})`,
-        details: { bucket: this.loc.bucket },
-      });
-    }
-    if (
-      ['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'ExpiredToken', 'CredentialsProviderError', 'Forbidden'].includes(name) ||
-      status === 403 ||
-      /credential/i.test(String((err as Error).message))
-    ) {
-      return new IwpError(ErrorCode.AUTH_FAILED, `${where}: access denied (${name}: ${(err as Error).message})`, {
-        exitCode: ExitCode.BAD_INPUT,
-        hint: 'check AWS_PROFILE / AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and the bucket policy',
-      });
-    }
-    if (name.startsWith('KMS.') || (name === 'InvalidArgument' && /kms|encrypt/i.test(String((err as Error).message)))) {
-      return new IwpError(ErrorCode.BAD_INPUT, `${where}: the store refused the encryption (${name}: ${(err as Error).message})`, {
-        hint: 'check the KMS key id and that you may use it (kms:GenerateDataKey, kms:Decrypt)',
-        details: { field: '--encrypt' },
-      });
-    }
-    const endpoint = this.endpoint ?? 'the AWS S3 endpoint';
-    const code = (err as { code?: string }).code;
-    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || name === 'TimeoutError') {
-      return new IwpError(ErrorCode.UNREACHABLE, `${this.url}: cannot reach the S3 endpoint ${endpoint} (${(err as Error).message})`, { cause: err, details: { endpoint, transient: true } });
-    }
-    // what is left after the SDK's retries: name the endpoint, so an operator knows where to look
-    const transient = isTransient(err);
-    return new IwpError(ErrorCode.FAILED, `${where}: ${name}: ${(err as Error).message}${transient ? ` (endpoint ${endpoint}, after retries)` : ''}`, {
-      cause: err,
-      details: { endpoint, transient },
-    });
+    return translateS3Error(err, { url: this.url, bucket: this.loc.bucket, endpoint: this.endpoint }, rel);
   }
 }
 
@@ -215,8 +177,4 @@ function withHeader<A extends { request: unknown }>(args: A, name: string, value
 
 function sse(opts: WriteOptions): { ServerSideEncryption?: 'aws:kms'; SSEKMSKeyId?: string } {
   return opts.kmsKeyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: opts.kmsKeyId } : {};
-}
-
-function errorName(err: unknown): string {
-  return (err as { name?: string; Code?: string }).Code ?? (err as { name?: string }).name ?? 'Error';
 }
