@@ -1,14 +1,13 @@
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, readdir, readlink, rename, rm } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { PassThrough, type Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 // the subpath, not the index: this module also runs in layer worker threads, which start faster without the rest of core
 import { HashCounter } from '@iwp/core/hashing';
 import { pack as tarPack, type Header, type Pack } from 'tar-stream';
+import { zstdInto } from './zstd.js';
 
 /** The fixed time of every entry (dockerTools uses the same): 1970-01-01T00:00:01Z. */
 export const EPOCH = new Date(1000);
@@ -81,18 +80,7 @@ export async function writeLayer(dest: string, entries: AsyncIterable<Entry> | I
   try {
     let blob: LayerBlob;
     if (compression === 'zstd') {
-      // zstd from the system, single-threaded (the same bytes on every machine), writing the
-      // blob itself; the tar is hashed here on its way to zstd, the blob read back once from
-      // the page cache: no other process, and each byte crosses one pipe (as in tar | zstd)
-      const diff = new HashCounter();
-      await Promise.all([writeEntries(p, entries).catch((err) => p.destroy(err)), zstd((stdin) => pipeline(p, diff, stdin), tmp)]);
-      const out = createHash('sha256');
-      let size = 0;
-      for await (const chunk of createReadStream(tmp, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-        out.update(chunk);
-        size += chunk.length;
-      }
-      blob = { digest: `sha256:${out.digest('hex')}`, diffId: `sha256:${diff.digest().toString('hex')}`, size };
+      [, blob] = await Promise.all([writeEntries(p, entries).catch((err) => p.destroy(err)), zstdInto(p, tmp)]);
     } else {
       const diff = new HashCounter();
       const out = new HashCounter();
@@ -108,18 +96,6 @@ export async function writeLayer(dest: string, entries: AsyncIterable<Entry> | I
     await rm(tmp, { force: true });
     throw err;
   }
-}
-
-/** `zstd -3 --single-thread` of what `feed` writes to its stdin, into `dest`. */
-async function zstd(feed: (stdin: Writable) => Promise<void>, dest: string): Promise<void> {
-  const z = spawn('zstd', ['-q', '-3', '--single-thread', '-f', '-o', dest], { stdio: ['pipe', 'ignore', 'pipe'] });
-  let err = '';
-  z.stderr.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-2000); });
-  const exit = new Promise<void>((resolve, reject) => {
-    z.on('error', reject);
-    z.on('close', (code, signal) => (code === 0 ? resolve() : reject(new Error(`zstd failed (${signal ?? `exit ${code}`}): ${err.trim()}`))));
-  });
-  await Promise.all([feed(z.stdin), exit]);
 }
 
 /** Entries for store paths: `nix/`, `nix/store/`, then each path's tree. */
