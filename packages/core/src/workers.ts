@@ -27,6 +27,27 @@ export class WorkerPool<I, O> {
     });
   }
 
+  /**
+   * Starts the threads now, before any task: they load their module while the caller does
+   * other work, then idle (not keeping the process alive) until tasks come. A thread that
+   * dies while idle is dropped.
+   */
+  warm(): void {
+    while (this.started < Math.max(1, this.size)) {
+      const w = new Worker(this.file);
+      this.started++;
+      const dead = (): void => {
+        const i = this.idle.indexOf(w);
+        if (i < 0) return;
+        this.idle.splice(i, 1);
+        this.started--;
+      };
+      w.once('error', dead).once('exit', dead);
+      w.unref();
+      this.idle.push(w);
+    }
+  }
+
   async close(): Promise<void> {
     const all = this.idle.splice(0);
     this.started -= all.length;

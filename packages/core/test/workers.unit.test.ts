@@ -1,0 +1,32 @@
+import t from 'tap';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { WorkerPool } from '../src/workers.js';
+
+// worker modules written for the test, serving tasks with core's built serveWorker
+const workers = new URL('../dist/workers.js', import.meta.url).href;
+
+async function module(t: { teardown(fn: () => unknown): void }, body: string): Promise<URL> {
+  const dir = await mkdtemp(join(tmpdir(), 'iwp-workers-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'worker.mjs');
+  await writeFile(file, `import { serveWorker } from ${JSON.stringify(workers)};\n${body}\n`);
+  return pathToFileURL(file);
+}
+
+t.test('WorkerPool.warm: threads started before any task answer the tasks', async (t) => {
+  const pool = new WorkerPool<number, number>(await module(t, 'serveWorker(async (n) => n * 2);'), 2);
+  t.teardown(() => pool.close());
+  pool.warm();
+  pool.warm(); // no more than `size` threads
+  t.same(await Promise.all([1, 2, 3, 4, 5].map((n) => pool.run(n))), [2, 4, 6, 8, 10]);
+});
+
+t.test('WorkerPool.warm: a thread that fails to load fails the task, never hangs it', async (t) => {
+  const pool = new WorkerPool<number, number>(await module(t, 'throw new Error("broken worker module");'), 1);
+  t.teardown(() => pool.close());
+  pool.warm();
+  await t.rejects(pool.run(1), /broken worker module|exited/);
+});
