@@ -7,6 +7,7 @@ import { readLock, writeLock } from './layer-lockfile.js';
 import { platformOf } from './systems.js';
 import { assemble, mediaTypes, type BuiltImage, type ImageFormat, type LayerCompression } from './oci.js';
 import { evalSpec, realisedClosure, type ImageSpec } from './spec.js';
+import { BuildMemos, type BuildMemo } from './build-memo.js';
 
 export const MAX_LAYERS_CEILING = 127;
 
@@ -56,7 +57,9 @@ export function checkMaxLayers(maxLayers: number): number {
 /**
  * Evaluates the image description, realises its contents, and writes one layer per popular
  * store path (at most maxLayers - 1 store layers) plus the customisation layer. Unchanged
- * layers come from the layer cache, so a rebuild of an unchanged closure tars nothing.
+ * layers come from the layer cache, so a rebuild of an unchanged closure tars nothing; a
+ * rebuild of unchanged contents (same output paths and options) takes the layers it made
+ * last time without asking nix for the closure again.
  */
 export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const maxLayers = checkMaxLayers(opts.maxLayers ?? 100);
@@ -64,35 +67,49 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   if (opts.format === 'docker' && compression === 'zstd') throw badInput('--compression', 'gzip with --format docker (Docker schema 2 has no zstd layers)', 'zstd');
   const cache = opts.cache ?? new LayerCache(undefined, compression);
   const spec = await evalSpec(opts.run, opts.target, opts.attr, opts.system);
+  const memos = new BuildMemos(cache.dir);
+  // with a lockfile the plan depends on that file too (and the build rewrites it): no memo
+  const key = opts.lock ? undefined : BuildMemos.key([compression, maxLayers, spec.contents.map((c) => c.out), spec.extraFiles]);
+  let memo = key ? await memos.read(key, (d) => cache.blobPath(d)) : undefined;
+  let cachedLayers: number;
+  if (memo) {
+    const n = memo.layers.length;
+    for (let i = 1; i <= n; i++) opts.onLayer?.(i, n, true);
+    cachedLayers = n;
+  } else {
+    try {
+      ({ memo, cachedLayers } = await makeLayers(opts, cache, spec, maxLayers));
+    } finally {
+      if (!opts.cache) await cache.close();
+    }
+    if (key) await memos.write(key, memo);
+  }
+  const layers = memo.layers.map((l) => ({ mediaType: '', ...l, file: cache.blobPath(l.digest) }));
+  const platform = opts.system ? platformOf(opts.system) : { os: 'linux', architecture: goArch() };
+  const image = assemble(layers, spec.config, platform, mediaTypes(opts.format ?? 'oci', compression));
+  return { spec, image, storePaths: memo.storePaths, cachedLayers };
+}
+
+/** The closure's layers, from the cache or made: store layers in worker threads, one per core. */
+async function makeLayers(opts: BuildOptions, cache: LayerCache, spec: ImageSpec, maxLayers: number): Promise<{ memo: BuildMemo; cachedLayers: number }> {
+  cache.warm(); // the layer threads load while nix answers
   const { outs, infos } = await realisedClosure(opts.run, spec);
   const groups = await planLayers(infos, maxLayers, opts.lock);
   const total = groups.length + 1;
-  const layers: BuiltImage['layers'] = [];
-  let cachedLayers = 0;
-  // layers are made in parallel, one per core, each in a worker thread (tar, hashes, compressor);
-  // the small customisation layer meanwhile on this thread
   const made = new Array<Awaited<ReturnType<LayerCache['storeLayer']>>>(groups.length);
+  // the small customisation layer is made on this thread meanwhile
   const customLayer = customizationEntries(outs, spec.extraFiles).then((entries) => cache.entriesLayer(entries));
   customLayer.catch(() => undefined); // awaited below, unless a store layer failed first
   let done = 0;
-  try {
-    await pool([...groups.keys()], availableParallelism(), async (i) => {
-      made[i] = await cache.storeLayer(groups[i]!);
-      opts.onLayer?.(++done, total, made[i]!.cached);
-    });
-  } finally {
-    if (!opts.cache) await cache.close();
-  }
-  for (const [i, g] of groups.entries()) {
-    const { blob, cached } = made[i]!;
-    if (cached) cachedLayers++;
-    layers.push({ mediaType: '', digest: blob.digest, size: blob.size, diffId: blob.diffId, file: cache.blobPath(blob.digest), storePaths: [...g].sort() });
-  }
+  await pool([...groups.keys()], availableParallelism(), async (i) => {
+    made[i] = await cache.storeLayer(groups[i]!);
+    opts.onLayer?.(++done, total, made[i]!.cached);
+  });
   const custom = await customLayer;
-  if (custom.cached) cachedLayers++;
   opts.onLayer?.(total, total, custom.cached);
-  layers.push({ mediaType: '', digest: custom.blob.digest, size: custom.blob.size, diffId: custom.blob.diffId, file: cache.blobPath(custom.blob.digest), storePaths: [] });
-  const platform = opts.system ? platformOf(opts.system) : { os: 'linux', architecture: goArch() };
-  const image = assemble(layers, spec.config, platform, mediaTypes(opts.format ?? 'oci', compression));
-  return { spec, image, storePaths: infos.map((i) => i.path).sort(), cachedLayers };
+  const all = [...made.map((m, i) => ({ ...m, storePaths: [...groups[i]!].sort() })), { ...custom, storePaths: [] as string[] }];
+  return {
+    memo: { layers: all.map(({ blob, storePaths }) => ({ digest: blob.digest, size: blob.size, diffId: blob.diffId, storePaths })), storePaths: infos.map((i) => i.path).sort() },
+    cachedLayers: all.filter((m) => m.cached).length,
+  };
 }

@@ -40,6 +40,13 @@ export class LayerCache {
     await this.pool?.close();
   }
 
+  /** Starts the worker threads ahead of the first layer to make (a build that will make some). */
+  warm(): void {
+    if (this.threads < 1) return;
+    this.pool ??= new WorkerPool<LayerTask, LayerBlob>(workerFile(), this.threads);
+    this.pool.warm();
+  }
+
   blobPath(digest: string): string {
     return join(this.dir, 'blobs', 'sha256', digest.replace(/^sha256:/, ''));
   }
