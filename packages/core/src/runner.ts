@@ -123,7 +123,8 @@ const text = (v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString(
  */
 export const runProcess: Runner = async (file, args, opts = {}) => {
   const r = await start(file, args, opts);
-  const canceled = Boolean(opts.signal?.aborted);
+  // stopped by the signal; a program that had finished by itself before the abort was not
+  const canceled = Boolean(opts.signal?.aborted) && r.exitCode !== 0;
   if (r.code === 'ENOENT' || (r.failed && r.exitCode === undefined && !r.timedOut && !r.signal && !canceled)) {
     throw new IwpError(ErrorCode.PROCESS_FAILED, `${file}: not found or could not start (is it installed and on PATH?)`, {
       cause: r,
