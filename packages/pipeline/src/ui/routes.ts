@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isIwpError, type PipelineRun } from '@iwp/core';
+import { isIwpError, list, type PipelineRun } from '@iwp/core';
 import type { EventInput } from '../event.js';
 import type { RunStore } from '../stores/types.js';
 import { errorReply, type Reply } from '../server/http.js';
@@ -29,7 +29,7 @@ export async function uiRoute(deps: UiDeps, req: IncomingMessage, res: ServerRes
   const get = req.method === 'GET' || req.method === 'HEAD';
   try {
     if (path === '/' && get) return html(runsPage(await deps.store.list()));
-    if (path === '/api/runs' && get) return { status: 200, body: { apiVersion: 'iwp/v1', kind: 'PipelineRunList', items: await deps.store.list() } };
+    if (path === '/api/runs' && get) return { status: 200, body: list('PipelineRun', await deps.store.list()) };
     const m = RUN_PATH.exec(path);
     if (!m) return undefined;
     const [, id, sub] = m;
