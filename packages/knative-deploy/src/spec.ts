@@ -1,12 +1,12 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { badInput, parseDuration } from '@iwp/core';
+import { badInput, KNATIVE_METRICS, parseDuration } from '@iwp/core';
 import type { TrafficTarget } from './traffic.js';
 
 export const GROUP = 'serving.knative.dev';
 export const VERSION = 'v1';
 export const SERVICE_API = `${GROUP}/${VERSION}`;
 
-export const METRICS = ['concurrency', 'rps', 'cpu', 'memory'] as const;
+export const METRICS = KNATIVE_METRICS;
 export type Metric = (typeof METRICS)[number];
 
 /** What a Knative Service is made of, in the words of `kn service create` flags. */

@@ -41,7 +41,7 @@ t.test('descriptor errors name the file and the field (exit 2)', async (t) => {
   const cases: [unknown, RegExp][] = [
     [{ services: [{ name: 'a', image: 'r/a@x', scale: { min: -1 } }] }, /services\[0\]\.scale\.min: expected an integer >= 0, got -1/],
     [{ services: { web: { image: 'r/a@x', scale: { minimum: 1 } } } }, /services\.web\.scale\.minimum: expected one of min, max/],
-    [{ name: 'a', image: 'r/a@x', replicas: 3 }, /\.replicas: expected one of name, namespace, image/],
+    [{ name: 'a', image: 'r/a@x', replicas: 3 }, /\.json: replicas: expected one of name, namespace, image/],
     [{ services: [{ name: 'a', image: 'r/a@x' }, { name: 'a', image: 'r/a@x' }] }, /services\[1\]\.name: expected a name used once/],
     [{ name: 'a', image: 'r/a@x', traffic: [{ revision: 'a-00001', percent: 50 }] }, /--traffic: expected percentages that add up to 100, got 50/],
   ];

@@ -120,3 +120,64 @@ export const KnativeManifest = Type.Object(
   open,
 );
 export type KnativeManifest = Static<typeof KnativeManifest>;
+
+/** Autoscaling metrics Knative knows: concurrency and rps (KPA), cpu and memory (HPA). */
+export const KNATIVE_METRICS = ['concurrency', 'rps', 'cpu', 'memory'] as const;
+
+const strings = (description: string) =>
+  Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()], { description: 'a string' }), { description });
+const upTo = (max?: number) =>
+  Type.Integer({ minimum: 0, ...(max === undefined ? { description: 'an integer >= 0' } : { maximum: max, description: `an integer from 0 to ${max}` }) });
+const duration = Type.Union([Type.String(), Type.Number()], { description: 'a duration such as 60s, or a number of seconds' });
+const closed = { additionalProperties: false } as const;
+
+/**
+ * One service of a service descriptor (nix/services/*.nix, `knative-deploy apply -f`), in
+ * kn's words: not a document (no apiVersion/kind), the input knative-deploy reads. Closed:
+ * an unknown key is a mistake, named. A descriptor is one of these, a list of them, or
+ * `{ services = { <name> = ...; } }` / `{ services = [ ... ]; }` (the name defaults to the
+ * attribute's).
+ */
+export const ServiceDescriptor = Type.Object(
+  {
+    name: Type.String({ description: 'a service name' }),
+    namespace: Type.Optional(Type.String({ description: 'a namespace' })),
+    image: Type.Optional(Type.String({ minLength: 1, description: 'an image reference' })),
+    env: Type.Optional(strings('an attribute set of strings')),
+    port: Type.Optional(upTo(65535)),
+    scale: Type.Optional(Type.Object(
+      {
+        min: Type.Optional(upTo()),
+        max: Type.Optional(upTo()),
+        initial: Type.Optional(upTo()),
+        target: Type.Optional(Type.Number({ minimum: 0.01, description: 'a number >= 0.01' })),
+        metric: Type.Optional(Type.Union(KNATIVE_METRICS.map((m) => Type.Literal(m)))),
+        utilization: Type.Optional(upTo(100)),
+        window: Type.Optional(duration),
+        retention: Type.Optional(duration),
+      },
+      closed,
+    )),
+    concurrencyLimit: Type.Optional(upTo(1000)),
+    resources: Type.Optional(Type.Object(
+      { requests: Type.Optional(strings('an attribute set of quantities')), limits: Type.Optional(strings('an attribute set of quantities')) },
+      closed,
+    )),
+    traffic: Type.Optional(Type.Array(
+      Type.Object(
+        {
+          revision: Type.Optional(Type.String({ description: 'a revision name' })),
+          latest: Type.Optional(Type.Boolean()),
+          percent: Type.Optional(upTo(100)),
+          tag: Type.Optional(Type.String({ description: 'a tag' })),
+        },
+        { ...closed, description: 'an attribute set { revision | latest = true; percent; tag; }' },
+      ),
+      { description: 'a list of { revision | latest = true; percent; tag; }' },
+    )),
+    labels: Type.Optional(strings('an attribute set of strings')),
+    annotations: Type.Optional(strings('an attribute set of strings')),
+  },
+  { ...closed, description: 'an attribute set describing a service' },
+);
+export type ServiceDescriptor = Static<typeof ServiceDescriptor>;
