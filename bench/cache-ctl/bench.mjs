@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const { makeS3Client, S3Store, FileStore } = await import('../../packages/core/dist/index.js');
+const { makeS3Client, S3Store, FileStore, runProcess } = await import('../../packages/core/dist/index.js');
 const { BinaryCache, createCacheServer, generateKeyPair, parseSecretKey, pushClosure } = await import('../../packages/cache-ctl/dist/index.js');
 
 const run = promisify(execFile);
@@ -52,7 +52,7 @@ try {
   const nixCopy = (round) => measure(() => run('nix', ['copy', '--extra-experimental-features', 'nix-command', '--to', `file://${join(dir, `nix-${round}`)}?compression=${compression}`, top]));
   const push = async (c) => {
     await c.init({ storeDir: '/nix/store', wantMassQuery: true, priority: 40 });
-    return measure(() => pushClosure(c, [top], { key, compression, jobs: 4 }));
+    return measure(() => pushClosure(c, [top], { run: runProcess, key, compression, jobs: 4 }));
   };
   const toFile = async (round) => {
     await mkdir(join(dir, `ours-${round}`));
@@ -63,7 +63,7 @@ try {
   }
   report(`push ${compression} to file://`, ours, nix, 1.0);
   let t0 = performance.now();
-  const again = await pushClosure(cache, [top], { key, compression, jobs: 4 });
+  const again = await pushClosure(cache, [top], { run: runProcess, key, compression, jobs: 4 });
   console.log(`second push: ${secs(performance.now() - t0)}, uploaded ${again.uploaded}`);
 
   // 2 and 3 against the S3 emulator: a cache of 10,000 narinfos

@@ -1,6 +1,5 @@
 import { realpath } from 'node:fs/promises';
-import { execa } from 'execa';
-import { ErrorCode, ExitCode, IwpError, lastLines } from '@iwp/core';
+import { ErrorCode, ExitCode, IwpError, lastLines, type Runner } from '@iwp/core';
 import { isStorePath, STORE_DIR } from './narinfo.js';
 import { normalizeHash } from './nix32.js';
 
@@ -23,13 +22,13 @@ const NIX_FLAGS = ['--extra-experimental-features', 'nix-command'];
  * derivations (realised) and `.nix` files (built with nix-build). NOT_FOUND (exit 4)
  * names a path the local store does not have.
  */
-export async function resolveInstallables(items: string[]): Promise<string[]> {
+export async function resolveInstallables(run: Runner, items: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const item of items) {
     if (item.endsWith('.nix')) {
-      const r = await execa('nix-build', ['--no-out-link', item], { reject: false });
-      if (r.exitCode !== 0) throw new IwpError(ErrorCode.FAILED, `nix-build ${item} failed: ${lastLines(String(r.stderr))}`);
-      out.push(...String(r.stdout).split('\n').filter(Boolean));
+      const r = await run('nix-build', ['--no-out-link', item], { reject: false });
+      if (r.exitCode !== 0) throw new IwpError(ErrorCode.FAILED, `nix-build ${item} failed: ${lastLines(r.stderr)}`);
+      out.push(...r.stdout.split('\n').filter(Boolean));
       continue;
     }
     let p = item;
@@ -37,27 +36,27 @@ export async function resolveInstallables(items: string[]): Promise<string[]> {
     const top = p.split('/').slice(0, 4).join('/');
     if (!isStorePath(top)) throw new IwpError(ErrorCode.BAD_INPUT, `PATHS: expected a store path, a link into the store or a .nix file, got ${item}`, { exitCode: ExitCode.BAD_INPUT });
     if (top.endsWith('.drv') && item.endsWith('.drv')) {
-      const r = await execa('nix-store', ['--realise', top], { reject: false });
-      if (r.exitCode !== 0) throw new IwpError(ErrorCode.FAILED, `nix-store --realise ${top} failed: ${lastLines(String(r.stderr))}`);
-      out.push(...String(r.stdout).split('\n').filter(Boolean));
+      const r = await run('nix-store', ['--realise', top], { reject: false });
+      if (r.exitCode !== 0) throw new IwpError(ErrorCode.FAILED, `nix-store --realise ${top} failed: ${lastLines(r.stderr)}`);
+      out.push(...r.stdout.split('\n').filter(Boolean));
     } else out.push(top);
   }
   return [...new Set(out)];
 }
 
 /** Path infos of `paths` and, with `closure`, everything they reference. */
-export async function queryPathInfo(paths: string[], closure: boolean): Promise<PathInfo[]> {
+export async function queryPathInfo(run: Runner, paths: string[], closure: boolean): Promise<PathInfo[]> {
   if (paths.length === 0) return [];
-  const r = await execa('nix', ['path-info', ...NIX_FLAGS, '--json', ...(closure ? ['--recursive'] : []), ...paths], { reject: false });
+  const r = await run('nix', ['path-info', ...NIX_FLAGS, '--json', ...(closure ? ['--recursive'] : []), ...paths], { reject: false });
   if (r.exitCode !== 0) {
-    const err = String(r.stderr);
+    const err = r.stderr;
     const missing = /path '([^']+)' is not valid/.exec(err) ?? /don't know how to build these paths:\s*(\S+)/.exec(err);
     if (missing) {
       throw new IwpError(ErrorCode.NOT_FOUND, `${missing[1]} is not in the local nix store`, { hint: 'build or fetch it first (nix-store --realise)', details: { path: missing[1] } });
     }
     throw new IwpError(ErrorCode.FAILED, `nix path-info failed: ${lastLines(err)}`);
   }
-  const raw = JSON.parse(String(r.stdout)) as Array<Record<string, unknown>>;
+  const raw = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
   return raw.map((o) => {
     if (o.valid === false) throw new IwpError(ErrorCode.NOT_FOUND, `${String(o.path)} is not in the local nix store`, { details: { path: o.path } });
     return {
@@ -89,9 +88,4 @@ export function topoOrder(infos: PathInfo[]): PathInfo[][] {
   const levels: PathInfo[][] = [];
   for (const i of infos) (levels[depth(i.path, new Set())] ??= []).push(i);
   return levels.filter(Boolean);
-}
-
-/** The NAR serialisation of a path, straight from the store (`nix-store --dump`). */
-export function dumpPath(path: string) {
-  return execa('nix-store', ['--dump', path], { stdout: 'pipe', stderr: 'pipe', encoding: 'buffer', buffer: { stdout: false, stderr: true } });
 }

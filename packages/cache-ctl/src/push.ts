@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pMap from 'p-map';
-import { ErrorCode, IwpError, withRetry } from '@iwp/core';
+import { ErrorCode, IwpError, withRetry, type Runner } from '@iwp/core';
 import type { BinaryCache } from './cache.js';
 import { compressor, EXT, type Compression } from './compression.js';
 import { DEFAULT_LEASE_MS, takeLease, waitForGc, type CacheLease } from './leases.js';
@@ -11,6 +11,8 @@ import { fromNix32, toNix32 } from './nix32.js';
 import { streamNar, type StreamedNar } from './narstream.js';
 
 export interface PushOptions {
+  /** runs nix (path-info of the closure) */
+  run: Runner;
   key: SecretKey;
   compression: Compression;
   jobs: number;
@@ -45,7 +47,7 @@ export const narKeyOf = (info: Pick<PathInfo, 'narHash'>, compression: Compressi
  * on a transient error is pushed again from the start (the NAR stream cannot be replayed).
  */
 export async function pushClosure(cache: BinaryCache, paths: string[], opts: PushOptions): Promise<PushResult> {
-  const infos = await queryPathInfo(paths, true);
+  const infos = await queryPathInfo(opts.run, paths, true);
   const held = await takeLease(cache.store, 'push', { paths: infos.map((i) => hashPart(i.path)), nars: infos.map((i) => narKeyOf(i, opts.compression)) }, opts.leaseMs ?? DEFAULT_LEASE_MS);
   try {
     let told = false;

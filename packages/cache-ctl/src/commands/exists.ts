@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
 import { API_VERSION, badInput } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
-import { openCache, pathsFromInput, storeFlag } from '../flags.js';
+import { openCache, pathsFromInput, storeFlag } from '../cli/flags.js';
 import { hashPart, isStorePath } from '../narinfo.js';
 
 export default class Exists extends BaseCommand<typeof Exists> {

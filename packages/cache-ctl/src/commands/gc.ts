@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
 import { badInput, doc, parseDuration, readStream } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
-import { openCache, storeFlag } from '../flags.js';
+import { openCache, storeFlag } from '../cli/flags.js';
 import { collectGarbage } from '../gc.js';
 import { isStorePath } from '../narinfo.js';
 

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { API_VERSION } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
-import { openCache } from '../flags.js';
+import { openCache } from '../cli/flags.js';
 
 export default class Init extends BaseCommand<typeof Init> {
   static override description = 'write nix-cache-info to a store (the bucket or directory must exist)';

@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { doc } from '@iwp/core';
+import { doc, runProcess } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
 import { parseCompression } from '../compression.js';
-import { openCache, pathsFromInput } from '../flags.js';
+import { openCache, pathsFromInput } from '../cli/flags.js';
 import { readSecretKey } from '../keys.js';
 import { resolveInstallables } from '../localstore.js';
 import { pushClosure } from '../push.js';
@@ -26,10 +26,11 @@ export default class Push extends BaseCommand<typeof Push> {
     const cache = openCache(this.flags.to, '--to');
     const key = await readSecretKey(this.flags['sign-key']);
     const compression = parseCompression(this.flags.compression);
-    const paths = await resolveInstallables(await pathsFromInput(this.positional));
+    const paths = await resolveInstallables(runProcess, await pathsFromInput(this.positional));
     await cache.mustExist();
     const started = performance.now();
     const r = await pushClosure(cache, paths, {
+      run: runProcess,
       key,
       compression,
       jobs: this.flags.jobs,

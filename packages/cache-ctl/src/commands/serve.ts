@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { API_VERSION, badInput } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
-import { openCache } from '../flags.js';
+import { openCache } from '../cli/flags.js';
 import { createCacheServer } from '../serve.js';
 
 export default class Serve extends BaseCommand<typeof Serve> {

@@ -1,7 +1,7 @@
 import { Errors, Flags } from '@oclif/core';
-import { doc } from '@iwp/core';
+import { doc, runProcess } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
-import { openCache, storeFlag, trustedKeys } from '../flags.js';
+import { openCache, storeFlag, trustedKeys } from '../cli/flags.js';
 import { readSecretKey } from '../keys.js';
 import { queryPathInfo } from '../localstore.js';
 import { pushPath } from '../push.js';
@@ -30,7 +30,7 @@ export default class Verify extends BaseCommand<typeof Verify> {
     for (const p of problems) {
       let repaired: boolean | undefined;
       if (key) {
-        const info = await queryPathInfo([p.storePath], false).catch(() => undefined);
+        const info = await queryPathInfo(runProcess, [p.storePath], false).catch(() => undefined);
         if (info?.[0]) repaired = await pushPath(cache, info[0], { key, compression }).then(() => true, () => false);
         else repaired = false;
       }

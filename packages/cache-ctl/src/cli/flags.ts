@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
 import { badInput, openStore, readStream } from '@iwp/core';
-import { BinaryCache } from './cache.js';
-import { parsePublicKey, type PublicKey } from './keys.js';
-import { isStorePath } from './narinfo.js';
+import { BinaryCache } from '../cache.js';
+import { parsePublicKey, type PublicKey } from '../keys.js';
+import { isStorePath } from '../narinfo.js';
 
 export const storeFlag = Flags.string({
   description: 'the binary cache: s3://bucket[/prefix][?region=&endpoint=] or file:///dir [env: IWP_CACHE]',
