@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { API_VERSION, ErrorCode, IwpError } from '@iwp/core';
+import { API_VERSION, ErrorCode, IwpError, type StatePointer } from '@iwp/core';
 import type { parseState, StateEnvelope } from './envelope.js';
 import { historyKey } from './keys.js';
 
@@ -32,22 +32,8 @@ export function baseOf(cur: Current | undefined): Expect {
   return cur ? { version: cur.env.version, etag: cur.etag, layout: cur.layout } : { version: null, etag: null };
 }
 
-/** What `state.json` holds in the pointer layout: the envelope's fields without the state. */
-export interface StatePointer {
-  apiVersion: typeof API_VERSION;
-  kind: 'StatePointer';
-  stack: string;
-  version: number;
-  updatedBy: string;
-  updatedAt: string;
-  sha256: string;
-  size: number;
-  encoding: 'json' | 'base64';
-  encryption?: { kms?: string; age?: string[] };
-  writeId?: string;
-  /** the key, relative to the stack, of the envelope this version's state is in */
-  body: string;
-}
+/** What `state.json` holds in the pointer layout: core's StatePointer document. */
+export type { StatePointer };
 
 /** The pointer to a version whose envelope is `env` (stored at its history key). */
 export function pointerOf(env: StateEnvelope & { sha256: string }): StatePointer {

@@ -96,6 +96,28 @@ export const StackState = Type.Object(
 );
 export type StackState = Static<typeof StackState>;
 
+/**
+ * What a stack's state.json holds in the pointer layout: a StackState's metadata without the
+ * state, and `body`, the key (relative to the stack) of the envelope the version's state is in.
+ */
+export const StatePointer = Type.Object(
+  {
+    ...header('StatePointer'),
+    stack: Type.String(),
+    version: Type.Integer({ minimum: 0 }),
+    updatedBy: Type.String(),
+    updatedAt: Time,
+    sha256: Type.String({ pattern: '^[a-f0-9]{64}$' }),
+    size: Count,
+    encoding: Type.Union([Type.Literal('json'), Type.Literal('base64')]),
+    encryption: Type.Optional(Type.Object({ kms: Type.Optional(Type.String()), age: Type.Optional(Type.Array(Type.String())) }, open)),
+    writeId: Type.Optional(Type.String()),
+    body: Type.String({ minLength: 1 }),
+  },
+  open,
+);
+export type StatePointer = Static<typeof StatePointer>;
+
 /** What a stack's stack.json holds, written by `remote-state init`. */
 export const Stack = Type.Object(
   {
