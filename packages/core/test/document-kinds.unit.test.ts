@@ -40,6 +40,7 @@ const samples: Record<Kind, Record<string, unknown>> = {
   StateDiff: { ...v, kind: 'StateDiff', stack: 'dev', version: null, identical: false, changes: [change] },
   StateVersion: { ...v, kind: 'StateVersion', stack: 'dev', version: 3, size: 120, modified: time },
   StackState: { ...v, kind: 'StackState', stack: 'dev', version: 3, updatedBy: 'me@host', updatedAt: time, sha256: 'b'.repeat(64), size: 3, encoding: 'json', state: { a: 1 } },
+  StatePointer: { ...v, kind: 'StatePointer', stack: 'dev', version: 3, updatedBy: 'me@host', updatedAt: time, sha256: 'b'.repeat(64), size: 3, encoding: 'json', body: 'history/3.json' },
   Stack: { ...v, kind: 'Stack', name: 'dev', createdBy: 'me@host', created: time, encryption: ['kms:alias/state'] },
   BackendCheck: { ...v, kind: 'BackendCheck', store: 's3://state', ok: true, conditionalCreate: true, conditionalReplace: true, conditionalDelete: true, checkedAt: time },
   Lock: { ...v, kind: 'Lock', ...lock, expired: false },
@@ -69,6 +70,7 @@ t.test('the schemas refuse what the contract rules out', async (t) => {
     ['KnativeInstall', { ...samples.KnativeInstall, images: 'docker' }, /images/],
     ['PortForward', { ...samples.PortForward, target: 'alertmanager' }, /target/],
     ['StackState', { ...samples.StackState, sha256: 'abc' }, /sha256/],
+    ['StatePointer', { ...samples.StatePointer, body: '' }, /body/],
   ];
   for (const [kind, doc, field] of bad) {
     t.throws(() => validateDocument(doc, [kind], 'sample'), { code: 'BAD_DOCUMENT', message: field }, `${kind} ${field}`);
