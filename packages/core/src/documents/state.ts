@@ -72,25 +72,30 @@ export const StateVersion = Type.Object(
 );
 export type StateVersion = Static<typeof StateVersion>;
 
-/** What a stack's state.json and history/<version>.json hold: the state with its version and writer. */
+/** What every version of a stack records about itself, whichever layout holds it. */
+const VersionFields = {
+  stack: Type.String(),
+  version: Type.Integer({ minimum: 0 }),
+  updatedBy: Type.String(),
+  updatedAt: Time,
+  /** hex SHA-256 of the bytes pull gives back (of the ciphertext when age-encrypted) */
+  sha256: Type.String({ pattern: '^[a-f0-9]{64}$' }),
+  size: Count,
+  encoding: Type.Union([Type.Literal('json'), Type.Literal('base64')]),
+  encryption: Type.Optional(Type.Object({ kms: Type.Optional(Type.String()), age: Type.Optional(Type.Array(Type.String())) }, open)),
+  /** random id of the write that made this version */
+  writeId: Type.Optional(Type.String()),
+};
+
+/** What a stack's history/<version>.json holds (and state.json in the older layout): the state with its version and writer. */
 export const StackState = Type.Object(
   {
     ...header('StackState'),
-    stack: Type.String(),
-    version: Type.Integer({ minimum: 0 }),
-    updatedBy: Type.String(),
-    updatedAt: Time,
-    /** hex SHA-256 of the bytes pull gives back (of the ciphertext when age-encrypted) */
-    sha256: Type.String({ pattern: '^[a-f0-9]{64}$' }),
-    size: Count,
-    encoding: Type.Union([Type.Literal('json'), Type.Literal('base64')]),
+    ...VersionFields,
     state: Type.Optional(Type.Unknown()),
     data: Type.Optional(Type.String()),
-    encryption: Type.Optional(Type.Object({ kms: Type.Optional(Type.String()), age: Type.Optional(Type.Array(Type.String())) }, open)),
     /** base64 of the age file of the state's bytes */
     ciphertext: Type.Optional(Type.String()),
-    /** random id of the write that made this version */
-    writeId: Type.Optional(Type.String()),
   },
   open,
 );
@@ -100,22 +105,7 @@ export type StackState = Static<typeof StackState>;
  * What a stack's state.json holds in the pointer layout: a StackState's metadata without the
  * state, and `body`, the key (relative to the stack) of the envelope the version's state is in.
  */
-export const StatePointer = Type.Object(
-  {
-    ...header('StatePointer'),
-    stack: Type.String(),
-    version: Type.Integer({ minimum: 0 }),
-    updatedBy: Type.String(),
-    updatedAt: Time,
-    sha256: Type.String({ pattern: '^[a-f0-9]{64}$' }),
-    size: Count,
-    encoding: Type.Union([Type.Literal('json'), Type.Literal('base64')]),
-    encryption: Type.Optional(Type.Object({ kms: Type.Optional(Type.String()), age: Type.Optional(Type.Array(Type.String())) }, open)),
-    writeId: Type.Optional(Type.String()),
-    body: Type.String({ minLength: 1 }),
-  },
-  open,
-);
+export const StatePointer = Type.Object({ ...header('StatePointer'), ...VersionFields, body: Type.String({ minLength: 1 }) }, open);
 export type StatePointer = Static<typeof StatePointer>;
 
 /** What a stack's stack.json holds, written by `remote-state init`. */
