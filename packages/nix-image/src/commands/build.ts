@@ -3,7 +3,7 @@ import { badInput, runProcess } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
 import { buildForSystems } from '../multi.js';
 import { publish } from '../publish.js';
-import { parseCreds, registryFlags } from '../flags.js';
+import { parseCreds, registryFlags } from '../cli/flags.js';
 import { findCredentials } from '../registry/auth.js';
 import { RegistryClient } from '../registry/client.js';
 import { parseRef } from '../registry/ref.js';

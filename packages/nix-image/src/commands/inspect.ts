@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '@iwp/core/cli';
-import { parseCreds, registryFlags } from '../flags.js';
+import { parseCreds, registryFlags } from '../cli/flags.js';
 import { inspectOciDir, inspectRegistry } from '../inspect.js';
 import { findCredentials } from '../registry/auth.js';
 import { RegistryClient } from '../registry/client.js';

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { badInput } from '@iwp/core';
 import { BaseCommand } from '@iwp/core/cli';
 import { imageDocument } from '../document.js';
-import { parseCreds, registryFlags } from '../flags.js';
+import { parseCreds, registryFlags } from '../cli/flags.js';
 import { readOciDir } from '../oci.js';
 import { pushImage } from '../push.js';
 import { findCredentials } from '../registry/auth.js';

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { execa } from 'execa';
+import { runProcess } from '@iwp/core/runner';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -47,8 +47,9 @@ export async function findCredentials(registry: string, explicit?: Credentials):
 
 /** docker's credential-helper protocol: the server URL on stdin, `{"Username","Secret"}` on stdout. */
 async function credentialHelper(helper: string, registry: string): Promise<Credentials | undefined> {
-  const r = await execa(`docker-credential-${helper}`, ['get'], { input: registry, reject: false });
-  if (r.exitCode !== 0) return undefined;
+  // a helper that is missing or fails gives no credentials, as if none were configured
+  const r = await runProcess(`docker-credential-${helper}`, ['get'], { input: registry, reject: false }).catch(() => undefined);
+  if (!r || r.exitCode !== 0) return undefined;
   try {
     const c = JSON.parse(String(r.stdout)) as { Username?: string; Secret?: string };
     return c.Username && c.Secret ? { username: c.Username, password: c.Secret } : undefined;

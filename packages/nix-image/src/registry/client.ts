@@ -1,7 +1,7 @@
-import { createReadStream } from 'node:fs';
 import { ErrorCode, IwpError, isTransient, withRetry } from '@iwp/core';
 import { parseChallenge, type Credentials } from './auth.js';
 import { httpSend, type HttpResponse, type RequestBody } from './http.js';
+import { uploadSession } from './upload.js';
 
 export interface ClientOptions {
   credentials?: Credentials;
@@ -12,8 +12,8 @@ export interface ClientOptions {
   chunkSize?: number;
 }
 
-
-interface Req {
+/** One request of the distribution API, as the client sends it. */
+export interface Req {
   method: string;
   path: string;
   headers?: Record<string, string>;
@@ -23,7 +23,6 @@ interface Req {
   ok?: number[];
   retries?: number;
 }
-
 
 /** Counters of what crossed the wire, for reports and tests. */
 export interface Traffic {
@@ -114,7 +113,8 @@ export class RegistryClient {
     }
   }
 
-  private scope(repo: string, push = false): string {
+  /** The token scope of a repository: pull, or pull and push. */
+  scope(repo: string, push = false): string {
     return `repository:${repo}:${push ? 'pull,push' : 'pull'}`;
   }
 
@@ -136,13 +136,10 @@ export class RegistryClient {
     return false;
   }
 
-  private relative(location: string): string {
+  /** A Location the registry gave, as a path on this registry. */
+  relative(location: string): string {
     const u = new URL(location, this.base);
     return `${u.pathname}${u.search}`;
-  }
-
-  private withDigest(location: string, digest: string): string {
-    return `${this.relative(location)}${location.includes('?') ? '&' : '?'}digest=${encodeURIComponent(digest)}`;
   }
 
   /**
@@ -151,45 +148,12 @@ export class RegistryClient {
    * registry keeps what arrived), so a transient failure starts a new session.
    */
   async uploadBlob(repo: string, digest: string, size: number, source: string | Buffer): Promise<void> {
-    await withRetry(() => this.uploadSession(repo, digest, size, source), {
+    await withRetry(() => uploadSession(this, { repo, digest, size, source, chunk: this.opts.chunkSize ?? 1024 * 1024 * 1024 }), {
       retries: this.opts.retries ?? 4,
       // a body cut short leaves the session with part of it: the registry then reports a digest mismatch
       shouldRetry: (err) => isTransient(err) || (err as IwpError).details?.status === 400,
     });
     this.traffic.bytesUploaded += size;
-  }
-
-  private async uploadSession(repo: string, digest: string, size: number, source: string | Buffer): Promise<void> {
-    const scope = this.scope(repo, true);
-    const start = await this.request({ method: 'POST', path: `/v2/${repo}/blobs/uploads/`, scope });
-    await start.discard();
-    let loc = start.header('location');
-    if (!loc) throw new IwpError(ErrorCode.HTTP_ERROR, `${this.registry}: upload session without a Location`);
-    const chunk = this.opts.chunkSize ?? 1024 * 1024 * 1024;
-    const stream = (s: number, e: number): RequestBody => typeof source === 'string'
-      ? () => createReadStream(source, { start: s, end: e - 1, highWaterMark: 1024 * 1024 })
-      : source.subarray(s, e);
-    if (size <= chunk) {
-      const res = await this.request({
-        method: 'PUT', path: this.withDigest(loc, digest), scope, retries: 0,
-        headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
-        body: size ? stream(0, size) : new Uint8Array(0),
-      });
-      await res.discard();
-    } else {
-      for (let off = 0; off < size; off += chunk) {
-        const end = Math.min(size, off + chunk);
-        const res = await this.request({
-          method: 'PATCH', path: this.relative(loc), scope, retries: 0,
-          headers: { 'content-type': 'application/octet-stream', 'content-length': String(end - off), 'content-range': `${off}-${end - 1}` },
-          body: stream(off, end),
-        });
-        await res.discard();
-        loc = res.header('location') ?? loc;
-      }
-      const res = await this.request({ method: 'PUT', path: this.withDigest(loc, digest), scope, retries: 0, headers: { 'content-length': '0' } });
-      await res.discard();
-    }
   }
 
   /** The digest a tag points at, or undefined when the tag does not exist. */

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { badInput } from '@iwp/core';
-import type { Credentials } from './registry/auth.js';
+import type { Credentials } from '../registry/auth.js';
 
 export const registryFlags = {
   creds: Flags.string({ description: 'registry credentials USER:PASSWORD [default: $IWP_REGISTRY_CREDS, then ~/.docker/config.json]', helpValue: 'USER:PASSWORD' }),
