@@ -50,64 +50,64 @@ export async function execWithState(stack: Stack, opts: ExecOptions): Promise<Ex
   const dir = await mkdtemp(join(tmpdir(), 'remote-state-'));
   let lost: unknown;
   let heartbeat: Heartbeat | undefined;
-  const forward = new Map<string, () => void>();
   try {
     const cur = await stack.current();
     const file = join(dir, opts.raw ? 'state' : 'state.json');
     const before = cur ? stateBytes(await stack.open(cur.env)) : undefined;
     if (before) await writeFile(file, before);
 
-    const child = execa(opts.command[0]!, opts.command.slice(1), {
-      stdio: 'inherit',
-      reject: false,
-      env: {
-        REMOTE_STATE_FILE: file,
-        REMOTE_STATE_STACK: stack.name,
-        REMOTE_STATE_STORE: stack.store.url,
-        REMOTE_STATE_VERSION: String(cur?.env.version ?? 0),
-        REMOTE_STATE_LOCK_ID: held.info.id,
-      },
-    });
-    for (const sig of SIGNALS) {
-      const h = () => void child.kill(sig);
-      forward.set(sig, h);
-      process.on(sig, h);
-    }
-    const beat = startHeartbeat(
+    heartbeat = startHeartbeat(
       async () => {
         held = await renewLock(stack.locks, held);
       },
       opts.heartbeatMs ?? Math.max(250, Math.floor(opts.ttlMs / 3)),
       (err) => log('lock lost while the command ran; its state will not be pushed', { error: (err as Error).message }),
     );
-    heartbeat = beat;
-    const r = await child;
-    await beat.stop();
-    lost = beat.failure();
-    const renewals = beat.beats();
-    const exitCode = r.exitCode ?? (r.signal ? 128 + signalNumber(r.signal) : 1);
+    const exitCode = await runForwardingSignals(opts.command, {
+      REMOTE_STATE_FILE: file,
+      REMOTE_STATE_STACK: stack.name,
+      REMOTE_STATE_STORE: stack.store.url,
+      REMOTE_STATE_VERSION: String(cur?.env.version ?? 0),
+      REMOTE_STATE_LOCK_ID: held.info.id,
+    });
+    await heartbeat.stop();
+    lost = heartbeat.failure();
     if (lost) throw lost;
 
     const after = await readFile(file).catch(() => undefined);
-    let pushed = false;
-    let version = cur?.env.version ?? null;
-    if (after && (!before || !after.equals(before))) {
-      const parsed = parseState(after, opts.raw ?? false, '$REMOTE_STATE_FILE');
-      const out = await stack.push(parsed, baseOf(cur), { lockId: held.info.id });
-      pushed = true;
-      version = out.env.version;
-      log(`pushed version ${version}`, { version });
-    }
-    return { exitCode, pushed, version, renewals };
+    if (!after || (before && after.equals(before))) return { exitCode, pushed: false, version: cur?.env.version ?? null, renewals: heartbeat.beats() };
+    const parsed = parseState(after, opts.raw ?? false, '$REMOTE_STATE_FILE');
+    const out = await stack.push(parsed, baseOf(cur), { lockId: held.info.id });
+    log(`pushed version ${out.env.version}`, { version: out.env.version });
+    return { exitCode, pushed: true, version: out.env.version, renewals: heartbeat.beats() };
   } finally {
     await heartbeat?.stop();
-    for (const [sig, h] of forward) process.off(sig, h);
     await rm(dir, { recursive: true, force: true });
     if (!lost) {
       await releaseLock(stack.locks, stack.name, { id: held.info.id, token: held.token }).catch((err: unknown) => {
         log(`could not release the lock: ${(err as Error).message}`);
       });
     }
+  }
+}
+
+/**
+ * Runs the user's command on this terminal (stdio inherited, `env` added) and passes
+ * SIGINT, SIGTERM and SIGHUP on to it; its exit code, 128 + N when signal N ended it.
+ */
+async function runForwardingSignals(command: string[], env: Record<string, string>): Promise<number> {
+  const child = execa(command[0]!, command.slice(1), { stdio: 'inherit', reject: false, env });
+  const forward = new Map<string, () => void>();
+  try {
+    for (const sig of SIGNALS) {
+      const h = () => void child.kill(sig);
+      forward.set(sig, h);
+      process.on(sig, h);
+    }
+    const r = await child;
+    return r.exitCode ?? (r.signal ? 128 + signalNumber(r.signal) : 1);
+  } finally {
+    for (const [sig, h] of forward) process.off(sig, h);
   }
 }
 
