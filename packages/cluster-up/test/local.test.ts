@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import t from 'tap';
 import { execa } from 'execa';
 import { kubeClientNode, loadKubeConfig, type Cluster } from '@iwp/core';
+import { cliRunner } from '@iwp/core/testing';
 
 const bin = join(import.meta.dirname, '..', 'bin', 'run.js');
 const binDir = process.env.IWP_K8S_BIN;
-const cli = (args: string[]) => execa('node', [bin, ...args, '--json'], { reject: false, stdin: 'ignore' });
+const cli = cliRunner(bin, { json: 'end' });
 
 async function pidsAlive(pids: number[]): Promise<number[]> {
   const out: number[] = [];
@@ -49,7 +50,7 @@ async function checkPodsRun(t: Tap.Test, doc: Cluster): Promise<void> {
 async function checkKubeconfigMerge(t: Tap.Test, name: string, stateDir: string): Promise<void> {
   const merged = join(stateDir, '..', 'merged-kubeconfig');
   await writeFile(merged, 'apiVersion: v1\nkind: Config\nclusters:\n- name: other\n  cluster:\n    server: https://192.0.2.1:6443\ncontexts:\n- name: other\n  context:\n    cluster: other\n    user: other\nusers:\n- name: other\n  user: {}\ncurrent-context: other\n');
-  const m = await execa('node', [bin, 'kubeconfig', name, '--state-dir', stateDir, '--merge', '--json'], { reject: false, stdin: 'ignore', env: { KUBECONFIG: merged } });
+  const m = await cli(['kubeconfig', name, '--state-dir', stateDir, '--merge'], { env: { KUBECONFIG: merged } });
   t.equal(m.exitCode, 0, m.exitCode ? m.stderr : 'merged');
   const nodesVia = await execa(join(binDir!, 'kubectl'), ['get', 'nodes', '-o', 'name'], { env: { KUBECONFIG: merged } });
   t.equal(nodesVia.stdout.split('\n').length, 2, 'kubectl reaches the cluster through the merged file');
@@ -78,7 +79,7 @@ t.test('local provider: create, nodes Ready, pods Running, delete leaves nothing
   t.equal(JSON.parse(status.stdout).server, doc.server);
 
   await checkKubeconfigMerge(t, name, stateDir);
-  const listed = await execa('node', [bin, 'list', '--json'], { reject: false, stdin: 'ignore', env: { XDG_CACHE_HOME: join(stateDir, '..', 'nocache') } });
+  const listed = await cli(['list'], { env: { XDG_CACHE_HOME: join(stateDir, '..', 'nocache') } });
   t.match(JSON.parse(listed.stdout), { kind: 'ClusterEntryList', items: [] }, 'list reads ~/.cache/iwp/clusters');
 
   const pids = await Promise.all(

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
+import { cliRunner } from '@iwp/core/testing';
 
 // Real nodes: kubelet, containerd, runc, CNI, kube-proxy and CoreDNS on this machine, the
 // helloworld image built by nix-image and pulled from the test registry. Needs root.
@@ -9,7 +10,7 @@ export const bin = join(root, 'packages', 'cluster-up', 'bin', 'run.js');
 export const binDir = process.env.IWP_K8S_BIN;
 export const registry = process.env.IWP_REGISTRY;
 export const skip = !binDir || !registry ? 'IWP_K8S_BIN and IWP_REGISTRY not set (scripts/testenv up)' : process.getuid?.() !== 0 ? 'needs root' : false;
-export const cli = (args: string[]) => execa('node', [bin, ...args, '--json'], { reject: false, stdin: 'ignore' });
+export const cli = cliRunner(bin, { json: 'end' });
 export const kubectl = (kubeconfig: string, args: string[]) =>
   execa(join(binDir ?? '', 'kubectl'), args, { reject: false, env: { KUBECONFIG: kubeconfig }, timeout: 60_000 });
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

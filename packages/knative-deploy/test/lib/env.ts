@@ -1,13 +1,14 @@
 import { join } from 'node:path';
 import type { Test } from 'tap';
-import { execa } from 'execa';
 import { kubeClientNode, loadKubeConfig } from '@iwp/core';
+import { cliRunner } from '@iwp/core/testing';
 
 export const bin = join(import.meta.dirname, '..', '..', 'bin', 'run.js');
 
 /** Runs knative-deploy with --json; never throws. */
+const run = cliRunner(bin, { json: 'end' });
 export const cli = (args: string[], opts: { input?: string; env?: Record<string, string> } = {}) =>
-  execa('node', [bin, ...args, '--json'], { reject: false, ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }), env: opts.env });
+  run(args, { ...(opts.input !== undefined ? { input: opts.input, stdin: undefined } : {}), env: opts.env });
 
 /** Knative Serving's own controller and autoscaler run in the test environment's `knative` component. */
 export const skipUnlessKnative = (!process.env.KUBECONFIG || !process.env.IWP_KNATIVE_BIN) && 'needs the test environment with Knative (scripts/testenv up kube knative)';
