@@ -34,6 +34,11 @@ knative_up() {
   wait_http "http://127.0.0.1:$port/" 30 || return 1
   running knative-controller || start_bg knative-controller "$IWP_TESTENV_DIR/logs/knative-controller.log" \
     "${common[@]}" POD_NAME=controller-0 PROFILING_PORT=0 "$bin/controller" --kubeconfig "$KUBECONFIG" "${qps[@]}" --threads-per-controller=8
+  # one test environment a machine: a second autoscaler cannot bind :8080 and stops leading at once
+  if ! running knative-autoscaler && ss -Hltn 'sport = :8080' 2>/dev/null | grep -q .; then
+    log "knative: port 8080 is taken ($(ss -Hltnp 'sport = :8080' | grep -o 'users:.*' | head -1)); Knative's autoscaler binds it: is another test environment up?"
+    return 1
+  fi
   # Go never proxies loopback, so only the scrapes of pods and the activator probes go there
   running knative-autoscaler || start_bg knative-autoscaler "$IWP_TESTENV_DIR/logs/knative-autoscaler.log" \
     "${common[@]}" POD_NAME=autoscaler-0 POD_IP="$ip" PROFILING_PORT=0 HTTP_PROXY="http://127.0.0.1:$port" NO_PROXY=127.0.0.1,localhost \
