@@ -20,13 +20,17 @@ export interface Footprint {
 
 const NODE_PROGRAMS = new Set(['kubelet', 'containerd', 'containerd-shim', 'kube-proxy', 'coredns', 'socat', 'pause', 'runc']);
 
-async function countProcesses(): Promise<number> {
-  let n = 0;
+/** Live processes of node programs (a zombie holds nothing but its pid until its parent reaps it), as `pid comm`. */
+export async function nodeProcesses(): Promise<string[]> {
+  const found: string[] = [];
   for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
     const comm = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();
-    if (NODE_PROGRAMS.has(comm)) n++;
+    if (!NODE_PROGRAMS.has(comm)) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state && state !== 'Z' && state !== 'X') found.push(`${pid} ${comm}`);
   }
-  return n;
+  return found;
 }
 
 async function countDirs(dir: string): Promise<number> {
@@ -50,7 +54,7 @@ export async function footprint(): Promise<Footprint> {
   let cgroups = 0;
   for (const r of cgroupRoots) cgroups += await countDirs(r);
   return {
-    processes: await countProcesses(),
+    processes: (await nodeProcesses()).length,
     mounts: (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter(Boolean).length,
     netns: await lines('ip', ['netns', 'list']),
     links: await lines('ip', ['-o', 'link']),
@@ -58,4 +62,17 @@ export async function footprint(): Promise<Footprint> {
     ip6tables: await rules('ip6tables-save'),
     cgroups,
   };
+}
+
+/**
+ * The footprint once it equals `before`, or as it is after `withinMs`: processes killed by a
+ * delete leave /proc as their parents reap them, which a loaded machine may take a moment to do.
+ */
+export async function settledFootprint(before: Footprint, withinMs = 10_000): Promise<Footprint> {
+  const until = Date.now() + withinMs;
+  for (;;) {
+    const now = await footprint();
+    if (JSON.stringify(now) === JSON.stringify(before) || Date.now() > until) return now;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }

@@ -5,7 +5,7 @@ import t from 'tap';
 import { execa } from 'execa';
 import type { AppsV1Api, CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import { kubeClientNode, loadKubeConfig } from '@iwp/core';
-import { footprint } from './host-footprint.js';
+import { footprint, nodeProcesses, settledFootprint } from './host-footprint.js';
 import { bin, binDir, cli, deployment, get, kubectl, readyPods, registry, root, skip, sleep, until } from './realnode-helpers.js';
 
 type Core = CoreV1Api;
@@ -148,7 +148,8 @@ t.test('real nodes: helloworld runs, answers by ClusterIP and DNS, logs/exec/por
     const del = await cli(['delete', name, '--state-dir', sd]);
     t.equal(del.exitCode, 0, del.stderr);
   }
-  const after = await footprint();
+  const after = await settledFootprint(before);
+  if (after.processes !== before.processes) t.comment(`node processes now: ${(await nodeProcesses()).join(', ')}`);
   t.same(after, before, 'no process, mount, namespace, link, iptables rule or cgroup left');
 });
 
@@ -160,11 +161,11 @@ t.test('real nodes: a missing component fails create naming it, exit 1, nothing 
     { reject: false, stdin: 'ignore', env: { IWP_CONTAINERD: '/nonexistent/containerd' } });
   t.equal(r.exitCode, 1);
   t.match(JSON.parse(r.stdout), { kind: 'Error', message: /containerd: \/nonexistent\/containerd is missing/ });
-  t.same(await footprint(), before);
+  t.same(await settledFootprint(before), before);
 
   const broken = await execa('node', [bin, 'create', '--name', 'rny', '--nodes', '1', '--registry', registry!, '--state-dir', join(dir, 'y'), '--bin-dir', binDir!, '--json'],
     { reject: false, stdin: 'ignore', env: { IWP_RUNC: '/bin/false', IWP_CONTAINERD: '/bin/false' } });
   t.equal(broken.exitCode, 1, 'a containerd that exits at once');
   t.match(JSON.parse(broken.stdout), { kind: 'Error', message: /rny-worker-1-containerd exited; see .*rny-worker-1-containerd\.log/ });
-  t.same(await footprint(), before, 'the failed create removed what it started');
+  t.same(await settledFootprint(before), before, 'the failed create removed what it started');
 });
