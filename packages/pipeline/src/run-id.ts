@@ -11,3 +11,11 @@ export function newRunId(now: Date = new Date()): string {
 }
 
 export const RUN_ID_PATTERN = /^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$/;
+
+/**
+ * Runs newest first: by `startedAt` (milliseconds), then by id. Ids alone order runs only to
+ * the second; two runs of the same second would come in the order of their random suffixes.
+ */
+export function newestFirst<R extends { id: string; startedAt: string }>(runs: R[]): R[] {
+  return runs.sort((a, b) => (a.startedAt === b.startedAt ? (a.id < b.id ? 1 : -1) : a.startedAt < b.startedAt ? 1 : -1));
+}

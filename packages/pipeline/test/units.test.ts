@@ -11,7 +11,7 @@ import { renderPod, podFacts } from '../src/executors/pod/render.js';
 import { mapContainerPath } from '../src/executors/process/executor.js';
 import { parseListen, parseSize } from '../src/cli/listen.js';
 import { genericEvent, githubEvent } from '../src/event.js';
-import { newRunId, RUN_ID_PATTERN } from '../src/run-id.js';
+import { newestFirst, newRunId, RUN_ID_PATTERN } from '../src/run-id.js';
 import type { ContainerSpec, JobSpec } from '../src/executors/types.js';
 import { tempDir } from './helpers.js';
 
@@ -157,4 +157,9 @@ t.test('flags: --listen, --max-body; run ids', async (t) => {
   const id = newRunId(new Date('2025-01-02T03:04:05Z'));
   t.match(id, /^20250102-030405-[0-9a-f]{6}$/);
   t.match(id, RUN_ID_PATTERN);
+  // two runs of one second: their ids order them at random, their start times do not
+  const older = { id: '20250102-030405-ffffff', startedAt: '2025-01-02T03:04:05.100Z' };
+  const newer = { id: '20250102-030405-000000', startedAt: '2025-01-02T03:04:05.900Z' };
+  const earlier = { id: '20250102-030404-abcdef', startedAt: '2025-01-02T03:04:04.000Z' };
+  t.same(newestFirst([older, earlier, newer]).map((r) => r.id), [newer.id, older.id, earlier.id], 'newest first by start time');
 });

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { badInput, notFound, writeFileAtomic, type PipelineRun } from '@iwp/core';
-import { RUN_ID_PATTERN } from '../run-id.js';
+import { newestFirst, RUN_ID_PATTERN } from '../run-id.js';
 import { SCRIPT_LOG, type RunLog, type RunStore } from './types.js';
 
 /** Run history in a directory: `<dir>/<run id>/{run.json,event.json,script.log,logs/*.log}`. */
@@ -37,7 +37,7 @@ export class FileRunStore implements RunStore {
 
   async list(): Promise<PipelineRun[]> {
     const runs = await Promise.all((await this.ids()).map((id) => this.read(id).catch(() => undefined)));
-    return runs.filter((r): r is PipelineRun => r !== undefined);
+    return newestFirst(runs.filter((r): r is PipelineRun => r !== undefined));
   }
 
   async get(idOrPrefix: string): Promise<PipelineRun> {

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheDir, notFound, type ObjectStore, type PipelineRun } from '@iwp/core';
-import { RUN_ID_PATTERN } from '../run-id.js';
+import { newestFirst, RUN_ID_PATTERN } from '../run-id.js';
 import { FileRunStore, readLogs, resolveId } from './file.js';
 import type { RunLog, RunStore } from './types.js';
 
@@ -57,7 +57,7 @@ export class S3RunStore implements RunStore {
       const run = await this.getText(`${id}/run.json`).then((t) => JSON.parse(t) as PipelineRun, () => undefined);
       if (run) out.push(run);
     }
-    return out;
+    return newestFirst(out);
   }
 
   async get(idOrPrefix: string): Promise<PipelineRun> {
