@@ -83,7 +83,7 @@ for (let i = 0; i < N; i++) {
   getT.push(performance.now() - s);
 }
 const med = (xs) => pct(xs, 50);
-console.log(`requests per push: ${med(pushReq)} (lock and stack.json read together, history entry, state.json pointer)`);
+console.log(`requests per push: ${med(pushReq)} (lock read while the state is hashed, history entry, state.json pointer)`);
 console.log(`push 5 MB: ${ms(med(pushT))}, with stack.json cached ${ms(med(keptT))}, vs sdk PutObject ${ms(med(putT))}`);
 console.log(`ratio=${(med(pushT) / med(putT)).toFixed(2)} push 5 MB (new Stack, as the CLI) vs sdk PutObject of the same bytes (median of ${N}, interleaved; goal <= 1.3)`);
 console.log(`ratio=${(med(keptT) / med(putT)).toFixed(2)} push 5 MB (Stack kept, stack.json cached) vs sdk PutObject (median of ${N})`);

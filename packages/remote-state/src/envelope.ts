@@ -62,7 +62,8 @@ export function parseState(bytes: Buffer, raw: boolean, source: string): { encod
   return { encoding: 'json', value, bytes: Buffer.from(`${JSON.stringify(value, null, 2)}\n`) };
 }
 
-export function makeEnvelope(stack: string, version: number, who: string, parsed: ReturnType<typeof parseState>, now = new Date()): StateEnvelope {
+/** The envelope of `parsed` (`sha256`: its bytes' SHA-256 when the caller hashed them already). */
+export function makeEnvelope(stack: string, version: number, who: string, parsed: ReturnType<typeof parseState>, now = new Date(), sha256?: string): StateEnvelope {
   return {
     apiVersion: API_VERSION,
     kind: 'StackState',
@@ -70,7 +71,7 @@ export function makeEnvelope(stack: string, version: number, who: string, parsed
     version,
     updatedBy: who,
     updatedAt: now.toISOString(),
-    sha256: createHash('sha256').update(parsed.bytes).digest('hex'),
+    sha256: sha256 ?? createHash('sha256').update(parsed.bytes).digest('hex'),
     size: parsed.bytes.length,
     encoding: parsed.encoding,
     ...(parsed.encoding === 'json' ? { state: parsed.value } : { data: parsed.value as string }),

@@ -1,16 +1,20 @@
 import { createHash, type Hash } from 'node:crypto';
+import { setImmediate as tick } from 'node:timers/promises';
 import { API_VERSION, ErrorCode, IwpError, type StatePointer } from '@iwp/core';
 import type { parseState, StateEnvelope } from './envelope.js';
 import { historyKey } from './keys.js';
 
 /**
  * The storage layout of a stack's versions. Each version's envelope (the state itself) is
- * written once, create-only, to `history/<version>.json`: that write is the commit, so two
- * writers of one version cannot both win. `state.json` is then a small pointer to it, updated
- * compare-and-swap, that carries the envelope's metadata (what `status` shows) but no state.
+ * written once to its own history entry, `history/<version>.<writeId>.<baseWriteId>.json`,
+ * staged: it is not a version yet. `state.json` is a small pointer that names the current
+ * version's entry and carries its metadata (what `status` shows) but no state; its
+ * compare-and-swap is the commit, so of two writers of one version one wins, and nothing is
+ * a version before the pointer names it (chain.ts says which entries are versions).
  *
  * Stacks written before this layout keep a whole envelope in `state.json` (`layout:
- * 'envelope'`); they are read as they are and migrate on their next write.
+ * 'envelope'`); they are read as they are and migrate on their next write. Entries written
+ * before staging are `history/<version>.json`, each a commit.
  */
 export type Layout = 'pointer' | 'envelope';
 
@@ -19,24 +23,36 @@ export interface Current {
   env: StateEnvelope;
   etag: string;
   layout: Layout;
+  /** the store key of the version's history entry, when state.json names it (pointer layout) */
+  entry?: string;
 }
 
 /**
  * The version a push replaces: what was pulled (`etag` null: no state yet), or `force`.
- * `layout` is how `state.json` was stored when read (unknown: it is read again first).
+ * `layout` is how `state.json` was stored when read, `writeId` the id of that version's
+ * write (null: it has none); either unknown: state.json is read again first. `encryption`
+ * is how that version was encrypted (`--encrypt` spelling), which is the stack's encryption
+ * as long as state.json has not changed since: every re-key rewrites state.json (a marked
+ * pointer first, see rekey.ts), so a push sealed under it that finds state.json changed
+ * reads stack.json and seals again. Unknown: stack.json is read first.
  */
-export type Expect = { version: number | null; etag: string | null; layout?: Layout } | 'force';
+export type Expect = { version: number | null; etag: string | null; layout?: Layout; writeId?: string | null; encryption?: string[] } | 'force';
 
 /** The base of a push replacing `cur` (or creating the first version). */
 export function baseOf(cur: Current | undefined): Expect {
-  return cur ? { version: cur.env.version, etag: cur.etag, layout: cur.layout } : { version: null, etag: null };
+  if (!cur) return { version: null, etag: null };
+  const base = { version: cur.env.version, etag: cur.etag, layout: cur.layout, writeId: cur.env.writeId ?? null };
+  // the old layout, or a pointer marked by a re-key under way: no encryption to seal under unread
+  if (cur.layout !== 'pointer' || (cur.env as { rekeying?: unknown }).rekeying !== undefined) return base;
+  const e = cur.env.encryption;
+  return { ...base, encryption: [...(e?.kms ? [`kms:${e.kms}`] : []), ...(e?.age ?? []).map((r) => `age:${r}`)] };
 }
 
 /** What `state.json` holds in the pointer layout: core's StatePointer document. */
 export type { StatePointer };
 
-/** The pointer to a version whose envelope is `env` (stored at its history key). */
-export function pointerOf(env: StateEnvelope & { sha256: string }): StatePointer {
+/** The pointer to a version whose envelope is `env`, stored at `entry` (a store key; default: its unstaged history key). */
+export function pointerOf(env: StateEnvelope & { sha256: string }, entry = historyKey(env.stack, env.version)): StatePointer {
   return {
     apiVersion: API_VERSION,
     kind: 'StatePointer',
@@ -49,7 +65,7 @@ export function pointerOf(env: StateEnvelope & { sha256: string }): StatePointer
     encoding: env.encoding,
     ...(env.encryption ? { encryption: env.encryption } : {}),
     ...(env.writeId ? { writeId: env.writeId } : {}),
-    body: historyKey(env.stack, env.version).slice(env.stack.length + 1),
+    body: entry.slice(env.stack.length + 1),
   };
 }
 
@@ -71,10 +87,44 @@ const STATE_FIRST = Buffer.from('{"state":');
  * again nor copied more than once, and the body's SHA-256 can be hashed up to the end of
  * the state before the rest is known (bodyHash); everything else is serialized whole.
  */
-export function envelopeBody(env: StateEnvelope, parsed?: ReturnType<typeof parseState>): Buffer {
+export function envelopeBody(env: StateEnvelope, parsed?: ReturnType<typeof parseState>, prepared?: Prepared): Buffer {
   if (!isSpliced(env, parsed)) return Buffer.from(`${JSON.stringify(env)}\n`);
   const { state: _s, ...meta } = env;
-  return Buffer.concat([STATE_FIRST, parsed!.bytes, Buffer.from(`,${JSON.stringify(meta).slice(1)}\n`)]);
+  const tail = Buffer.from(`,${JSON.stringify(meta).slice(1)}\n`);
+  const end = STATE_FIRST.length + parsed!.bytes.length;
+  if (!prepared?.head || prepared.head.length < end + tail.length) return Buffer.concat([STATE_FIRST, parsed!.bytes, tail]);
+  tail.copy(prepared.head, end);
+  return prepared.head.subarray(0, end + tail.length);
+}
+
+/** A state ready for its envelope: its SHA-256, the spliced body's hash up to the end of the state, that much of the body. */
+export interface Prepared {
+  sha256: string;
+  prefix: Hash | undefined;
+  head: Buffer | undefined;
+}
+
+const SLICE = 1024 * 1024;
+
+/**
+ * Hashes the state and copies it into the start of its envelope's body (a JSON state; room
+ * is left for the envelope's metadata) in one pass, a slice at a time, yielding to the
+ * event loop between slices: requests sent just before are written and answered meanwhile.
+ */
+export async function prepareState(parsed: ReturnType<typeof parseState>): Promise<Prepared> {
+  const state = createHash('sha256');
+  const spliced = parsed.encoding === 'json';
+  const prefix = spliced ? createHash('sha256').update(STATE_FIRST) : undefined;
+  const head = spliced ? Buffer.allocUnsafe(STATE_FIRST.length + parsed.bytes.length + 4096) : undefined;
+  head && STATE_FIRST.copy(head, 0);
+  for (let at = 0; at === 0 || at < parsed.bytes.length; at += SLICE) {
+    await tick();
+    const slice = parsed.bytes.subarray(at, at + SLICE);
+    state.update(slice);
+    prefix?.update(slice);
+    if (head) slice.copy(head, STATE_FIRST.length + at);
+  }
+  return { sha256: state.digest('hex'), prefix, head };
 }
 
 function isSpliced(env: StateEnvelope, parsed: ReturnType<typeof parseState> | undefined): boolean {

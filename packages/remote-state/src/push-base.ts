@@ -22,7 +22,15 @@ export async function resolveExpect(stack: Stack, rec: LocalRecord, opts: { forc
     }
     return baseOf(cur);
   }
-  if (rec.etag && rec.version != null) return { version: rec.version, etag: rec.etag, ...(rec.layout ? { layout: rec.layout } : {}) };
+  if (rec.etag && rec.version != null) {
+    return {
+      version: rec.version,
+      etag: rec.etag,
+      ...(rec.layout ? { layout: rec.layout } : {}),
+      ...(rec.writeId !== undefined ? { writeId: rec.writeId } : {}),
+      ...(rec.encryption ? { encryption: rec.encryption } : {}),
+    };
+  }
   const cur = await stack.head();
   if (!cur) return { version: null, etag: null };
   throw new IwpError(ErrorCode.CAS_LOST, `stack ${stack.name} has version ${cur.env.version}, which was never pulled here`, {

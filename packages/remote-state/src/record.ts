@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '@iwp/core';
-import type { Layout } from './layout.js';
+import { baseOf, type Current, type Layout } from './layout.js';
 
 /**
  * What this working directory last saw of a stack, as terraform keeps `.terraform/`: the
@@ -16,6 +16,9 @@ export interface LocalRecord {
   etag?: string | null;
   /** how state.json was stored when it was read (a pointer since this layout) */
   layout?: Layout | null;
+  /** that version's write id (null: it has none) and encryption: a push names its entry and seals without reading first */
+  writeId?: string | null;
+  encryption?: string[] | null;
   lock?: { id: string; token: string } | null;
   /** the id of a push sent from here whose answer never came back (killed, or failed) */
   pending?: string | null;
@@ -47,4 +50,10 @@ export async function updateRecord(store: string, stack: string, patch: Partial<
 
 export async function dropRecord(store: string, stack: string): Promise<void> {
   await rm(recordPath(store, stack), { force: true });
+}
+
+/** What a working directory records of the version it pulled or pushed: the base of its next push. */
+export function baseRecord(cur: Current): Partial<LocalRecord> {
+  const b = baseOf(cur);
+  return b === 'force' ? {} : { version: b.version, etag: b.etag, layout: b.layout ?? null, writeId: b.writeId ?? null, encryption: b.encryption ?? null };
 }

@@ -1,7 +1,7 @@
 import { ErrorCode, IwpError, pool, type ObjectStore } from '@iwp/core';
 import { encryptionList, type Encryption } from './encryption.js';
 import { readEnvelope, sealEnvelope, withDigest, type StateEnvelope } from './envelope.js';
-import { historyKey, stackKey, versionOfHistoryKey } from './keys.js';
+import { stackKey, versionOfHistoryKey } from './keys.js';
 import { envelopeBody, pointerBody, pointerOf, readStateObject } from './layout.js';
 import { acquireLock, releaseLock } from './locks.js';
 import type { Stack } from './stack.js';
@@ -17,8 +17,9 @@ export interface RekeyResult {
  * reads and decrypts every object first (a wrong or missing identity fails here, before
  * anything is written), records the new encryption in stack.json, then rewrites each
  * object compare-and-swap on the ETag it was read with, state.json (a pointer, or a whole
- * envelope in the old layout) last. Versions do not change. Killed part-way, it is run
- * again with the old and new identities and converges.
+ * envelope in the old layout) last. Entries that never became versions (a push killed before
+ * its commit) are sealed again too: nothing stays under the old keys. Versions do not
+ * change. Killed part-way, it is run again with the old and new identities and converges.
  */
 export async function rekey(stack: Stack, next: Encryption, opts: { ttlMs?: number } = {}): Promise<RekeyResult> {
   await stack.mustExist();
@@ -34,8 +35,15 @@ export async function rekey(stack: Stack, next: Encryption, opts: { ttlMs?: numb
       })
     ).filter((o) => o !== undefined);
     if (state && current?.layout === 'envelope') objects.push({ key: stackKey(stack.name, 'state.json'), etag: state.etag, env: await stack.open(current.env) });
-    await stack.setEncryption(next);
     const sse = next.kmsKeyId ? { kmsKeyId: next.kmsKeyId } : {};
+    // the pointer is marked before stack.json changes: a push sealed under the encryption of
+    // the pointer it read loses its swap (and reads stack.json), and one based on the marked
+    // pointer reads stack.json first (baseOf), also if this run is killed part-way
+    let stateEtag = state?.etag;
+    if (state && current?.layout === 'pointer') {
+      stateEtag = await rewrite(stack.store, stackKey(stack.name, 'state.json'), pointerBody({ ...current.pointer, ...{ rekeying: encryptionList(next) } }), state.etag, sse);
+    }
+    await stack.setEncryption(next);
     const sealed = new Map<string, StateEnvelope>();
     await pool(objects, 4, async (o) => {
       const env = await sealEnvelope(o.env, next);
@@ -44,9 +52,10 @@ export async function rekey(stack: Stack, next: Encryption, opts: { ttlMs?: numb
     });
     let rewritten = objects.length;
     if (state && current?.layout === 'pointer') {
-      const env = sealed.get(historyKey(stack.name, current.pointer.version));
+      const entry = stackKey(stack.name, current.pointer.body);
+      const env = sealed.get(entry);
       if (env) {
-        await rewrite(stack.store, stackKey(stack.name, 'state.json'), pointerBody(pointerOf(withDigest(env))), state.etag, sse);
+        await rewrite(stack.store, stackKey(stack.name, 'state.json'), pointerBody(pointerOf(withDigest(env), entry)), stateEtag!, sse);
         rewritten++;
       }
     }
@@ -56,8 +65,10 @@ export async function rekey(stack: Stack, next: Encryption, opts: { ttlMs?: numb
   }
 }
 
-async function rewrite(store: ObjectStore, key: string, body: Buffer | string, etag: string, sse: { kmsKeyId?: string }): Promise<void> {
-  await store.put(key, body, { ifMatch: etag }, sse).catch((err: unknown) => {
+async function rewrite(store: ObjectStore, key: string, body: Buffer | string, etag: string, sse: { kmsKeyId?: string }): Promise<string> {
+  try {
+    return (await store.put(key, body, { ifMatch: etag }, sse)).etag;
+  } catch (err) {
     throw new IwpError(ErrorCode.CAS_LOST, `${store.url}/${key} changed while it was re-keyed: run rekey again`, { cause: err, details: { key } });
-  });
+  }
 }

@@ -1,7 +1,8 @@
 import { API_VERSION, badInput, ErrorCode, IwpError, type ObjectStore } from '@iwp/core';
 import { encryptionList, parseEncrypt, sameEncryption, type Encryption } from './encryption.js';
 import { lazyEnvelope, openEnvelope, readEnvelope, stateBytes, withDigest, type parseState, type StateEnvelope } from './envelope.js';
-import { historyKey, stackKey, versionOfHistoryKey } from './keys.js';
+import { committedEntries, entryOfVersion } from './chain.js';
+import { historyKey, stackKey } from './keys.js';
 import { baseOf, headerOf, readStateObject, splicedState, type Current, type Expect } from './layout.js';
 import type { LockBackend, LockInfo } from './lock-backend.js';
 import { isCasLost, isExpired, lockHeld, whoAmI } from './locks.js';
@@ -28,8 +29,8 @@ export interface HistoryEntry {
 }
 
 /**
- * One stack in a store: `stack.json` (created by init), `history/<version>.json` (every
- * accepted version, written once), `state.json` (a pointer to the current one), `lock.json`.
+ * One stack in a store: `stack.json` (created by init), `history/` (each version's entry,
+ * written once), `state.json` (a pointer to the current version's entry: the commit), `lock.json`.
  * The layout and the write protocol are in layout.ts and write.ts.
  */
 export class Stack {
@@ -73,6 +74,11 @@ export class Stack {
     return this.meta;
   }
 
+  /** stack.json's encryption when this Stack has read it already (no request), else undefined */
+  knownEncryption(): Promise<Encryption> | undefined {
+    return this.meta && this.encryption();
+  }
+
   /** How the stack encrypts its state (from stack.json). */
   async encryption(fresh = false): Promise<Encryption> {
     return parseEncrypt((await this.metadata(fresh))?.meta.encryption, `${this.store.url}/${this.name}/stack.json (encryption)`);
@@ -111,15 +117,18 @@ export class Stack {
   async head(): Promise<Current | undefined> {
     const obj = await this.store.get(stackKey(this.name, 'state.json'));
     if (!obj) return undefined;
-    const s = readStateObject(obj.body, `${this.store.url}/${this.name}/state.json`);
-    return s.layout === 'pointer' ? { env: headerOf(s.pointer), etag: obj.etag, layout: 'pointer' } : { env: s.env, etag: obj.etag, layout: 'envelope' };
+    const where = `${this.store.url}/${this.name}/state.json`;
+    const s = readStateObject(obj.body, where);
+    if (s.layout === 'envelope') return { env: s.env, etag: obj.etag, layout: 'envelope' };
+    if (!/^history\/[A-Za-z0-9_.-]+\.json$/.test(s.pointer.body)) throw new IwpError(ErrorCode.FAILED, `${where} names ${JSON.stringify(s.pointer.body)}, not a history entry`);
+    return { env: headerOf(s.pointer), etag: obj.etag, layout: 'pointer', entry: stackKey(this.name, s.pointer.body) };
   }
 
   /** The current version with its state. */
   async current(): Promise<Current | undefined> {
     const head = await this.head();
     if (!head || head.layout === 'envelope') return head;
-    const obj = await this.store.get(historyKey(this.name, head.env.version));
+    const obj = await this.store.get(head.entry ?? historyKey(this.name, head.env.version));
     if (!obj) throw new IwpError(ErrorCode.FAILED, `${this.store.url}/${this.name}/state.json names version ${head.env.version}, whose history entry is missing`);
     // a plaintext JSON state is taken from the stored bytes as they are, its digest checked
     const spliced = head.env.encoding === 'json' && !head.env.encryption?.age && head.env.sha256 ? splicedState(obj.body, head.env.size, head.env.sha256) : undefined;
@@ -131,7 +140,8 @@ export class Stack {
   /** The current state, or a version from history; NOT_FOUND for an unknown stack or version. */
   async pull(version?: number): Promise<Current> {
     if (version !== undefined) {
-      const obj = await this.store.get(historyKey(this.name, version));
+      const key = await entryOfVersion(this, version);
+      const obj = key && (await this.store.get(key));
       if (obj) return { env: withDigest(readEnvelope(obj.body, `history ${version}`)), etag: obj.etag, layout: 'pointer' };
       await this.mustExist();
       throw new IwpError(ErrorCode.NOT_FOUND, `stack ${this.name} has no version ${version}`, { details: { stack: this.name, version } });
@@ -155,10 +165,7 @@ export class Stack {
   }
 
   async history(): Promise<HistoryEntry[]> {
-    const items = (await this.store.list(`${this.name}/history/`)).flatMap((o) => {
-      const version = versionOfHistoryKey(o.key);
-      return version === undefined ? [] : [{ version, size: o.size, modified: o.modified }];
-    });
+    const items = (await committedEntries(this)).map((e) => ({ version: e.version, size: e.size, modified: e.modified }));
     if (items.length === 0) await this.mustExist();
     return items;
   }

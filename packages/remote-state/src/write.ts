@@ -1,33 +1,34 @@
-import { randomUUID, type Hash } from 'node:crypto';
-import { setImmediate as tick } from 'node:timers/promises';
+import { randomUUID } from 'node:crypto';
 import { ErrorCode, IwpError, type WriteOptions as StoreWriteOptions } from '@iwp/core';
-import { sameEncryption, type Encryption } from './encryption.js';
-import { makeEnvelope, readEnvelope, sealEnvelope, withDigest, type parseState, type StateEnvelope } from './envelope.js';
-import { historyKey, stackKey } from './keys.js';
-import { baseOf, bodyHash, bodyPrefixHash, envelopeBody, pointerBody, pointerOf, readStateObject, type Current, type Expect, type Layout } from './layout.js';
+import { isCommitted } from './chain.js';
+import { parseEncrypt, sameEncryption, type Encryption } from './encryption.js';
+import { makeEnvelope, sealEnvelope, withDigest, type parseState, type StateEnvelope } from './envelope.js';
+import { entryKey, historyKey, stackKey } from './keys.js';
+import { baseOf, bodyHash, envelopeBody, headerOf, pointerBody, pointerOf, prepareState, readStateObject, type Current, type Expect, type Layout, type Prepared } from './layout.js';
 import { isCasLost, whoAmI } from './locks.js';
 import type { Stack } from './stack.js';
 
 export interface WriteOptions {
   /** the lock the writer holds, if any: anyone else's live lock refuses the write */
   lockId?: string;
-  /** marks the version written; a caller records it before the write (see `earlierWriteId`) */
+  /** marks the version written (letters, digits, "_", "-"); a caller records it before the write (see `earlierWriteId`) */
   writeId?: string;
-  /** the id of an earlier run of this push whose answer never came: its landed write is ours */
+  /** the id of an earlier run of this push whose answer never came: if it landed, it is ours */
   earlierWriteId?: string;
 }
 
 type Parsed = ReturnType<typeof parseState>;
-type Base = { version: number | null; etag: string | null; layout?: Layout };
-/** a version ready to commit: its envelope as stored, the bytes, the SSE options */
-type Sealed = { env: StateEnvelope; body: Buffer; sse: StoreWriteOptions; enc: Encryption; bodySha256: string | undefined };
+type Base = { version: number | null; etag: string | null; layout?: Layout; writeId?: string | null; encryption?: string[] };
+/** a version sealed and written to its own history entry (`key`), not committed yet */
+type Staged = { env: StateEnvelope & { sha256: string }; body: Buffer; sse: StoreWriteOptions; enc: Encryption; bodySha256: string | undefined; key: string };
+type Seal = (enc: Encryption) => Promise<Staged>;
 
 /**
- * Writes version N+1 of a stack. The reads it depends on (the lock, stack.json, and
- * state.json when its layout is not known) go out together; then the envelope is written
- * once, create-only, to `history/N+1` (the commit: of two writers based on N one wins, the
- * other is CAS_LOST, exit 3, and writes nothing else); then `state.json` points to it,
- * compare-and-swap. `--force` (`expect: 'force'`) retries a lost race on the newer version.
+ * Writes version N+1 of a stack. The envelope goes to the writer's own history entry while
+ * the lock is checked (and stack.json read); then `state.json` is pointed at it, compare-and-
+ * swap on version N: that swap is the commit. Of two writers based on N one swaps, the other
+ * is CAS_LOST (exit 3) and deletes its entry; a writer that finds someone else's live lock
+ * deletes its entry before it could swap. `--force` (`expect: 'force'`) retries a lost race.
  */
 export async function writeVersion(stack: Stack, parsed: Parsed, expect: Expect, opts: WriteOptions = {}): Promise<Current> {
   const writeId = opts.writeId ?? randomUUID();
@@ -41,39 +42,44 @@ export async function writeVersion(stack: Stack, parsed: Parsed, expect: Expect,
 }
 
 async function writeOnce(stack: Stack, parsed: Parsed, expect: Expect, opts: WriteOptions & { writeId: string }): Promise<Current> {
-  const needHead = expect === 'force' || expect.layout === undefined;
-  const reads = Promise.all([stack.checkLock(opts.lockId), stack.encryption(), needHead ? stack.head() : undefined]);
+  const lock = stack.checkLock(opts.lockId);
+  lock.catch(() => undefined);
+  // state.json is read first only when the base is not known well enough to name the entry
+  const needHead = expect === 'force' || expect.layout === undefined || expect.writeId === undefined;
+  // the encryption as this Stack read stack.json, else as the base version had it (see
+  // Expect: a re-key since then changed state.json, so the swap fails and seals again),
+  // else stack.json is read first
+  const known = stack.knownEncryption();
+  const hint = !known && expect !== 'force' && expect.encryption ? parseEncrypt(expect.encryption, 'the base version (encryption)') : undefined;
+  const reads = Promise.all([known ?? hint ?? stack.encryption(), needHead ? stack.head() : undefined]);
   reads.catch(() => undefined);
-  // once those requests are on their way, the state is hashed while the store answers them
-  await tick();
-  const draft = { ...makeEnvelope(stack.name, 0, whoAmI(), parsed), writeId: opts.writeId };
-  // and so is the body up to the end of the state: the SDK need not hash 5 MB again
-  const prefix = parsed.encoding === 'json' ? bodyPrefixHash(parsed) : undefined;
-  const [, enc, head] = await reads;
+  // the state is hashed (and so is the body up to the end of the state: the SDK need not
+  // hash 5 MB again) and copied into the body a slice at a time, so those requests go out
+  // and are answered meanwhile
+  const prepared = await prepareState(parsed);
+  const draft = { ...makeEnvelope(stack.name, 0, whoAmI(), parsed, new Date(), prepared.sha256), writeId: opts.writeId };
+  const [enc, head] = await reads;
   const base = resolveBase(stack, expect, head);
   if (base.etag === null) await stack.mustExist();
   const version = (base.version ?? 0) + 1;
-  const sealed = await seal({ ...draft, version }, parsed, enc, prefix);
-  if (base.layout === 'envelope' && base.version !== null && base.etag !== null) await keepLegacyVersion(stack, base.version, base.etag, sealed.sse);
-  const landed = await commit(stack, sealed, base, opts.earlierWriteId);
-  const committed = { ...landed, env: withDigest(landed.env) };
-  const reseal = async (now: Encryption) => seal({ ...draft, version }, parsed, now, prefix);
-  const etag = await advancePointer(stack, committed, base.etag, reseal);
-  return { env: committed.env, etag, layout: 'pointer' };
+  const key = entryKey(stack.name, version, opts.writeId, base.writeId);
+  const seal: Seal = async (e) => ({ ...(await sealed({ ...draft, version }, parsed, e, prepared)), key });
+  const v = await stage(stack, await seal(enc), base, lock);
+  return commit(stack, v, base, opts, seal);
 }
 
-async function seal(env: StateEnvelope, parsed: Parsed, enc: Encryption, prefix: Hash | undefined): Promise<Sealed> {
-  const sealedEnv = await sealEnvelope(env, enc);
-  const body = envelopeBody(sealedEnv, parsed);
-  return { env: sealedEnv, body, sse: enc.kmsKeyId ? { kmsKeyId: enc.kmsKeyId } : {}, enc, bodySha256: bodyHash(prefix, body, sealedEnv, parsed) };
+async function sealed(env: StateEnvelope, parsed: Parsed, enc: Encryption, prepared: Prepared): Promise<Omit<Staged, 'key'>> {
+  const sealedEnv = withDigest(await sealEnvelope(env, enc));
+  const body = envelopeBody(sealedEnv, parsed, prepared);
+  return { env: sealedEnv, body, sse: enc.kmsKeyId ? { kmsKeyId: enc.kmsKeyId } : {}, enc, bodySha256: bodyHash(prepared.prefix, body, sealedEnv, parsed) };
 }
 
 /** The version the write replaces; when state.json was read, checked against what the caller expected. */
 function resolveBase(stack: Stack, expect: Expect, head: Current | undefined): Base {
   if (expect === 'force') return baseOf(head) as Base;
-  if (expect.layout !== undefined) return expect;
+  if (expect.layout !== undefined && expect.writeId !== undefined) return expect;
   if (!head && expect.etag === null) return expect;
-  if (head && head.env.version === expect.version) return { version: head.env.version, etag: head.etag, layout: head.layout };
+  if (head && head.env.version === expect.version) return baseOf(head) as Base;
   throw casLostError(stack, expect.version);
 }
 
@@ -85,57 +91,92 @@ export function casLostError(stack: Stack, version: number | null): IwpError {
 }
 
 /**
- * The create-only write of `history/N`. A 412 is someone else's version N (CAS_LOST, after
- * pointing state.json at it if a writer died before doing so) unless it carries our write's
- * id: an SDK retry of a write whose answer was lost, or a push run again after it was killed
- * once its write had landed (`earlierWriteId`, recorded before that write was sent).
+ * Writes the entry while the lock check (and, from the old layout, the copy of the current
+ * version into history) completes. Anyone else's live lock: the entry, which nothing names,
+ * is deleted and the push fails as it would have before writing.
  */
-async function commit(stack: Stack, sealed: Sealed, base: Base, earlierWriteId: string | undefined): Promise<Sealed & { etag: string }> {
-  const key = historyKey(stack.name, sealed.env.version);
-  try {
-    return { ...sealed, etag: (await stack.store.put(key, sealed.body, { ifNoneMatch: '*' }, withHash(sealed))).etag };
-  } catch (err) {
-    if (!isCasLost(err)) throw err;
+async function stage(stack: Stack, v: Staged, base: Base, lock: Promise<unknown>): Promise<Staged> {
+  const legacy = base.layout === 'envelope' && base.version !== null && base.etag !== null ? keepLegacyVersion(stack, base.version, base.etag, v.sse) : undefined;
+  const [put, held, kept] = await Promise.allSettled([putEntry(stack, v), lock, legacy]);
+  const refused = held.status === 'rejected' ? held : kept.status === 'rejected' ? kept : undefined;
+  if (refused) {
+    await dropEntry(stack, v.key);
+    throw refused.reason;
   }
-  const obj = await stack.store.get(key);
-  const there = obj && readEnvelope(obj.body, `${stack.store.url}/${key}`);
-  if (obj && there && (there.writeId === sealed.env.writeId || (earlierWriteId !== undefined && there.writeId === earlierWriteId))) {
-    return { ...sealed, env: there, body: obj.body, etag: obj.etag };
-  }
-  if (there && base.etag !== null) await stack.store.put(stackKey(stack.name, 'state.json'), pointerBody(pointerOf(withDigest(there))), { ifMatch: base.etag }, sealed.sse).catch(() => undefined);
-  throw casLostError(stack, base.version);
+  if (put.status === 'rejected') throw put.reason;
+  return v;
+}
+
+async function restage(stack: Stack, next: Staged): Promise<Staged> {
+  await putEntry(stack, next);
+  return next;
+}
+
+/** One unconditional write: the key is this writer's own, so an SDK retry writes the same bytes again. */
+async function putEntry(stack: Stack, v: Staged): Promise<void> {
+  await stack.store.put(v.key, v.body, {}, v.bodySha256 ? { ...v.sse, contentSha256: v.bodySha256 } : v.sse);
+}
+
+async function dropEntry(stack: Stack, key: string): Promise<void> {
+  await stack.store.delete(key).catch(() => undefined);
 }
 
 /**
- * Points state.json at the committed version, compare-and-swap on the ETag it replaces. A
- * lost swap reads state.json again: at this version or later, someone already pointed it
- * on (done); below it, it changed in place (a re-key, or a writer completing our pointer):
- * swap again, and if the stack was re-keyed meanwhile, seal our version under the new keys
- * first, so no version stays under a key the stack no longer uses.
+ * The commit: state.json points at the entry, compare-and-swap on the base's ETag. A lost
+ * swap reads state.json: our own write (an SDK retry of a swap whose answer was lost, or
+ * `earlierWriteId`) is success; the base version changed in place (a re-key, the old
+ * layout's migration) swaps again, the lock checked again and the version sealed under the
+ * stack's encryption now; anything else
+ * is someone else's version: our entry is deleted unless it is a version already.
  */
-async function advancePointer(stack: Stack, v: Sealed & { etag: string; env: { sha256: string } }, etag: string | null, reseal: (enc: Encryption) => Promise<Sealed>): Promise<string> {
+async function commit(stack: Stack, v: Staged, base: Base, opts: WriteOptions, seal: Seal): Promise<Current> {
   const key = stackKey(stack.name, 'state.json');
-  for (let attempt = 0; ; attempt++) {
+  const earlierWriteId = opts.earlierWriteId;
+  for (let attempt = 0, etag = base.etag; ; attempt++) {
     try {
-      return (await stack.store.put(key, pointerBody(pointerOf(v.env)), etag === null ? { ifNoneMatch: '*' } : { ifMatch: etag }, v.sse)).etag;
+      const out = await stack.store.put(key, pointerBody(pointerOf(v.env, v.key)), etag === null ? { ifNoneMatch: '*' } : { ifMatch: etag }, v.sse);
+      if (earlierWriteId && earlierWriteId !== v.env.writeId) await dropEarlier(stack, v.env.version, earlierWriteId, base.writeId);
+      return { env: v.env, etag: out.etag, layout: 'pointer', entry: v.key };
     } catch (err) {
       if (!isCasLost(err) || attempt >= 5) throw err;
     }
     const obj = await stack.store.get(key);
     const s = obj && readStateObject(obj.body, `${stack.store.url}/${key}`);
-    const at = s ? (s.layout === 'pointer' ? s.pointer.version : s.env.version) : null;
-    if (obj && at !== null && at >= v.env.version) return obj.etag;
-    if (obj && s?.layout === 'envelope' && at !== null) await keepLegacyVersion(stack, at, obj.etag, v.sse);
-    const now = await stack.encryption(true);
-    if (!sameEncryption(now, v.enc)) v = await resealVersion(stack, v, await reseal(now));
-    etag = obj?.etag ?? null;
+    const at = s && (s.layout === 'pointer' ? headerOf(s.pointer) : s.env);
+    if (obj && s && at?.writeId !== undefined && (at.writeId === v.env.writeId || at.writeId === earlierWriteId)) {
+      if (at.writeId !== v.env.writeId) await dropEntry(stack, v.key);
+      const entry = s.layout === 'pointer' ? stackKey(stack.name, s.pointer.body) : undefined;
+      return { env: at.writeId === v.env.writeId ? v.env : at, etag: obj.etag, layout: s.layout, ...(entry ? { entry } : {}) };
+    }
+    if ((at?.version ?? null) === base.version) {
+      // changed in place by a holder of the lock (a re-key), maybe still holding it: checked again
+      await stack.checkLock(opts.lockId).catch(async (err: unknown) => {
+        await dropEntry(stack, v.key);
+        throw err;
+      });
+      if (obj && at && s?.layout === 'envelope') await keepLegacyVersion(stack, at.version, obj.etag, v.sse);
+      const now = await stack.encryption(true);
+      if (!sameEncryption(now, v.enc)) v = await restage(stack, await seal(now));
+      etag = obj?.etag ?? null;
+      continue;
+    }
+    // our swap landed and someone else's followed before we read: a version, but not the
+    // current one; no ETag to base a push on is returned (a push based on it loses)
+    if (at && at.version > v.env.version && (await isCommitted(stack, v.key))) return { env: v.env, etag: '"superseded"', layout: 'pointer' };
+    await dropEntry(stack, v.key);
+    throw casLostError(stack, base.version);
   }
 }
 
-async function resealVersion(stack: Stack, v: Sealed & { etag: string; env: { sha256: string } }, next: Sealed): Promise<Sealed & { etag: string; env: { sha256: string } }> {
-  const key = historyKey(stack.name, v.env.version);
-  const written = await stack.store.put(key, next.body, { ifMatch: v.etag }, withHash(next));
-  return { ...next, env: withDigest(next.env, v.env.sha256), etag: written.etag };
+/** The entry of an earlier run of this push that did not commit (ours did, on the same base): deleted. */
+async function dropEarlier(stack: Stack, version: number, earlierWriteId: string, baseWriteId: string | null | undefined): Promise<void> {
+  let key: string;
+  try {
+    key = entryKey(stack.name, version, earlierWriteId, baseWriteId);
+  } catch {
+    return;
+  }
+  await dropEntry(stack, key);
 }
 
 /**
@@ -143,11 +184,6 @@ async function resealVersion(stack: Stack, v: Sealed & { etag: string; env: { sh
  * entry may be missing (a push killed before its copy): it is copied into history before
  * state.json becomes a pointer, so no version is lost on migration.
  */
-/** The options of a version's own upload: its SSE and the body's SHA-256 when it was hashed ahead. */
-function withHash(s: Sealed): StoreWriteOptions {
-  return s.bodySha256 ? { ...s.sse, contentSha256: s.bodySha256 } : s.sse;
-}
-
 async function keepLegacyVersion(stack: Stack, version: number, etag: string, sse: StoreWriteOptions): Promise<void> {
   if (await stack.store.head(historyKey(stack.name, version))) return;
   await stack.store.copy(stackKey(stack.name, 'state.json'), historyKey(stack.name, version), etag, sse).catch((err: unknown) => {

@@ -41,7 +41,8 @@ t.test('state.json: a pointer carries the metadata and no state; the old layout 
   t.throws(() => readStateObject(Buffer.from('{"kind":"Other","version":1}'), 'x/state.json'), /x\/state.json is not a remote-state state object/);
   t.throws(() => readStateObject(Buffer.from('not json'), 'x/state.json'), /not a remote-state state object/);
   t.same(baseOf(undefined), { version: null, etag: null });
-  t.same(baseOf({ env, etag: '"e"', layout: 'pointer' }), { version: 12, etag: '"e"', layout: 'pointer' });
+  t.same(baseOf({ env, etag: '"e"', layout: 'pointer' }), { version: 12, etag: '"e"', layout: 'pointer', writeId: 'w2', encryption: ['kms:k1'] });
+  t.equal(pointerOf(env, 'web/history/000000000012.w2.w1.json').body, 'history/000000000012.w2.w1.json', 'or the entry it was staged in');
 });
 
 t.test('an envelope without its digest gets it on read', async (t) => {

@@ -6,7 +6,7 @@ import { storeFlags } from '../cli/flags.js';
 import { parseState, stateBytes } from '../envelope.js';
 import { baseOf } from '../layout.js';
 import { runHook } from '../hooks.js';
-import { updateRecord } from '../record.js';
+import { baseRecord, updateRecord } from '../record.js';
 import { stateInfo } from '../state-info.js';
 
 export default class Import extends BaseCommand<typeof Import> {
@@ -28,7 +28,7 @@ export default class Import extends BaseCommand<typeof Import> {
       throw new IwpError(ErrorCode.CONFLICT, `stack ${stack.name} already has version ${cur.env.version}`, { hint: '--force makes the import a new version' });
     }
     const out = await stack.push(parsed, baseOf(cur));
-    await updateRecord(stack.store.url, stack.name, { version: out.env.version, etag: out.etag, layout: out.layout });
+    await updateRecord(stack.store.url, stack.name, baseRecord(out));
     if (this.flags.to) await runHook('--to', this.flags.to, stateBytes(out.env));
     return stateInfo(stack, out, undefined);
   }

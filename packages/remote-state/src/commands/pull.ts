@@ -5,7 +5,7 @@ import { openStack } from '../context.js';
 import { storeFlags } from '../cli/flags.js';
 import { stateBytes } from '../envelope.js';
 import { runHook } from '../hooks.js';
-import { updateRecord } from '../record.js';
+import { baseRecord, updateRecord } from '../record.js';
 import { stateInfo } from '../state-info.js';
 
 export default class Pull extends BaseCommand<typeof Pull> {
@@ -23,7 +23,7 @@ export default class Pull extends BaseCommand<typeof Pull> {
     const cur = await stack.pull(this.flags.version);
     let bytes = stateBytes(await stack.open(cur.env));
     if (this.flags['after-download']) bytes = await runHook('--after-download', this.flags['after-download'], bytes);
-    if (this.flags.version === undefined) await updateRecord(stack.store.url, stack.name, { version: cur.env.version, etag: cur.etag, layout: cur.layout });
+    if (this.flags.version === undefined) await updateRecord(stack.store.url, stack.name, baseRecord(cur));
     if (!this.flags.to) {
       process.stdout.write(bytes);
       return undefined;

@@ -8,7 +8,7 @@ import { pushPreview, resolveExpect } from '../push-base.js';
 import { parseState } from '../envelope.js';
 import { runHook } from '../hooks.js';
 import { readSource } from '../input.js';
-import { readRecord, updateRecord } from '../record.js';
+import { baseRecord, readRecord, updateRecord } from '../record.js';
 import { stateInfo } from '../state-info.js';
 
 export default class Push extends BaseCommand<typeof Push> {
@@ -47,7 +47,7 @@ export default class Push extends BaseCommand<typeof Push> {
     const writeId = randomUUID();
     await updateRecord(stack.store.url, stack.name, { pending: writeId });
     const out = await stack.push(parsed, expect, { ...(lockId ? { lockId } : {}), writeId, ...(rec.pending ? { earlierWriteId: rec.pending } : {}) });
-    await updateRecord(stack.store.url, stack.name, { version: out.env.version, etag: out.etag, layout: out.layout, pending: null });
+    await updateRecord(stack.store.url, stack.name, { ...baseRecord(out), pending: null });
     this.logger.info(`pushed ${stack.name} version ${out.env.version}`);
     return stateInfo(stack, out, undefined);
   }

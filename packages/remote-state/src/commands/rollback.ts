@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '@iwp/core/cli';
 import { openStack } from '../context.js';
 import { storeFlags } from '../cli/flags.js';
-import { readRecord, updateRecord } from '../record.js';
+import { baseRecord, readRecord, updateRecord } from '../record.js';
 import { stateInfo } from '../state-info.js';
 
 export default class Rollback extends BaseCommand<typeof Rollback> {
@@ -17,7 +17,7 @@ export default class Rollback extends BaseCommand<typeof Rollback> {
     const stack = openStack(this.flags);
     const lockId = this.flags['lock-id'] ?? (await readRecord(stack.store.url, stack.name)).lock?.id;
     const out = await stack.rollback(this.flags.to, lockId ? { lockId } : {});
-    await updateRecord(stack.store.url, stack.name, { version: out.env.version, etag: out.etag, layout: out.layout });
+    await updateRecord(stack.store.url, stack.name, baseRecord(out));
     this.logger.info(`${stack.name} version ${out.env.version} = version ${this.flags.to}`);
     return stateInfo(stack, out, undefined);
   }
