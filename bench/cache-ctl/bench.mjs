@@ -1,6 +1,6 @@
 // Prints "name: value" lines and ratios against nix run in the same process tree.
 import { execFileSync, execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { mkdtemp, rm, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { makeS3Client, S3Store, FileStore, runProcess } = await import('../../packages/core/dist/index.js');
-const { BinaryCache, createCacheServer, generateKeyPair, parseSecretKey, pushClosure } = await import('../../packages/cache-ctl/dist/index.js');
+const { BinaryCache, createCacheServer, fromNix32, generateKeyPair, parseSecretKey, pushClosure } = await import('../../packages/cache-ctl/dist/index.js');
 
 const run = promisify(execFile);
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -28,11 +28,10 @@ const measure = async (fn) => {
   return { wall: performance.now() - s, cpu: cpuMs() - c };
 };
 const med = (xs) => pct(xs, 50);
-function report(what, ours, peer, goal) {
-  const peerName = `nix copy --to file://?compression=${compression}`;
+function report(what, ours, peer, goal, peerName = `nix copy --to file://?compression=${compression}`) {
   const [w, pw, c, pc] = [med(ours.map((x) => x.wall)), med(peer.map((x) => x.wall)), med(ours.map((x) => x.cpu)), med(peer.map((x) => x.cpu))];
   console.log(`${what} (median of ${ours.length}, alternating): cache-ctl ${secs(w)} (rounds ${ours.map((x) => secs(x.wall)).join(', ')}) vs ${peerName} ${secs(pw)}; CPU ${secs(c)} vs ${secs(pc)}`);
-  console.log(`ratio=${(w / pw).toFixed(2)} ${what} vs ${peerName}, wall (goal <= ${goal})`);
+  console.log(`ratio=${(w / pw).toFixed(2)} ${what} vs ${peerName}, wall${goal ? ` (goal <= ${goal})` : ''}`);
   console.log(`ratio=${(c / pc).toFixed(2)} ${what} vs ${peerName}, CPU time of the process trees`);
 }
 const key = parseSecretKey(generateKeyPair('bench-1').secret);
@@ -78,16 +77,46 @@ try {
   const cache3 = new BinaryCache(new S3Store(s3, { bucket, prefix: '' }));
   await cache3.init({ storeDir: '/nix/store', wantMassQuery: true, priority: 40 });
   {
-    // nix 2.8 here has no s3:// store: the peer is nix copy --to file://, in the same rounds
-    const s3T = [], nixT = [];
+    // nix 2.8 here has no s3:// store. Its S3 store (BinaryCacheStore) compresses each path
+    // into a file, then sends that file as one PutObject; the peer does the same around
+    // nix copy --to file://: each NAR and narinfo goes up (one PutObject each, signed with
+    // the file's known hash, on the same client) as soon as nix has written the narinfo,
+    // while nix compresses the next paths. Plain nix copy --to file:// is printed beside it.
+    const s3T = [], nixT = [], fileT = [];
     const toS3 = async (round) => {
       await s3.send(new CreateBucketCommand({ Bucket: `${bucket}-push${round}` }));
       return push(new BinaryCache(new S3Store(s3, { bucket: `${bucket}-push${round}`, prefix: '' })));
     };
-    for (let round = 0; round < 3; round++) {
-      if (round % 2) { nixT.push(await nixCopy(`s3-${round}`)); s3T.push(await toS3(round)); } else { s3T.push(await toS3(round)); nixT.push(await nixCopy(`s3-${round}`)); }
-    }
-    report(`push ${compression} into S3 (moto; its CPU not counted)`, s3T, nixT, 1.2);
+    const nixToS3 = async (round) => {
+      const d = join(dir, `nixput-${round}`);
+      const store = new S3Store(s3, { bucket: `${bucket}-nix${round}`, prefix: '' });
+      await s3.send(new CreateBucketCommand({ Bucket: `${bucket}-nix${round}` }));
+      return measure(async () => {
+        const sent = new Set(), uploads = [];
+        const send = async (name) => {
+          const text = readFileSync(join(d, name), 'utf8');
+          const field = (f) => new RegExp(`^${f}: (.*)$`, 'm').exec(text)[1];
+          const sha256 = fromNix32(field('FileHash').slice('sha256:'.length), 32).toString('hex');
+          await store.putFile(field('URL'), join(d, field('URL')), { size: Number(field('FileSize')), sha256 });
+          await store.put(name, text);
+        };
+        const sweep = () => {
+          for (const f of existsSync(d) ? readdirSync(d) : []) if (f.endsWith('.narinfo') && !sent.has(f)) { sent.add(f); uploads.push(send(f)); }
+        };
+        const timer = setInterval(sweep, 5);
+        try {
+          await run('nix', ['copy', '--extra-experimental-features', 'nix-command', '--to', `file://${d}?compression=${compression}`, top]);
+        } finally {
+          clearInterval(timer);
+        }
+        sweep();
+        await Promise.all(uploads);
+      });
+    };
+    const order = [(r) => toS3(r).then((x) => s3T.push(x)), (r) => nixToS3(r).then((x) => nixT.push(x)), (r) => nixCopy(`s3-${r}`).then((x) => fileT.push(x))];
+    for (let round = 0; round < 3; round++) for (let i = 0; i < order.length; i++) await order[(i + round) % order.length](round);
+    report(`push ${compression} into S3 (moto; its CPU not counted)`, s3T, nixT, 1.2, `nix copy --to file://?compression=${compression}, each file then PutObject into S3 as nix writes it (nix's S3 store)`);
+    report(`push ${compression} into S3 (moto; its CPU not counted)`, s3T, fileT, undefined);
   }
   const alphabet = '0123456789abcdfghijklmnpqrsvwxyz';
   const fakeHash = (i) => Array.from({ length: 32 }, (_, k) => alphabet[(i * 7919 + k * 104729 + (i >> k)) % 32]).join('').slice(0, 26) + i.toString(32).padStart(6, '0').replace(/[eotu]/g, 'a');

@@ -40,7 +40,7 @@ export interface Codec {
  * stdout are piped directly, so large NARs stream through and are never held in memory;
  * `none` is a pass-through. One thread each: `--jobs` paths are compressed in parallel.
  * A byte pipe, so not core's Runner (which collects a program's output rather than streaming
- * it in and out); pushes go through core's hashedPipe/hashedFile instead (narstream.ts).
+ * it in and out); pushes go through core's hashedFile instead (narstream.ts).
  */
 export function codec(c: Compression, direction: 'compress' | 'decompress'): Codec {
   if (c === 'none') {

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import pLimit from 'p-limit';
 import { dirname, join } from 'node:path';
-import { Transform } from 'node:stream';
-import { FileStore, hashedFile, hashedPipe, type ObjectStore } from '@iwp/core';
+import { FileStore, hashedFile, warmHashedFile, type ObjectStore } from '@iwp/core';
 
 export interface StreamedNar {
   /** sha256 (hex) of the NAR and of the stored (compressed) bytes */
@@ -11,41 +12,54 @@ export interface StreamedNar {
   fileSize: number;
 }
 
+/**
+ * NARs compressed at once: as many as there are cores (each pipeline keeps one busy with its
+ * compressor). Bound for S3, the first ones finish, and their uploads start, while the next
+ * ones compress, instead of all finishing together and then waiting for the network; and no
+ * more threads start than can run.
+ */
+const compressions = availableParallelism();
+const compressing = pLimit(compressions);
+
+/** Starts the threads the next `nars` NAR streams will use while the caller does other work. */
+export function warmNarStreams(nars: number): void {
+  warmHashedFile(Math.min(nars, compressions));
+}
+
 /** The directory of a `file://` store, whose objects are plain files under it. */
 function localDir(store: ObjectStore): string | undefined {
   return store instanceof FileStore ? store.url.slice('file://'.length) : undefined;
 }
 
 /**
- * `nix-store --dump` -> sha256 -> filter -> sha256 -> the store under `key`, streamed once;
- * hashing and compression never on the main thread. Into a directory the filter writes the
- * object's file itself (temp name, then rename) and a worker thread hashes (core's
- * `hashedFile`); into S3 the compressed bytes stream to the upload from `tee`s and `openssl`
- * beside the compressor (core's `hashedPipe`).
+ * `nix-store --dump` -> sha256 -> filter -> a file -> sha256 (core's `hashedFile`: a worker
+ * thread hashes, the filter writes the file itself, which is hashed as it grows): hashing and
+ * compression never on the main thread. Into a directory the file is the object, under a temp
+ * name, then renamed. Elsewhere (S3) the file is a temp file, sent as one PutObject signed
+ * with the hash already known (`putFile`), as nix's own S3 store compresses before it uploads:
+ * the body is not hashed again, and a retry reads it again instead of running nix once more.
  */
 export async function streamNar(store: ObjectStore, path: string, filter: string[] | undefined, key: string): Promise<StreamedNar> {
   const dir = localDir(store);
+  const source = ['nix-store', '--dump', path];
   if (dir) {
     const dest = join(dir, ...key.split('/'));
     await mkdir(dirname(dest), { recursive: true });
     const tmp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      const h = await hashedFile({ source: ['nix-store', '--dump', path], ...(filter ? { filter } : {}), sink: tmp });
+      const h = await compressing(() => hashedFile({ source, ...(filter ? { filter } : {}), sink: tmp }));
       await rename(tmp, dest);
       return { narSha256: h.input, fileSha256: h.output, fileSize: h.size };
     } finally {
       await rm(tmp, { force: true });
     }
   }
-  const pipe = hashedPipe({ source: ['nix-store', '--dump', path], filter });
-  let fileSize = 0;
-  const counted = pipe.stdout!.pipe(new Transform({ transform: (c: Buffer, _e, cb) => { fileSize += c.length; cb(null, c); } }));
+  const tmp = await mkdtemp(join(tmpdir(), 'iwp-nar-'));
   try {
-    const [h] = await Promise.all([pipe.done, store.putStream(key, counted, { contentType: 'application/x-nix-nar' })]);
-    return { narSha256: h.input, fileSha256: h.output, fileSize };
-  } catch (err) {
-    pipe.child.kill();
-    counted.destroy();
-    throw err;
+    const h = await compressing(() => hashedFile({ source, ...(filter ? { filter } : {}), sink: join(tmp, 'nar') }));
+    await store.putFile(key, join(tmp, 'nar'), { size: h.size, sha256: h.output, contentType: 'application/x-nix-nar' });
+    return { narSha256: h.input, fileSha256: h.output, fileSize: h.size };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
   }
 }

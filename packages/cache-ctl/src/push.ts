@@ -8,7 +8,7 @@ import { signFingerprint, type SecretKey } from './keys.js';
 import { queryPathInfo, topoOrder, type PathInfo } from './localstore.js';
 import { fingerprint, hashPart, type NarInfo } from './narinfo.js';
 import { fromNix32, toNix32 } from './nix32.js';
-import { streamNar, type StreamedNar } from './narstream.js';
+import { streamNar, warmNarStreams, type StreamedNar } from './narstream.js';
 
 export interface PushOptions {
   /** runs nix (path-info of the closure) */
@@ -39,14 +39,16 @@ export const narKeyOf = (info: Pick<PathInfo, 'narHash'>, compression: Compressi
  * Pushes the closures of `paths`: one existence check for the whole closure, then only the
  * missing paths (pushMissing: NARs in dependency order, `jobs` at a time, each narinfo after
  * those of its references). Each NAR is streamed from `nix-store --dump` through
- * the compressor into the store (multipart when large) while its hash is checked against
- * the local store's; its narinfo, signed, is written only after the NAR is in place.
+ * the compressor into the store's file (into S3 a temp file, then one PutObject; see
+ * narstream.ts) while its hash is checked against the local store's; its narinfo, signed,
+ * is written only after the NAR is in place.
  *
  * Before anything else the push writes a lease naming its closure and NAR keys, renewed
  * while it runs, so a concurrent `gc` keeps them (see leases.ts); a path whose upload fails
- * on a transient error is pushed again from the start (the NAR stream cannot be replayed).
+ * on a transient error after the store's own retries is pushed again from the start.
  */
 export async function pushClosure(cache: BinaryCache, paths: string[], opts: PushOptions): Promise<PushResult> {
+  warmNarStreams(opts.jobs); // the threads load while nix answers
   const infos = await queryPathInfo(opts.run, paths, true);
   const held = await takeLease(cache.store, 'push', { paths: infos.map((i) => hashPart(i.path)), nars: infos.map((i) => narKeyOf(i, opts.compression)) }, opts.leaseMs ?? DEFAULT_LEASE_MS);
   try {

@@ -66,8 +66,10 @@ export function s3Key(loc: S3Location, key: string): string {
  * Retries are the SDK's own (standard mode: 5xx, SlowDown and other throttling, connections
  * reset or refused, with jittered backoff and a retry quota); we only raise the attempts to
  * 5 unless `AWS_MAX_ATTEMPTS` says otherwise, and bound a silent connection, so a stalled
- * server ends in a retry instead of a hang. Bodies we send are buffers, so every request can
- * be replayed; reading a body that breaks mid-way is retried by the store (S3Store.get).
+ * server ends in a retry instead of a hang. Bodies we send are buffers or files opened again
+ * on each attempt (S3Store.putFile), so every request can be replayed; reading a body that
+ * breaks mid-way is retried by the store (S3Store.get). Request checksums are computed only
+ * where S3 requires one, unless `AWS_REQUEST_CHECKSUM_CALCULATION` says otherwise.
  */
 export function makeS3Client(loc: Pick<S3Location, 'region' | 'endpoint'>, extra: S3ClientConfig = {}): S3Client {
   const endpoint = s3Endpoint(loc.endpoint);
@@ -79,6 +81,10 @@ export function makeS3Client(loc: Pick<S3Location, 'region' | 'endpoint'>, extra
     ...(process.env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: 5 }),
     retryMode: process.env.AWS_RETRY_MODE ?? 'standard',
     requestHandler: { connectionTimeout: 5000, requestTimeout: 60_000 },
+    // no CRC32 of every body by default: a payload we sign with its SHA-256 is checked by S3
+    // already, a CRC over a stream makes the SDK send it aws-chunked (which some S3-compatible
+    // stores decode slowly or not at all), and writes that want a stored checksum ask for one
+    ...(process.env.AWS_REQUEST_CHECKSUM_CALCULATION ? {} : { requestChecksumCalculation: 'WHEN_REQUIRED' as const }),
     ...extra,
   });
 }

@@ -28,12 +28,12 @@ export class WorkerPool<I, O> {
   }
 
   /**
-   * Starts the threads now, before any task: they load their module while the caller does
+   * Starts the threads (all, or `threads` of them) now, before any task: they load their module while the caller does
    * other work, then idle (not keeping the process alive) until tasks come. A thread that
    * dies while idle is dropped.
    */
-  warm(): void {
-    while (this.started < Math.max(1, this.size)) {
+  warm(threads = this.size): void {
+    while (this.started < Math.max(1, Math.min(threads, this.size))) {
       const w = new Worker(this.file);
       this.started++;
       const dead = (): void => {

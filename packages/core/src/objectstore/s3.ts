@@ -5,7 +5,8 @@ import type { IwpError } from '../errors.js';
 import { isTransient, withRetry } from '../retry.js';
 import { s3Endpoint, s3Key, type S3Location } from '../aws.js';
 import { s3ErrorName, translateS3Error } from './s3-errors.js';
-import { casLost, type Condition, type ObjectEntry, type ObjectHead, type ObjectStore, type StoredObject, type WriteOptions } from './types.js';
+import { uploadFile, uploadStream, withHeader } from './s3-upload.js';
+import { casLost, type Condition, type ObjectEntry, type ObjectHead, type LocalFile, type ObjectStore, type StoredObject, type WriteOptions } from './types.js';
 
 type S3 = typeof import('@aws-sdk/client-s3');
 const sdk = (): S3 => createRequire(import.meta.url)('@aws-sdk/client-s3') as S3;
@@ -70,16 +71,16 @@ export class S3Store implements ObjectStore {
   }
 
   async putStream(rel: string, body: Readable, opts: { contentType?: string } = {}): Promise<void> {
-    const { Upload } = createRequire(import.meta.url)('@aws-sdk/lib-storage') as typeof import('@aws-sdk/lib-storage');
     try {
-      // parts of 8 MiB, 4 at a time: one PutObject for small bodies, multipart above that
-      await new Upload({
-        client: this.s3,
-        params: { Bucket: this.loc.bucket, Key: this.key(rel), Body: body, ContentType: opts.contentType ?? 'application/octet-stream' },
-        partSize: 8 * 1024 * 1024,
-        queueSize: 4,
-        leavePartsOnError: false,
-      }).done();
+      await uploadStream(this.s3, this.loc.bucket, this.key(rel), body, opts.contentType);
+    } catch (err) {
+      throw this.translate(err, rel);
+    }
+  }
+
+  async putFile(rel: string, path: string, file: LocalFile): Promise<void> {
+    try {
+      await uploadFile(this.s3, this.loc.bucket, this.key(rel), path, file);
     } catch (err) {
       throw this.translate(err, rel);
     }
@@ -169,11 +170,6 @@ export class S3Store implements ObjectStore {
   }
 }
 
-function withHeader<A extends { request: unknown }>(args: A, name: string, value: string): A {
-  const req = args.request as { headers?: Record<string, string> };
-  if (req.headers) req.headers[name] = value;
-  return args;
-}
 
 function sse(opts: WriteOptions): { ServerSideEncryption?: 'aws:kms'; SSEKMSKeyId?: string } {
   return opts.kmsKeyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: opts.kmsKeyId } : {};

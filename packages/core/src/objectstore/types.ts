@@ -44,6 +44,12 @@ export interface WriteOptions {
  * operation either happens atomically or throws a CAS_LOST IwpError (exit 3); an object is
  * never seen half-written (S3 puts are atomic; files are written to a temp name and renamed).
  */
+export interface LocalFile {
+  size: number;
+  sha256: string;
+  contentType?: string;
+}
+
 export interface ObjectStore {
   /** `s3://bucket/prefix` or `file:///dir`, for documents and messages */
   readonly url: string;
@@ -63,6 +69,12 @@ export interface ObjectStore {
   getStream(key: string): Promise<Readable | undefined>;
   /** writes a stream of unknown length: S3 multipart upload for large bodies, temp file + rename on disk */
   putStream(key: string, body: Readable, opts?: { contentType?: string }): Promise<void>;
+  /**
+   * writes a finished local file whose size and sha256 (hex) are known: on S3 one PutObject
+   * signed with that hash (nothing hashed again, the file re-read on a retry), multipart only
+   * above S3's limit for one PUT; on disk a copy through a temp name
+   */
+  putFile(key: string, path: string, file: LocalFile): Promise<void>;
   /** every key under a prefix (relative to the store), in key order */
   list(prefix: string): Promise<ObjectEntry[]>;
   /** fails with NOT_FOUND (exit 4) when the bucket or directory does not exist */

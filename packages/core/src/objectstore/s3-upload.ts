@@ -1,0 +1,48 @@
+// Large bodies into S3: a stream of unknown length as a multipart upload, a finished file of
+// known size and SHA-256 as one PutObject signed with that hash.
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createReadStream } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Readable } from 'node:stream';
+import { withRetry } from '../retry.js';
+import type { LocalFile } from './types.js';
+
+/** S3's limit for one PutObject: larger files go up in parts */
+const MAX_PUT = 5 * 1024 ** 3;
+const require = createRequire(import.meta.url);
+
+/** parts of 8 MiB, 4 at a time: one PutObject for small bodies, multipart above that */
+export async function uploadStream(s3: S3Client, bucket: string, key: string, body: Readable, contentType = 'application/octet-stream'): Promise<void> {
+  const { Upload } = require('@aws-sdk/lib-storage') as typeof import('@aws-sdk/lib-storage');
+  await new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType }, partSize: 8 * 1024 * 1024, queueSize: 4, leavePartsOnError: false }).done();
+}
+
+/**
+ * One PutObject of a file whose size and SHA-256 are known: the signer takes the hash instead
+ * of reading the body, and S3 checks the body against it. The SDK does not retry a request
+ * whose body is a stream, so each attempt here opens the file again. Above S3's limit for one
+ * PUT, a multipart upload.
+ */
+export async function uploadFile(s3: S3Client, bucket: string, key: string, path: string, file: LocalFile): Promise<void> {
+  if (file.size > MAX_PUT) return uploadStream(s3, bucket, key, createReadStream(path), file.contentType);
+  const { PutObjectCommand } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+  await withRetry(async () => {
+    const command = new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: createReadStream(path),
+      ContentLength: file.size,
+      ContentType: file.contentType ?? 'application/octet-stream',
+      ChecksumSHA256: Buffer.from(file.sha256, 'hex').toString('base64'),
+    });
+    command.middlewareStack.add((next) => (args) => next(withHeader(args, 'x-amz-content-sha256', file.sha256)), { step: 'build', name: 'iwpPayloadHash' });
+    await s3.send(command);
+  });
+}
+
+/** The request with one header set (in a middleware of the build step). */
+export function withHeader<A extends { request: unknown }>(args: A, name: string, value: string): A {
+  const req = args.request as { headers?: Record<string, string> };
+  if (req.headers) req.headers[name] = value;
+  return args;
+}
