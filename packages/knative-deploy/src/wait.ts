@@ -32,6 +32,9 @@ export function serviceState(svc: KService, generation = svc.metadata.generation
   const ready = conds.find((c) => c.type === 'Ready');
   if (ready?.status === 'True') return { phase: 'ready' };
   const specific = conds.find((c) => c.type !== 'Ready' && c.status === 'False') ?? (ready?.status === 'False' ? ready : undefined);
+  // the route controller has not seen the service's own configuration yet (its cache lags on
+  // a busy apiserver): a service's traffic names only its own configuration, so this passes
+  if (specific?.reason === 'ConfigurationMissing') return { phase: 'pending', message: summary(specific) };
   if (specific) return { phase: 'failed', message: summary(specific) };
   const unknown = conds.find((c) => c.type !== 'Ready' && c.status === 'Unknown') ?? ready;
   return { phase: 'pending', message: unknown ? `${unknown.type}: ${summary(unknown) || 'Unknown'}` : 'no conditions yet' };

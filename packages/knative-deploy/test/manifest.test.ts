@@ -65,6 +65,10 @@ t.test('Ready is the current generation observed and Ready=True; the specific Fa
     { type: 'ConfigurationsReady', status: 'False', reason: 'RevisionFailed', message: 'Revision "a-00001" failed' },
     { type: 'Ready', status: 'False', reason: 'RevisionMissing', message: 'Configuration "a" does not have any ready Revision.' },
   ])), { phase: 'failed', message: 'RevisionFailed: Revision "a-00001" failed' });
+  t.same(serviceState(svc(1, 1, [
+    { type: 'RoutesReady', status: 'False', reason: 'ConfigurationMissing', message: 'Configuration "a" referenced in traffic not found.' },
+    { type: 'Ready', status: 'False', reason: 'ConfigurationMissing', message: 'Configuration "a" referenced in traffic not found.' },
+  ])).phase, 'pending', 'a route that has not seen its own configuration yet is a lag, not a failure');
   t.equal(imageFromDocument({ apiVersion: 'iwp/v1', kind: 'Image', ref: 'r:5000/a/b:v1', digest, layers: [] }), `r:5000/a/b@${digest}`);
   t.throws(() => imageFromDocument({ apiVersion: 'iwp/v1', kind: 'Image', ref: 'oci-dir:/x', digest, layers: [] }), { message: /^Image\.ref: expected an image pushed/ });
 });
