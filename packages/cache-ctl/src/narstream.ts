@@ -13,17 +13,20 @@ export interface StreamedNar {
 }
 
 /**
- * NARs compressed at once: as many as there are cores (each pipeline keeps one busy with its
- * compressor). Bound for S3, the first ones finish, and their uploads start, while the next
- * ones compress, instead of all finishing together and then waiting for the network; and no
- * more threads start than can run.
+ * NARs compressed at once: into a directory as many as there are cores (each pipeline keeps
+ * one busy with its compressor); bound for a remote store one core fewer, which is left to
+ * the uploads (signing, TLS, the network stack; the server, when it runs here). The first
+ * NARs then finish, and their uploads start, while the next ones compress, instead of all
+ * finishing together and then waiting for the network; and no more threads start than can
+ * run. (Into the S3 emulator on 2 cores: 1.94 s against 2.1-2.27 s with 2 at once.)
  */
-const compressions = availableParallelism();
-const compressing = pLimit(compressions);
+const cores = availableParallelism();
+const compressing = pLimit(cores);
+const compressingForUpload = pLimit(Math.max(1, cores - 1));
 
 /** Starts the threads the next `nars` NAR streams will use while the caller does other work. */
 export function warmNarStreams(nars: number): void {
-  warmHashedFile(Math.min(nars, compressions));
+  warmHashedFile(Math.min(nars, cores));
 }
 
 /** The directory of a `file://` store, whose objects are plain files under it. */
@@ -56,7 +59,7 @@ export async function streamNar(store: ObjectStore, path: string, filter: string
   }
   const tmp = await mkdtemp(join(tmpdir(), 'iwp-nar-'));
   try {
-    const h = await compressing(() => hashedFile({ source, ...(filter ? { filter } : {}), sink: join(tmp, 'nar') }));
+    const h = await compressingForUpload(() => hashedFile({ source, ...(filter ? { filter } : {}), sink: join(tmp, 'nar') }));
     await store.putFile(key, join(tmp, 'nar'), { size: h.size, sha256: h.output, contentType: 'application/x-nix-nar' });
     return { narSha256: h.input, fileSha256: h.output, fileSize: h.size };
   } finally {
