@@ -44,13 +44,13 @@ function localDir(store: ObjectStore): string | undefined {
  */
 export async function streamNar(store: ObjectStore, path: string, filter: string[] | undefined, key: string): Promise<StreamedNar> {
   const dir = localDir(store);
-  const source = ['nix-store', '--dump', path];
+  const task = { source: ['nix-store', '--dump', path], ...(filter ? { filter } : {}) };
   if (dir) {
     const dest = join(dir, ...key.split('/'));
     await mkdir(dirname(dest), { recursive: true });
     const tmp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      const h = await compressing(() => hashedFile({ source, ...(filter ? { filter } : {}), sink: tmp }));
+      const h = await compressing(() => hashedFile({ ...task, sink: tmp }));
       await rename(tmp, dest);
       return { narSha256: h.input, fileSha256: h.output, fileSize: h.size };
     } finally {
@@ -59,7 +59,7 @@ export async function streamNar(store: ObjectStore, path: string, filter: string
   }
   const tmp = await mkdtemp(join(tmpdir(), 'iwp-nar-'));
   try {
-    const h = await compressingForUpload(() => hashedFile({ source, ...(filter ? { filter } : {}), sink: join(tmp, 'nar') }));
+    const h = await compressingForUpload(() => hashedFile({ ...task, sink: join(tmp, 'nar') }));
     await store.putFile(key, join(tmp, 'nar'), { size: h.size, sha256: h.output, contentType: 'application/x-nix-nar' });
     return { narSha256: h.input, fileSha256: h.output, fileSize: h.size };
   } finally {

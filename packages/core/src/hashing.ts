@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 
-export { exitOf, filterToFile, hashGrowing, type FilteredFile } from './filter-file.js';
+export { filterToFile, type FilteredFile } from './filter-file.js';
 
 /** A pass-through stream that hashes (sha256) and counts what flows through it. */
 export class HashCounter extends Transform {

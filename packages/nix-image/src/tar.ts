@@ -5,9 +5,8 @@ import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 // the subpath, not the index: this module also runs in layer worker threads, which start faster without the rest of core
-import { HashCounter } from '@iwp/core/hashing';
+import { filterToFile, HashCounter } from '@iwp/core/hashing';
 import { pack as tarPack, type Header, type Pack } from 'tar-stream';
-import { zstdInto } from './zstd.js';
 
 /** The fixed time of every entry (dockerTools uses the same): 1970-01-01T00:00:01Z. */
 export const EPOCH = new Date(1000);
@@ -80,7 +79,13 @@ export async function writeLayer(dest: string, entries: AsyncIterable<Entry> | I
   try {
     let blob: LayerBlob;
     if (compression === 'zstd') {
-      [, blob] = await Promise.all([writeEntries(p, entries).catch((err) => p.destroy(err)), zstdInto(p, tmp)]);
+      // the system's zstd, single-threaded (the same bytes on every machine): the tar is hashed
+      // on its way in, zstd's stdout is the blob file, hashed as it grows (core's filterToFile);
+      // a streamx Readable is async-iterable like node's, which its types do not say
+      await rm(tmp, { force: true });
+      const z = ['zstd', '-q', '-3', '--single-thread', '-c'];
+      const [, h] = await Promise.all([writeEntries(p, entries).catch((err) => p.destroy(err)), filterToFile(p as unknown as AsyncIterable<Buffer>, z, tmp)]);
+      blob = { digest: `sha256:${h.output}`, diffId: `sha256:${h.input}`, size: h.size };
     } else {
       const diff = new HashCounter();
       const out = new HashCounter();

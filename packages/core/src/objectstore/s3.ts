@@ -5,7 +5,7 @@ import type { IwpError } from '../errors.js';
 import { isTransient, withRetry } from '../retry.js';
 import { s3Endpoint, s3Key, type S3Location } from '../aws.js';
 import { s3ErrorName, translateS3Error } from './s3-errors.js';
-import { uploadFile, uploadStream, withHeader } from './s3-upload.js';
+import { base64Sha256, signedWithHash, uploadFile, uploadStream } from './s3-upload.js';
 import { casLost, type Condition, type ObjectEntry, type ObjectHead, type LocalFile, type ObjectStore, type StoredObject, type WriteOptions } from './types.js';
 
 type S3 = typeof import('@aws-sdk/client-s3');
@@ -95,13 +95,10 @@ export class S3Store implements ObjectStore {
         ContentType: 'application/json',
         ...(cond.ifMatch ? { IfMatch: cond.ifMatch } : {}),
         ...(cond.ifNoneMatch ? { IfNoneMatch: cond.ifNoneMatch } : {}),
-        ...(opts.contentSha256 ? { ChecksumSHA256: Buffer.from(opts.contentSha256, 'hex').toString('base64') } : {}),
+        ...(opts.contentSha256 ? { ChecksumSHA256: base64Sha256(opts.contentSha256) } : {}),
         ...sse(opts),
       });
-      const hash = opts.contentSha256;
-      // the signer takes a payload hash already in the request instead of computing one
-      if (hash) command.middlewareStack.add((next) => (args) => next(withHeader(args, 'x-amz-content-sha256', hash)), { step: 'build', name: 'iwpPayloadHash' });
-      const out = await this.s3.send(command);
+      const out = await this.s3.send(opts.contentSha256 ? signedWithHash(command, opts.contentSha256) : command);
       return { etag: out.ETag ?? '' };
     } catch (err) {
       throw this.translate(err, rel);
@@ -169,7 +166,6 @@ export class S3Store implements ObjectStore {
     return translateS3Error(err, { url: this.url, bucket: this.loc.bucket, endpoint: this.endpoint }, rel);
   }
 }
-
 
 function sse(opts: WriteOptions): { ServerSideEncryption?: 'aws:kms'; SSEKMSKeyId?: string } {
   return opts.kmsKeyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: opts.kmsKeyId } : {};

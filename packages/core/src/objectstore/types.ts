@@ -39,17 +39,18 @@ export interface WriteOptions {
   contentSha256?: string;
 }
 
-/**
- * A bucket prefix or a directory, as remote-state and cache-ctl use them. Every conditional
- * operation either happens atomically or throws a CAS_LOST IwpError (exit 3); an object is
- * never seen half-written (S3 puts are atomic; files are written to a temp name and renamed).
- */
+/** A finished local file to store (putFile): its size and SHA-256 (hex) are known. */
 export interface LocalFile {
   size: number;
   sha256: string;
   contentType?: string;
 }
 
+/**
+ * A bucket prefix or a directory, as remote-state and cache-ctl use them. Every conditional
+ * operation either happens atomically or throws a CAS_LOST IwpError (exit 3); an object is
+ * never seen half-written (S3 puts are atomic; files are written to a temp name and renamed).
+ */
 export interface ObjectStore {
   /** `s3://bucket/prefix` or `file:///dir`, for documents and messages */
   readonly url: string;
