@@ -6,8 +6,7 @@ import { dirname, join } from 'node:path';
 import { FileStore, hashedFile, warmHashedFile, type ObjectStore } from '@iwp/core';
 
 export interface StreamedNar {
-  /** sha256 (hex) of the NAR and of the stored (compressed) bytes */
-  narSha256: string;
+  /** sha256 (hex) of the stored (compressed) bytes */
   fileSha256: string;
   fileSize: number;
 }
@@ -35,12 +34,13 @@ function localDir(store: ObjectStore): string | undefined {
 }
 
 /**
- * `nix-store --dump` -> sha256 -> filter -> a file -> sha256 (core's `hashedFile`: a worker
- * thread hashes, the filter writes the file itself, which is hashed as it grows): hashing and
- * compression never on the main thread. Into a directory the file is the object, under a temp
- * name, then renamed. Elsewhere (S3) the file is a temp file, sent as one PutObject signed
- * with the hash already known (`putFile`), as nix's own S3 store compresses before it uploads:
- * the body is not hashed again, and a retry reads it again instead of running nix once more.
+ * `nix-store --dump | filter > file`, the file hashed as it grows (core's `hashedFile`, in a
+ * worker thread): the NAR goes from nix into the compressor directly, never through node.
+ * (The NAR hash is checked by local-verify.ts, beside the push.) Into a directory the file
+ * is the object, under a temp name, then renamed. Elsewhere (S3) the file is a temp file,
+ * sent as one PutObject signed with the hash already known (`putFile`), as nix's own S3
+ * store compresses before it uploads: the body is not hashed again, and a retry reads it
+ * again instead of running nix once more.
  */
 export async function streamNar(store: ObjectStore, path: string, filter: string[] | undefined, key: string): Promise<StreamedNar> {
   const dir = localDir(store);
@@ -52,7 +52,7 @@ export async function streamNar(store: ObjectStore, path: string, filter: string
     try {
       const h = await compressing(() => hashedFile({ ...task, sink: tmp }));
       await rename(tmp, dest);
-      return { narSha256: h.input, fileSha256: h.output, fileSize: h.size };
+      return { fileSha256: h.sha256, fileSize: h.size };
     } finally {
       await rm(tmp, { force: true });
     }
@@ -60,8 +60,8 @@ export async function streamNar(store: ObjectStore, path: string, filter: string
   const tmp = await mkdtemp(join(tmpdir(), 'iwp-nar-'));
   try {
     const h = await compressingForUpload(() => hashedFile({ ...task, sink: join(tmp, 'nar') }));
-    await store.putFile(key, join(tmp, 'nar'), { size: h.size, sha256: h.output, contentType: 'application/x-nix-nar' });
-    return { narSha256: h.input, fileSha256: h.output, fileSize: h.size };
+    await store.putFile(key, join(tmp, 'nar'), { size: h.size, sha256: h.sha256, contentType: 'application/x-nix-nar' });
+    return { fileSha256: h.sha256, fileSize: h.size };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

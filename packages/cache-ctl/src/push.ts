@@ -7,7 +7,8 @@ import { DEFAULT_LEASE_MS, takeLease, waitForGc, type CacheLease } from './lease
 import { signFingerprint, type SecretKey } from './keys.js';
 import { queryPathInfo, topoOrder, type PathInfo } from './localstore.js';
 import { fingerprint, hashPart, type NarInfo } from './narinfo.js';
-import { fromNix32, toNix32 } from './nix32.js';
+import { toNix32 } from './nix32.js';
+import { verifyLocalPaths, type Verdict } from './local-verify.js';
 import { streamNar, warmNarStreams, type StreamedNar } from './narstream.js';
 
 export interface PushOptions {
@@ -40,8 +41,9 @@ export const narKeyOf = (info: Pick<PathInfo, 'narHash'>, compression: Compressi
  * missing paths (pushMissing: NARs in dependency order, `jobs` at a time, each narinfo after
  * those of its references). Each NAR is streamed from `nix-store --dump` through
  * the compressor into the store's file (into S3 a temp file, then one PutObject; see
- * narstream.ts) while its hash is checked against the local store's; its narinfo, signed,
- * is written only after the NAR is in place.
+ * narstream.ts), while nix checks the path's contents against the NAR hash it registered
+ * (local-verify.ts); its narinfo, signed, is written only after the NAR is in place and the
+ * check has passed.
  *
  * Before anything else the push writes a lease naming its closure and NAR keys, renewed
  * while it runs, so a concurrent `gc` keeps them (see leases.ts); a path whose upload fails
@@ -82,12 +84,14 @@ function deferred<T>(): Deferred<T> {
  */
 async function pushMissing(cache: BinaryCache, missing: PathInfo[], opts: PushOptions & { leaseLost: () => unknown }): Promise<number> {
   const order = topoOrder(missing).flatMap((level) => level.sort((a, b) => a.narSize - b.narSize));
+  const verdict = verifyLocalPaths(order.map((i) => i.path)); // in the order the NARs go
   const nars = new Map(order.map((i) => [i.path, deferred<NarInfo>()]));
   const published = new Map<string, Promise<void>>();
   let bytes = 0;
   for (const info of order) {
     const refs = info.references.filter((r) => r !== info.path && published.has(r)).map((r) => published.get(r));
     const done = Promise.all([nars.get(info.path)!.promise, ...refs]).then(async ([narinfo]) => {
+      await checked(cache, narinfo, verdict);
       await withRetry(() => publishNarInfo(cache, narinfo, opts), { onRetry: (err) => opts.onRetry?.(info.path, err) });
       bytes += narinfo.fileSize ?? 0;
       opts.onPath?.(info.path, narinfo.fileSize ?? 0);
@@ -115,27 +119,21 @@ async function pushMissing(cache: BinaryCache, missing: PathInfo[], opts: PushOp
  * lease could not be renewed) stops it before the narinfo: gc may no longer know the NAR.
  */
 export async function pushPath(cache: BinaryCache, info: PathInfo, opts: Pick<PushOptions, 'key' | 'compression'> & { leaseLost?: () => unknown }): Promise<number> {
+  const verdict = verifyLocalPaths([info.path]);
   const narinfo = await uploadNar(cache, info, opts);
+  await checked(cache, narinfo, verdict);
   await publishNarInfo(cache, narinfo, opts);
   return narinfo.fileSize ?? 0;
 }
 
-/** Streams the path's NAR into the store and checks its hash; its narinfo, unsigned. */
+/** Streams the path's NAR into the store; its narinfo, unsigned, whose NAR hash is the local store's (see `checked`). */
 export async function uploadNar(cache: BinaryCache, info: PathInfo, opts: Pick<PushOptions, 'compression'>): Promise<NarInfo> {
-  const narHash32 = info.narHash.slice('sha256:'.length);
   const narKey = narKeyOf(info, opts.compression);
   let nar: StreamedNar;
   try {
     nar = await streamNar(cache.store, info.path, compressor(opts.compression), narKey);
   } catch (err) {
     throw new IwpError(ErrorCode.FAILED, `pushing ${info.path}: ${(err as Error).message}`, { cause: err });
-  }
-  const got = Buffer.from(nar.narSha256, 'hex');
-  if (!got.equals(fromNix32(narHash32, 32))) {
-    await cache.store.delete(narKey).catch(() => undefined);
-    throw new IwpError(ErrorCode.FAILED, `${info.path} changed in the local store: its NAR hashes to sha256:${toNix32(got)}, the store says ${info.narHash}`, {
-      hint: 'nix-store --verify --check-contents --repair',
-    });
   }
   return {
     storePath: info.path,
@@ -150,6 +148,18 @@ export async function uploadNar(cache: BinaryCache, info: PathInfo, opts: Pick<P
     ...(info.ca ? { ca: info.ca } : {}),
     sigs: [],
   };
+}
+
+/**
+ * Waits for the check of the path's contents against the NAR hash the local store registered
+ * (local-verify.ts): a path changed since nix registered it is not published, and its NAR,
+ * uploaded meanwhile, is deleted.
+ */
+async function checked(cache: BinaryCache, narinfo: NarInfo, verdict: Verdict): Promise<void> {
+  await verdict(narinfo.storePath).catch(async (err: unknown) => {
+    await cache.store.delete(narinfo.url).catch(() => undefined);
+    throw err;
+  });
 }
 
 /** Signs and writes a narinfo whose NAR is in place, unless the push's lease was lost. */

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -8,6 +8,8 @@ import { makeS3Client } from '@iwp/core';
 import { bin, bucket, fileCache, buildClosure, cli, cliJson, deleteLocal, keyPair, needsNix, needsS3, nixOpts, serve, tempDir } from './helpers.js';
 
 const hashOf = (p: string) => p.slice('/nix/store/'.length, '/nix/store/'.length + 32);
+/** the nix32 digest of the NAR hash the local store registered for `p` (its NAR's key in a cache) */
+const nixHashOf = (p: string) => execa('nix-store', ['--query', '--hash', p]).then((r) => String(r.stdout).trim().replace(/^sha256:/, ''));
 
 t.test('tampering is caught by verify and refused by nix through serve', { skip: needsNix }, async (t) => {
   const { dir, key, path: cache } = await fileCache(t, 'cache');
@@ -39,6 +41,24 @@ t.test('tampering is caught by verify and refused by nix through serve', { skip:
   const r = await execa('nix-store', ['--realise', top, ...nixOpts(url, key.pub)], { reject: false });
   t.not(r.exitCode, 0, 'nix refuses the tampered cache');
   t.notOk(await execa('test', ['-e', top], { reject: false }).then((x) => x.exitCode === 0), 'and did not install the path');
+});
+
+t.test('a store path changed since nix registered it is not published, nor anything that needs it', { skip: needsNix }, async (t) => {
+  const { key, path: cache } = await fileCache(t, 'cache');
+  const { top, closure } = await buildClosure(0, t);
+  const dep = closure.find((p) => p !== top)!;
+  await chmod(dep, 0o644);
+  await appendFile(dep, 'changed\n');
+  await chmod(dep, 0o444);
+  const r = await cli(['push', top, '--to', `file://${cache}`, '--sign-key', key.sec]);
+  t.equal(r.exitCode, 1);
+  t.match(String(r.stderr), new RegExp(`${dep} changed in the local store: its NAR hashes to sha256:\\w+, the store says sha256:\\w+`));
+  const files = await readdir(cache);
+  t.notOk(files.includes(`${hashOf(dep)}.narinfo`), 'no narinfo for the changed path');
+  t.notOk(files.includes(`${hashOf(top)}.narinfo`), 'nor for the path that references it');
+  const registered = await nixHashOf(dep);
+  const depNar = (await readdir(join(cache, 'nar')).catch(() => [] as string[])).filter((f) => f.startsWith(registered));
+  t.same(depNar, [], 'and the changed path\'s NAR, uploaded meanwhile, is deleted');
 });
 
 t.test('verify --repair re-uploads broken entries from the local store', { skip: needsNix }, async (t) => {

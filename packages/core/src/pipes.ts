@@ -16,11 +16,11 @@ function workerFile(): URL {
 }
 
 /**
- * Source -> sha256 -> filter -> a new file (created exclusively) -> sha256, in a worker
- * thread (started on first use, kept while the process runs, up to 8 at once): the thread
- * reads the source process's pipe, hashes it and writes it to the filter, whose stdout is the
- * file itself; the file is hashed as it grows, from the page cache (filter-file.ts). Less CPU than
- * `tee`s and `openssl dgst` processes beside the compressor: each byte crosses one pipe.
+ * `source | filter > file` (a new file, created exclusively), the file hashed as it grows,
+ * in a worker thread (started on first use, kept while the process runs, up to 8 at once):
+ * the source writes into the filter directly and the filter's stdout is the file itself, so
+ * no byte of the source crosses node, and the file is hashed from the page cache
+ * (filter-file.ts) while it is written.
  */
 export function hashedFile(task: HashedFileTask): Promise<HashedFileResult> {
   return threads().run(task);

@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, webcrypto, type Hash } from 'node:crypto';
 import { setImmediate as tick } from 'node:timers/promises';
 import { API_VERSION, ErrorCode, IwpError, type StatePointer } from '@iwp/core';
 import type { parseState, StateEnvelope } from './envelope.js';
@@ -82,64 +82,56 @@ export function pointerBody(p: StatePointer): string {
 const STATE_FIRST = Buffer.from('{"state":');
 
 /**
- * The stored bytes of an envelope. A plaintext JSON state is spliced in first, as the bytes
- * `pull` gives back (pretty-printed JSON is JSON), so its megabytes are neither serialized
- * again nor copied more than once, and the body's SHA-256 can be hashed up to the end of
- * the state before the rest is known (bodyHash); everything else is serialized whole.
+ * The stored bytes of an envelope, in pieces. A plaintext JSON state is spliced in first, as
+ * the bytes `pull` gives back (pretty-printed JSON is JSON), so its megabytes are neither
+ * serialized again nor copied (the store sends the pieces in order), and the body's SHA-256
+ * can be hashed up to the end of the state before the rest is known (bodyHash); everything
+ * else is serialized whole.
  */
-export function envelopeBody(env: StateEnvelope, parsed?: ReturnType<typeof parseState>, prepared?: Prepared): Buffer {
-  if (!isSpliced(env, parsed)) return Buffer.from(`${JSON.stringify(env)}\n`);
+export function envelopePieces(env: StateEnvelope, parsed?: ReturnType<typeof parseState>): Buffer[] {
+  if (!isSpliced(env, parsed)) return [Buffer.from(`${JSON.stringify(env)}\n`)];
   const { state: _s, ...meta } = env;
-  const tail = Buffer.from(`,${JSON.stringify(meta).slice(1)}\n`);
-  const end = STATE_FIRST.length + parsed!.bytes.length;
-  if (!prepared?.head || prepared.head.length < end + tail.length) return Buffer.concat([STATE_FIRST, parsed!.bytes, tail]);
-  tail.copy(prepared.head, end);
-  return prepared.head.subarray(0, end + tail.length);
+  return [STATE_FIRST, parsed!.bytes, Buffer.from(`,${JSON.stringify(meta).slice(1)}\n`)];
 }
 
-/** A state ready for its envelope: its SHA-256, the spliced body's hash up to the end of the state, that much of the body. */
+/** The stored bytes of an envelope (see envelopePieces), joined. */
+export function envelopeBody(env: StateEnvelope, parsed?: ReturnType<typeof parseState>): Buffer {
+  return Buffer.concat(envelopePieces(env, parsed));
+}
+
+/** A state ready for its envelope: its SHA-256 and the spliced body's hash up to the end of the state. */
 export interface Prepared {
   sha256: string;
   prefix: Hash | undefined;
-  head: Buffer | undefined;
 }
 
 const SLICE = 1024 * 1024;
 
 /**
- * Hashes the state and copies it into the start of its envelope's body (a JSON state; room
- * is left for the envelope's metadata) in one pass, a slice at a time, yielding to the
- * event loop between slices: requests sent just before are written and answered meanwhile.
+ * Hashes the state and, for a JSON state, the start of its envelope's body up to the end of
+ * the state. The state's own SHA-256 is computed on the libuv thread pool (WebCrypto's
+ * digest) while this thread hashes the body's first part a slice at a time, yielding to the
+ * event loop between slices: the two passes take both cores, and requests sent just before
+ * are written and answered meanwhile.
  */
 export async function prepareState(parsed: ReturnType<typeof parseState>): Promise<Prepared> {
-  const state = createHash('sha256');
-  const spliced = parsed.encoding === 'json';
-  const prefix = spliced ? createHash('sha256').update(STATE_FIRST) : undefined;
-  const head = spliced ? Buffer.allocUnsafe(STATE_FIRST.length + parsed.bytes.length + 4096) : undefined;
-  head && STATE_FIRST.copy(head, 0);
-  for (let at = 0; at === 0 || at < parsed.bytes.length; at += SLICE) {
+  const state = webcrypto.subtle.digest('SHA-256', parsed.bytes);
+  const prefix = parsed.encoding === 'json' ? createHash('sha256').update(STATE_FIRST) : undefined;
+  for (let at = 0; prefix && at < parsed.bytes.length; at += SLICE) {
     await tick();
-    const slice = parsed.bytes.subarray(at, at + SLICE);
-    state.update(slice);
-    prefix?.update(slice);
-    if (head) slice.copy(head, STATE_FIRST.length + at);
+    prefix.update(parsed.bytes.subarray(at, at + SLICE));
   }
-  return { sha256: state.digest('hex'), prefix, head };
+  return { sha256: Buffer.from(await state).toString('hex'), prefix };
 }
 
 function isSpliced(env: StateEnvelope, parsed: ReturnType<typeof parseState> | undefined): boolean {
   return env.encoding === 'json' && env.ciphertext === undefined && parsed?.encoding === 'json';
 }
 
-/** The SHA-256 of a spliced body's first part (up to the end of the state), to be finished by bodyHash. */
-export function bodyPrefixHash(parsed: ReturnType<typeof parseState>): Hash {
-  return createHash('sha256').update(STATE_FIRST).update(parsed.bytes);
-}
-
-/** The SHA-256 (hex) of `body` from the hash of its first `prefixLength` bytes; undefined if it is not spliced. */
-export function bodyHash(prefix: Hash | undefined, body: Buffer, env: StateEnvelope, parsed: ReturnType<typeof parseState>): string | undefined {
+/** The SHA-256 (hex) of a spliced body (envelopePieces) from the hash of its pieces but the last; undefined if it is not spliced. */
+export function bodyHash(prefix: Hash | undefined, pieces: readonly Buffer[], env: StateEnvelope, parsed: ReturnType<typeof parseState>): string | undefined {
   if (!prefix || !isSpliced(env, parsed)) return undefined;
-  return prefix.copy().update(body.subarray(STATE_FIRST.length + parsed.bytes.length)).digest('hex');
+  return prefix.copy().update(pieces[pieces.length - 1]!).digest('hex');
 }
 
 /**

@@ -4,7 +4,7 @@ import { isCommitted } from './chain.js';
 import { parseEncrypt, sameEncryption, type Encryption } from './encryption.js';
 import { makeEnvelope, sealEnvelope, withDigest, type parseState, type StateEnvelope } from './envelope.js';
 import { entryKey, historyKey, stackKey } from './keys.js';
-import { baseOf, bodyHash, envelopeBody, headerOf, pointerBody, pointerOf, prepareState, readStateObject, type Current, type Expect, type Layout, type Prepared } from './layout.js';
+import { baseOf, bodyHash, envelopePieces, headerOf, pointerBody, pointerOf, prepareState, readStateObject, type Current, type Expect, type Layout, type Prepared } from './layout.js';
 import { isCasLost, whoAmI } from './locks.js';
 import type { Stack } from './stack.js';
 
@@ -20,7 +20,7 @@ export interface WriteOptions {
 type Parsed = ReturnType<typeof parseState>;
 type Base = { version: number | null; etag: string | null; layout?: Layout; writeId?: string | null; encryption?: string[] };
 /** a version sealed and written to its own history entry (`key`), not committed yet */
-type Staged = { env: StateEnvelope & { sha256: string }; body: Buffer; sse: StoreWriteOptions; enc: Encryption; bodySha256: string | undefined; key: string };
+type Staged = { env: StateEnvelope & { sha256: string }; body: Buffer[]; sse: StoreWriteOptions; enc: Encryption; bodySha256: string | undefined; key: string };
 type Seal = (enc: Encryption) => Promise<Staged>;
 
 /**
@@ -54,8 +54,7 @@ async function writeOnce(stack: Stack, parsed: Parsed, expect: Expect, opts: Wri
   const reads = Promise.all([known ?? hint ?? stack.encryption(), needHead ? stack.head() : undefined]);
   reads.catch(() => undefined);
   // the state is hashed (and so is the body up to the end of the state: the SDK need not
-  // hash 5 MB again) and copied into the body a slice at a time, so those requests go out
-  // and are answered meanwhile
+  // hash 5 MB again) a slice at a time, so those requests go out and are answered meanwhile
   const prepared = await prepareState(parsed);
   const draft = { ...makeEnvelope(stack.name, 0, whoAmI(), parsed, new Date(), prepared.sha256), writeId: opts.writeId };
   const [enc, head] = await reads;
@@ -70,7 +69,7 @@ async function writeOnce(stack: Stack, parsed: Parsed, expect: Expect, opts: Wri
 
 async function sealed(env: StateEnvelope, parsed: Parsed, enc: Encryption, prepared: Prepared): Promise<Omit<Staged, 'key'>> {
   const sealedEnv = withDigest(await sealEnvelope(env, enc));
-  const body = envelopeBody(sealedEnv, parsed, prepared);
+  const body = envelopePieces(sealedEnv, parsed);
   return { env: sealedEnv, body, sse: enc.kmsKeyId ? { kmsKeyId: enc.kmsKeyId } : {}, enc, bodySha256: bodyHash(prepared.prefix, body, sealedEnv, parsed) };
 }
 

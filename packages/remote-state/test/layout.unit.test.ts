@@ -1,7 +1,7 @@
 import t from 'tap';
 import { lazyEnvelope, makeEnvelope, parseState, sealEnvelope, stateBytes, withDigest } from '../src/envelope.js';
 import { createHash } from 'node:crypto';
-import { baseOf, bodyHash, bodyPrefixHash, envelopeBody, headerOf, pointerBody, pointerOf, readStateObject, splicedState } from '../src/layout.js';
+import { baseOf, bodyHash, envelopeBody, envelopePieces, headerOf, pointerBody, pointerOf, readStateObject, prepareState, splicedState } from '../src/layout.js';
 
 const when = new Date('2026-01-02T03:04:05.000Z');
 const json = parseState(Buffer.from('{"b":[1,2,{"c":"\\u00e9\\n"}],"a":null}'), false, 'test');
@@ -14,9 +14,13 @@ t.test('a JSON state is spliced into its envelope as the bytes pull gives back',
   const back = JSON.parse(body.toString('utf8'));
   t.same(back, env, 'the stored bytes parse to the same envelope');
   t.same(stateBytes(back), json.bytes, 'and pull gives back the same bytes');
-  const prefix = bodyPrefixHash(json);
-  t.equal(bodyHash(prefix, body, env, json), createHash('sha256').update(body).digest('hex'), 'the body hash finished from its prefix is the body\'s SHA-256');
-  t.equal(bodyHash(prefix, body, env, json), bodyHash(prefix, body, env, json), 'and the prefix can be finished again (a re-seal)');
+  const pieces = envelopePieces(env, json);
+  t.same(Buffer.concat(pieces), body, 'sent in pieces: the same bytes');
+  t.equal(pieces[1], json.bytes, 'the state is a piece of its own, not copied');
+  const prepared = await prepareState(json);
+  t.equal(prepared.sha256, env.sha256, 'prepareState gives the state\'s SHA-256');
+  t.equal(bodyHash(prepared.prefix, pieces, env, json), createHash('sha256').update(body).digest('hex'), 'the body hash finished from its prefix is the body\'s SHA-256');
+  t.equal(bodyHash(prepared.prefix, pieces, env, json), bodyHash(prepared.prefix, pieces, env, json), 'and the prefix can be finished again (a re-seal)');
 });
 
 t.test('bytes, age ciphertext and a missing parse are serialized whole', async (t) => {

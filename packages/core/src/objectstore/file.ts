@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { badInput, ErrorCode, IwpError } from '../errors.js';
-import { casLost, type Condition, type ObjectEntry, type ObjectHead, type ObjectStore, type StoredObject, type WriteOptions } from './types.js';
+import { casLost, type PutBody, type Condition, type ObjectEntry, type ObjectHead, type ObjectStore, type StoredObject, type WriteOptions } from './types.js';
 
 const MUTEX_STALE_MS = 30_000;
 
@@ -73,15 +73,15 @@ export class FileStore implements ObjectStore {
     }
   }
 
-  async put(key: string, body: Buffer | string, cond: Condition = {}, opts: WriteOptions = {}): Promise<{ etag: string }> {
+  async put(key: string, body: PutBody, cond: Condition = {}, opts: WriteOptions = {}): Promise<{ etag: string }> {
     if (opts.kmsKeyId) throw badInput('--encrypt', 'kms: only on an s3:// store', this.url);
     const path = this.path(key);
-    const data = typeof body === 'string' ? Buffer.from(body) : body;
+    const data = typeof body === 'string' ? [Buffer.from(body)] : Array.isArray(body) ? (body as readonly Buffer[]) : [body as Buffer];
     await mkdir(dirname(path), { recursive: true });
     const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     const fh = await open(tmp, 'wx', 0o644);
     try {
-      await fh.writeFile(data);
+      for (const piece of data) await fh.writeFile(piece); // each from where the last ended
       await fh.sync();
     } finally {
       await fh.close();
@@ -171,6 +171,8 @@ export class FileStore implements ObjectStore {
   }
 }
 
-export function etagOf(body: Buffer): string {
-  return `"${createHash('sha256').update(body).digest('hex').slice(0, 32)}"`;
+export function etagOf(body: Buffer | readonly Buffer[]): string {
+  const hash = createHash('sha256');
+  for (const piece of Buffer.isBuffer(body) ? [body] : body) hash.update(piece);
+  return `"${hash.digest('hex').slice(0, 32)}"`;
 }

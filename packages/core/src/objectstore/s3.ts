@@ -1,12 +1,12 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { createRequire } from 'node:module';
 import type { IwpError } from '../errors.js';
 import { isTransient, withRetry } from '../retry.js';
 import { s3Endpoint, s3Key, type S3Location } from '../aws.js';
 import { s3ErrorName, translateS3Error } from './s3-errors.js';
 import { base64Sha256, signedWithHash, uploadFile, uploadStream } from './s3-upload.js';
-import { casLost, type Condition, type ObjectEntry, type ObjectHead, type LocalFile, type ObjectStore, type StoredObject, type WriteOptions } from './types.js';
+import { casLost, type Condition, type ObjectEntry, type ObjectHead, type PutBody, type LocalFile, type ObjectStore, type StoredObject, type WriteOptions } from './types.js';
 
 type S3 = typeof import('@aws-sdk/client-s3');
 const sdk = (): S3 => createRequire(import.meta.url)('@aws-sdk/client-s3') as S3;
@@ -86,12 +86,15 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async put(rel: string, body: Buffer | string, cond: Condition = {}, opts: WriteOptions = {}): Promise<{ etag: string }> {
-    try {
+  async put(rel: string, body: PutBody, cond: Condition = {}, opts: WriteOptions = {}): Promise<{ etag: string }> {
+    // pieces go out as a stream, which the SDK does not send again: retried here, each
+    // attempt with a fresh stream of the same pieces
+    const pieces = Array.isArray(body);
+    const send = async (): Promise<{ etag: string }> => {
       const command = new (sdk().PutObjectCommand)({
         Bucket: this.loc.bucket,
         Key: this.key(rel),
-        Body: typeof body === 'string' ? Buffer.from(body) : body,
+        ...bodyParams(body),
         ContentType: 'application/json',
         ...(cond.ifMatch ? { IfMatch: cond.ifMatch } : {}),
         ...(cond.ifNoneMatch ? { IfNoneMatch: cond.ifNoneMatch } : {}),
@@ -100,6 +103,9 @@ export class S3Store implements ObjectStore {
       });
       const out = await this.s3.send(opts.contentSha256 ? signedWithHash(command, opts.contentSha256) : command);
       return { etag: out.ETag ?? '' };
+    };
+    try {
+      return await (pieces ? withRetry(send) : send());
     } catch (err) {
       throw this.translate(err, rel);
     }
@@ -169,4 +175,12 @@ export class S3Store implements ObjectStore {
 
 function sse(opts: WriteOptions): { ServerSideEncryption?: 'aws:kms'; SSEKMSKeyId?: string } {
   return opts.kmsKeyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: opts.kmsKeyId } : {};
+}
+
+/** A PutObject's body: pieces as one stream of their total length, else the bytes. */
+function bodyParams(body: PutBody): { Body: Buffer | Readable; ContentLength?: number } {
+  if (typeof body === 'string') return { Body: Buffer.from(body) };
+  if (!Array.isArray(body)) return { Body: body as Buffer };
+  const pieces = body as readonly Buffer[];
+  return { Body: Readable.from(pieces, { objectMode: false }), ContentLength: pieces.reduce((n, b) => n + b.length, 0) };
 }

@@ -39,6 +39,9 @@ export interface WriteOptions {
   contentSha256?: string;
 }
 
+/** What `put` writes: bytes, a string (UTF-8), or bytes in pieces, written in order. */
+export type PutBody = Buffer | string | readonly Buffer[];
+
 /** A finished local file to store (putFile): its size and SHA-256 (hex) are known. */
 export interface LocalFile {
   size: number;
@@ -57,7 +60,8 @@ export interface ObjectStore {
   /** the endpoint requests go to, when not the store's default (S3-compatible stores) */
   readonly endpoint?: string;
   get(key: string): Promise<StoredObject | undefined>;
-  put(key: string, body: Buffer | string, cond?: Condition, opts?: WriteOptions): Promise<{ etag: string }>;
+  /** `body` in pieces is sent in order without joining them (a large body with a small tail) */
+  put(key: string, body: PutBody, cond?: Condition, opts?: WriteOptions): Promise<{ etag: string }>;
   delete(key: string, cond?: Condition): Promise<void>;
   /**
    * Copies an object inside the store without sending its bytes again (S3 CopyObject);

@@ -1,0 +1,75 @@
+import { createInterface } from 'node:readline';
+import { execa } from 'execa';
+import { ErrorCode, IwpError } from '@iwp/core';
+
+/** Settles when a path's contents have been checked: rejects when they differ from the local store's NAR hash. */
+export type Verdict = (path: string) => Promise<void>;
+
+/** paths per `nix-store --verify-path` run, well inside the argument limit */
+const BATCH = 1000;
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+/**
+ * Checks that the store paths still hash to the NAR hash the local store registered for them,
+ * as `nix-store --verify-path` does (nix reads and hashes each path in C++): one process for
+ * up to 1000 paths, in the order given, while the push compresses them. Each path's verdict
+ * settles as soon as nix moves on to the next path (`-v` names each one as it starts), so a
+ * narinfo waits for its own path's check, not for the whole closure's.
+ *
+ * A push thus hashes each NAR once, in nix, as nix copy does; nix copy itself does not
+ * compare that hash with the registered one, and this does, before a narinfo is written.
+ */
+export function verifyLocalPaths(paths: string[]): Verdict {
+  const verdicts = new Map(paths.map((p) => [p, settleable()]));
+  const batches = Array.from({ length: Math.ceil(paths.length / BATCH) }, (_, i) => paths.slice(i * BATCH, (i + 1) * BATCH));
+  const failAll = (err: unknown) => {
+    for (const v of verdicts.values()) v.fail(new IwpError(ErrorCode.FAILED, `checking the local store: ${(err as Error).message}`, { cause: err }));
+  };
+  // a settled verdict stays as it is: failAll only reaches the paths not checked yet
+  void batches.reduce<Promise<void>>((prev, batch) => prev.then(() => verifyBatch(batch, verdicts)), Promise.resolve()).catch(failAll);
+  return (path) => verdicts.get(path)?.promise ?? Promise.reject(new Error(`verifyLocalPaths: ${path} was not checked`));
+}
+
+type Settleable = { promise: Promise<void>; ok: () => void; fail: (err: unknown) => void };
+function settleable(): Settleable {
+  const s = {} as Settleable;
+  s.promise = new Promise<void>((resolve, reject) => Object.assign(s, { ok: resolve, fail: reject }));
+  s.promise.catch(() => undefined);
+  return s;
+}
+
+async function verifyBatch(batch: string[], verdicts: Map<string, Settleable>): Promise<void> {
+  const child = execa('nix-store', ['--verify-path', '-v', ...batch], { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' });
+  let current: string | undefined;
+  let errors: string[] = []; // error lines since `current` began
+  const finish = (path: string | undefined, failure: string | undefined) => {
+    if (path === undefined) return;
+    if (failure) verdicts.get(path)?.fail(new IwpError(ErrorCode.FAILED, `checking ${path} in the local store: ${failure}`));
+    else verdicts.get(path)?.ok();
+  };
+  for await (const raw of createInterface({ input: child.stderr!, crlfDelay: Infinity })) {
+    const line = raw.replace(ANSI, '');
+    const start = /^checking path '([^']+)'\.\.\.$/.exec(line);
+    const modified = /path '([^']+)' was modified! expected hash '([^']+)', got '([^']+)'/.exec(line);
+    if (start) {
+      finish(current, errors.join('; ') || undefined);
+      [current, errors] = [start[1], []];
+    } else if (modified) {
+      verdicts.get(modified[1]!)?.fail(changedError(modified[1]!, modified[2]!, modified[3]!));
+    } else if (/^error\b/.test(line)) errors.push(line);
+  }
+  const { exitCode, signal } = await child;
+  const failed = errors.join('; ') || (exitCode === 0 || exitCode === 1 ? undefined : `nix-store --verify-path ended (${signal ?? `exit ${exitCode}`})`);
+  finish(current, failed);
+  // paths nix never reached (it stopped on an error): not checked, so not pushed
+  const reached = current === undefined ? 0 : batch.indexOf(current) + 1;
+  for (const p of batch.slice(reached)) verdicts.get(p)?.fail(new IwpError(ErrorCode.FAILED, `${p} could not be checked in the local store: ${failed ?? `nix-store --verify-path stopped before it (exit ${exitCode})`}`));
+}
+
+/** A path whose contents no longer hash to what the local store registered. */
+export function changedError(path: string, registered: string, got: string): IwpError {
+  return new IwpError(ErrorCode.FAILED, `${path} changed in the local store: its NAR hashes to ${got}, the store says ${registered}`, {
+    hint: 'nix-store --verify --check-contents --repair',
+  });
+}
