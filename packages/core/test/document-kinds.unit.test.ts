@@ -39,6 +39,7 @@ const samples: Record<Kind, Record<string, unknown>> = {
   StateInfo: { ...v, kind: 'StateInfo', stack: 'dev', store: 's3://state', version: 3, lock: null },
   StateDiff: { ...v, kind: 'StateDiff', stack: 'dev', version: null, identical: false, changes: [change] },
   StateVersion: { ...v, kind: 'StateVersion', stack: 'dev', version: 3, size: 120, modified: time },
+  StatePrune: { ...v, kind: 'StatePrune', stack: 'dev', store: 's3://b/p', version: 4, versions: 4, deleted: ['dev/history/000000000003.w2.w1.json'], dryRun: false },
   StackState: { ...v, kind: 'StackState', stack: 'dev', version: 3, updatedBy: 'me@host', updatedAt: time, sha256: 'b'.repeat(64), size: 3, encoding: 'json', state: { a: 1 } },
   StatePointer: { ...v, kind: 'StatePointer', stack: 'dev', version: 3, updatedBy: 'me@host', updatedAt: time, sha256: 'b'.repeat(64), size: 3, encoding: 'json', body: 'history/3.json' },
   Stack: { ...v, kind: 'Stack', name: 'dev', createdBy: 'me@host', created: time, encryption: ['kms:alias/state'] },

@@ -14,3 +14,4 @@ export * from './state-info.js';
 export * from './write.js';
 export * from './lease.js';
 export * from './push-base.js';
+export * from './prune.js';

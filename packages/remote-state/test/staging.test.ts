@@ -2,7 +2,7 @@ import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openStore, type ObjectStore } from '@iwp/core';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
-import { acquireLock, baseOf, entryKey, envelopeBody, isCasLost, makeEnvelope, ObjectLockBackend, parseState, releaseLock, Stack } from '../src/index.js';
+import { acquireLock, baseOf, entryKey, envelopeBody, isCasLost, makeEnvelope, ObjectLockBackend, parseState, prune, releaseLock, Stack } from '../src/index.js';
 import { bucket, needsS3, tempDir } from './helpers.js';
 
 // A version's entry is written before its commit (the swap of state.json), while the lock is
@@ -57,6 +57,22 @@ for (const kind of ['s3', 'file'] as const) {
     t.same((await stack().pull(2)).env.state, { v: 2 }, 'version 2 is that push\'s, not the killed one\'s');
     t.same((await stack().history()).map((h) => h.version), [1, 2]);
     t.ok((await historyOf(store)).includes(orphan), 'the unused entry stays, ignored');
+
+    // prune: the unused entry goes; versions and an entry above the current version (a push
+    // in progress, which may still commit) stay
+    const inProgress = entryKey('web', 3, 'in-progress', v2.env.writeId);
+    await store.put(inProgress, envelopeBody({ ...makeEnvelope('web', 3, 'busy@host', state({ v: 3 })), writeId: 'in-progress' }));
+    const dry = await prune(stack(), { dryRun: true });
+    t.match(dry, { kind: 'StatePrune', version: 2, versions: 2, deleted: [orphan], dryRun: true }, 'dry run: names the unused entry only');
+    t.ok((await historyOf(store)).includes(orphan), 'and deletes nothing');
+    const held = await acquireLock(stack().locks, 'web', { ttlMs: 60_000 });
+    await t.rejects(prune(stack()), { code: 'LOCK_HELD' }, 'someone else\'s live lock refuses it');
+    t.match(await prune(stack(), { lockId: held.info.id }), { deleted: [orphan], dryRun: false }, 'the holder prunes');
+    await releaseLock(stack().locks, 'web', { id: held.info.id, token: held.token });
+    t.same((await historyOf(store)).sort(), [v1.entry, v2.entry, inProgress].sort(), 'the versions and the push in progress stay');
+    t.same((await stack().history()).map((h) => h.version), [1, 2], 'history unchanged');
+    t.same((await stack().pull(1)).env.state, { v: 1 });
+    t.match(await prune(stack()), { deleted: [] }, 'nothing left to prune');
   });
 
   t.test(`${kind}: a push run again after its commit's answer was lost is recognised, not a new version`, { skip: kind === 's3' && needsS3 }, async (t) => {

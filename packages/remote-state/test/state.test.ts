@@ -49,6 +49,7 @@ t.test('push, pull, diff, history, rollback and hooks, on S3 and on a directory'
       t.match(rb, { version: 3 });
       t.same(JSON.parse(String((await a.run(['pull'])).stdout)), { replicas: 1, images: ['web:1'] }, 'rollback made version 3 equal to 1');
       t.same(((await a.json(['history'])).items as Array<{ version: number }>).map((h) => h.version), [1, 2, 3], 'history is never rewritten');
+      t.match(await a.json(['prune', '--dry-run']), { kind: 'StatePrune', version: 3, versions: 3, deleted: [], dryRun: true }, 'prune: the lost push left no entry behind');
 
       // hooks: encrypt before upload, decrypt after download (base64 stands in for age/sops)
       await writeFile(join(a.dir, 'secret.json'), '{"token": "s3cr3t"}');

@@ -72,6 +72,27 @@ export const StateVersion = Type.Object(
 );
 export type StateVersion = Static<typeof StateVersion>;
 
+/**
+ * `remote-state prune`: the history entries that never became versions (pushes killed between
+ * their entry and their commit, never run again), deleted, or only listed with `--dry-run`.
+ */
+export const StatePrune = Type.Object(
+  {
+    ...header('StatePrune'),
+    stack: Type.String(),
+    store: Type.String(),
+    /** the current version when the entries were listed; entries above it are pushes in progress, kept */
+    version: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    /** entries that are versions, kept */
+    versions: Count,
+    /** store keys of the entries deleted (or that would be, with `dryRun`) */
+    deleted: Type.Array(Type.String()),
+    dryRun: Type.Boolean(),
+  },
+  open,
+);
+export type StatePrune = Static<typeof StatePrune>;
+
 /** What every version of a stack records about itself, whichever layout holds it. */
 const VersionFields = {
   stack: Type.String(),
