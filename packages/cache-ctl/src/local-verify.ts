@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { ErrorCode, IwpError } from '@iwp/core';
+import { deferred, type Deferred } from './deferred.js';
 
 /** Settles when a path's contents have been checked: rejects when they differ from the local store's NAR hash. */
 export type Verdict = (path: string) => Promise<void>;
@@ -21,32 +22,24 @@ const ANSI = /\x1b\[[0-9;]*m/g;
  * compare that hash with the registered one, and this does, before a narinfo is written.
  */
 export function verifyLocalPaths(paths: string[]): Verdict {
-  const verdicts = new Map(paths.map((p) => [p, settleable()]));
+  const verdicts = new Map(paths.map((p) => [p, deferred<void>()]));
   const batches = Array.from({ length: Math.ceil(paths.length / BATCH) }, (_, i) => paths.slice(i * BATCH, (i + 1) * BATCH));
   const failAll = (err: unknown) => {
-    for (const v of verdicts.values()) v.fail(new IwpError(ErrorCode.FAILED, `checking the local store: ${(err as Error).message}`, { cause: err }));
+    for (const v of verdicts.values()) v.reject(new IwpError(ErrorCode.FAILED, `checking the local store: ${(err as Error).message}`, { cause: err }));
   };
   // a settled verdict stays as it is: failAll only reaches the paths not checked yet
   void batches.reduce<Promise<void>>((prev, batch) => prev.then(() => verifyBatch(batch, verdicts)), Promise.resolve()).catch(failAll);
   return (path) => verdicts.get(path)?.promise ?? Promise.reject(new Error(`verifyLocalPaths: ${path} was not checked`));
 }
 
-type Settleable = { promise: Promise<void>; ok: () => void; fail: (err: unknown) => void };
-function settleable(): Settleable {
-  const s = {} as Settleable;
-  s.promise = new Promise<void>((resolve, reject) => Object.assign(s, { ok: resolve, fail: reject }));
-  s.promise.catch(() => undefined);
-  return s;
-}
-
-async function verifyBatch(batch: string[], verdicts: Map<string, Settleable>): Promise<void> {
+async function verifyBatch(batch: string[], verdicts: Map<string, Deferred<void>>): Promise<void> {
   const child = execa('nix-store', ['--verify-path', '-v', ...batch], { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' });
   let current: string | undefined;
   let errors: string[] = []; // error lines since `current` began
   const finish = (path: string | undefined, failure: string | undefined) => {
     if (path === undefined) return;
-    if (failure) verdicts.get(path)?.fail(new IwpError(ErrorCode.FAILED, `checking ${path} in the local store: ${failure}`));
-    else verdicts.get(path)?.ok();
+    if (failure) verdicts.get(path)?.reject(new IwpError(ErrorCode.FAILED, `checking ${path} in the local store: ${failure}`));
+    else verdicts.get(path)?.resolve();
   };
   for await (const raw of createInterface({ input: child.stderr!, crlfDelay: Infinity })) {
     const line = raw.replace(ANSI, '');
@@ -56,7 +49,7 @@ async function verifyBatch(batch: string[], verdicts: Map<string, Settleable>): 
       finish(current, errors.join('; ') || undefined);
       [current, errors] = [start[1], []];
     } else if (modified) {
-      verdicts.get(modified[1]!)?.fail(changedError(modified[1]!, modified[2]!, modified[3]!));
+      verdicts.get(modified[1]!)?.reject(changedError(modified[1]!, modified[2]!, modified[3]!));
     } else if (/^error\b/.test(line)) errors.push(line);
   }
   const { exitCode, signal } = await child;
@@ -64,7 +57,7 @@ async function verifyBatch(batch: string[], verdicts: Map<string, Settleable>): 
   finish(current, failed);
   // paths nix never reached (it stopped on an error): not checked, so not pushed
   const reached = current === undefined ? 0 : batch.indexOf(current) + 1;
-  for (const p of batch.slice(reached)) verdicts.get(p)?.fail(new IwpError(ErrorCode.FAILED, `${p} could not be checked in the local store: ${failed ?? `nix-store --verify-path stopped before it (exit ${exitCode})`}`));
+  for (const p of batch.slice(reached)) verdicts.get(p)?.reject(new IwpError(ErrorCode.FAILED, `${p} could not be checked in the local store: ${failed ?? `nix-store --verify-path stopped before it (exit ${exitCode})`}`));
 }
 
 /** A path whose contents no longer hash to what the local store registered. */

@@ -8,6 +8,7 @@ import { signFingerprint, type SecretKey } from './keys.js';
 import { queryPathInfo, topoOrder, type PathInfo } from './localstore.js';
 import { fingerprint, hashPart, type NarInfo } from './narinfo.js';
 import { toNix32 } from './nix32.js';
+import { deferred } from './deferred.js';
 import { verifyLocalPaths, type Verdict } from './local-verify.js';
 import { streamNar, warmNarStreams, type StreamedNar } from './narstream.js';
 
@@ -66,14 +67,6 @@ export async function pushClosure(cache: BinaryCache, paths: string[], opts: Pus
   } finally {
     await held.release();
   }
-}
-
-type Deferred<T> = { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void };
-function deferred<T>(): Deferred<T> {
-  const d = {} as Deferred<T>;
-  d.promise = new Promise<T>((resolve, reject) => Object.assign(d, { resolve, reject }));
-  d.promise.catch(() => undefined);
-  return d;
 }
 
 /**
