@@ -49,13 +49,18 @@ export async function readHead(stack: Stack): Promise<{ head: StateObject | unde
   return { head, entry: head?.layout === 'pointer' ? stackKey(stack.name, head.pointer.body) : undefined };
 }
 
-/** Every version's entry, oldest first: one listing and one read of state.json. */
-export async function committedEntries(stack: Stack): Promise<Entry[]> {
-  const [list, { entry }] = await Promise.all([stack.store.list(`${stack.name}/history/`), readHead(stack)]);
+/** Every entry in `history/`, which of them are versions (oldest first), and `state.json` as read: one listing and one read. */
+export async function readChain(stack: Stack): Promise<{ entries: Entry[]; versions: Entry[]; head: StateObject | undefined }> {
+  const [list, { head, entry }] = await Promise.all([stack.store.list(`${stack.name}/history/`), readHead(stack)]);
   const entries = entriesOf(list);
   // the old layout (or no state yet): only entries written as commits
-  if (entry === undefined) return entries.filter((e) => e.writeId === undefined);
-  return chainOf(entries, entry);
+  const versions = entry === undefined ? entries.filter((e) => e.writeId === undefined) : chainOf(entries, entry);
+  return { entries, versions, head };
+}
+
+/** Every version's entry, oldest first: one listing and one read of state.json. */
+export async function committedEntries(stack: Stack): Promise<Entry[]> {
+  return (await readChain(stack)).versions;
 }
 
 /** The key of version `version`'s entry; undefined when the stack has no such version. */

@@ -1,5 +1,5 @@
 import { doc, pool, type StatePrune } from '@iwp/core';
-import { chainOf, entriesOf, readHead } from './chain.js';
+import { readChain } from './chain.js';
 import type { Stack } from './stack.js';
 
 /**
@@ -14,11 +14,8 @@ import type { Stack } from './stack.js';
 export async function prune(stack: Stack, opts: { dryRun?: boolean; lockId?: string } = {}): Promise<StatePrune> {
   await stack.mustExist();
   await stack.checkLock(opts.lockId);
-  const [list, { head, entry }] = await Promise.all([stack.store.list(`${stack.name}/history/`), readHead(stack)]);
-  const entries = entriesOf(list);
+  const { entries, versions, head } = await readChain(stack);
   const version = head ? (head.layout === 'pointer' ? head.pointer.version : head.env.version) : null;
-  // the old layout (or no state yet): every entry written as a commit is a version
-  const versions = entry === undefined ? entries.filter((e) => e.writeId === undefined) : chainOf(entries, entry);
   const kept = new Set(versions.map((e) => e.key));
   const dead = entries.filter((e) => !kept.has(e.key) && version !== null && e.version <= version).map((e) => e.key);
   if (!opts.dryRun) await pool(dead, 8, (key) => stack.store.delete(key));
