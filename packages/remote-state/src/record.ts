@@ -57,3 +57,8 @@ export function baseRecord(cur: Current): Partial<LocalRecord> {
   const b = baseOf(cur);
   return b === 'force' ? {} : { version: b.version, etag: b.etag, layout: b.layout ?? null, writeId: b.writeId ?? null, encryption: b.encryption ?? null };
 }
+
+/** The lock a command acts under: `--lock-id`, else the one `lock` recorded in this directory. */
+export async function heldLockId(given: string | undefined, store: string, stack: string): Promise<string | undefined> {
+  return given ?? (await readRecord(store, stack)).lock?.id;
+}

@@ -33,3 +33,8 @@ export const leaseFlags = {
   'steal-expired': Flags.boolean({ description: 'take over a lock whose lease has expired' }),
 };
 
+
+/** `--lock-id`: the lock a writer holds (`push`, `rollback`, `prune`), else the one `lock` took in this directory. */
+export const lockIdFlags = {
+  'lock-id': Flags.string({ description: 'the lock you hold, when the stack is locked [env: REMOTE_STATE_LOCK_ID]', env: 'REMOTE_STATE_LOCK_ID' }),
+};

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '@iwp/core/cli';
 import { openStack } from '../context.js';
-import { storeFlags } from '../cli/flags.js';
+import { lockIdFlags, storeFlags } from '../cli/flags.js';
 import { canAsk, confirmDiff } from '../cli/confirm.js';
 import { pushPreview, resolveExpect } from '../push-base.js';
 import { parseState } from '../envelope.js';
@@ -27,7 +27,7 @@ export default class Push extends BaseCommand<typeof Push> {
     force: Flags.boolean({ description: 'replace whatever version is current' }),
     raw: Flags.boolean({ description: 'the state is bytes, not JSON' }),
     yes: Flags.boolean({ char: 'y', description: 'do not ask for confirmation on a terminal' }),
-    'lock-id': Flags.string({ description: 'the lock you hold, when the stack is locked [env: REMOTE_STATE_LOCK_ID]', env: 'REMOTE_STATE_LOCK_ID' }),
+    ...lockIdFlags,
   };
 
   protected async execute() {

@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '@iwp/core/cli';
 import { openStack } from '../context.js';
-import { storeFlags } from '../cli/flags.js';
-import { baseRecord, readRecord, updateRecord } from '../record.js';
+import { lockIdFlags, storeFlags } from '../cli/flags.js';
+import { baseRecord, heldLockId, updateRecord } from '../record.js';
 import { stateInfo } from '../state-info.js';
 
 export default class Rollback extends BaseCommand<typeof Rollback> {
@@ -10,12 +10,12 @@ export default class Rollback extends BaseCommand<typeof Rollback> {
   static override flags = {
     ...storeFlags,
     to: Flags.integer({ description: 'the version to return to', required: true, min: 1 }),
-    'lock-id': Flags.string({ description: 'the lock you hold, when the stack is locked [env: REMOTE_STATE_LOCK_ID]', env: 'REMOTE_STATE_LOCK_ID' }),
+    ...lockIdFlags,
   };
 
   protected async execute() {
     const stack = openStack(this.flags);
-    const lockId = this.flags['lock-id'] ?? (await readRecord(stack.store.url, stack.name)).lock?.id;
+    const lockId = await heldLockId(this.flags['lock-id'], stack.store.url, stack.name);
     const out = await stack.rollback(this.flags.to, lockId ? { lockId } : {});
     await updateRecord(stack.store.url, stack.name, baseRecord(out));
     this.logger.info(`${stack.name} version ${out.env.version} = version ${this.flags.to}`);
