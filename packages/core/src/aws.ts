@@ -66,8 +66,9 @@ export function s3Key(loc: S3Location, key: string): string {
  * Retries are the SDK's own (standard mode: 5xx, SlowDown and other throttling, connections
  * reset or refused, with jittered backoff and a retry quota); we only raise the attempts to
  * 5 unless `AWS_MAX_ATTEMPTS` says otherwise, and bound a silent connection, so a stalled
- * server ends in a retry instead of a hang. Bodies we send are buffers or files opened again
- * on each attempt (S3Store.putFile), so every request can be replayed; reading a body that
+ * server ends in a retry instead of a hang. Bodies we send are buffers, or streams the store
+ * itself sends again from the start (a file opened anew for S3Store.putFile, the same pieces
+ * for S3Store.put), so every request can be replayed; reading a body that
  * breaks mid-way is retried by the store (S3Store.get). Request checksums are computed only
  * where S3 requires one, unless `AWS_REQUEST_CHECKSUM_CALCULATION` says otherwise.
  */
