@@ -77,8 +77,12 @@ t.test("a Pod's exit code is the job's, as the API records it (the test stands i
           phase: 'Failed',
           containerStatuses: [{ name: 'primary', image: 'registry.invalid/busybox:1', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 4, reason: 'Error' } } }],
         };
-        await core.replaceNamespacedPodStatus({ name: pod.metadata!.name!, namespace: ns, body: pod });
-        return pod.metadata!.name!;
+        // the scheduler writes the pod's status too (PodScheduled=False: no node matches):
+        // a write on a stale resourceVersion gets 409, so read again and write again, as a kubelet does
+        const written = await core.replaceNamespacedPodStatus({ name: pod.metadata!.name!, namespace: ns, body: pod })
+          .then(() => true, (e: { code?: number }) => { if (e.code === 409) return false; throw e; });
+        if (written) return pod.metadata!.name!;
+        continue;
       }
       await sleep(100);
     }
