@@ -99,7 +99,7 @@ export function withDigest(env: StateEnvelope, known?: string): StateEnvelope & 
 export async function sealEnvelope(env: StateEnvelope, enc: Encryption | undefined): Promise<StateEnvelope> {
   const { state: _s, data: _d, ciphertext: _c, encryption: _e, ...meta } = env;
   const encryption = { ...(enc?.kmsKeyId ? { kms: enc.kmsKeyId } : {}), ...(enc?.age?.length ? { age: enc.age } : {}) };
-  if (!enc?.age?.length) return { ...env, ...(Object.keys(encryption).length ? { encryption } : {}) };
+  if (!enc?.age?.length) return withFields(env, Object.keys(encryption).length ? { encryption } : {});
   if (env.ciphertext !== undefined) throw new Error('sealEnvelope: open the envelope first');
   const ct = await seal(stateBytes(env), enc.age);
   return { ...meta, sha256: createHash('sha256').update(ct).digest('hex'), size: ct.length, encryption, ciphertext: ct.toString('base64') };
@@ -110,6 +110,15 @@ export async function openEnvelope(env: StateEnvelope, identities: () => Promise
   if (env.ciphertext === undefined) return env;
   const plain = await unseal(Buffer.from(env.ciphertext, 'base64'), await identities(), env.encryption?.age ?? [], where);
   const { ciphertext: _c, ...meta } = env;
-  const value = env.encoding === 'json' ? { state: JSON.parse(plain.toString('utf8')) as unknown } : { data: plain.toString('base64') };
-  return { ...meta, ...value, sha256: createHash('sha256').update(plain).digest('hex'), size: plain.length };
+  const opened = { ...meta, sha256: createHash('sha256').update(plain).digest('hex'), size: plain.length };
+  return env.encoding === 'json' ? lazyEnvelope(opened, plain) : { ...opened, data: plain.toString('base64') };
+}
+
+/** `env` with `fields` set; a lazy envelope stays lazy, over the same bytes. */
+function withFields(env: StateEnvelope, fields: Partial<StateEnvelope>): StateEnvelope {
+  const raw = (env as { [RAW]?: Buffer })[RAW];
+  if (!raw) return { ...env, ...fields };
+  // every field but `state`, whose getter would parse the bytes
+  const meta = Object.fromEntries(Object.keys(env).filter((k) => k !== 'state').map((k) => [k, (env as unknown as Record<string, unknown>)[k]]));
+  return lazyEnvelope({ ...(meta as unknown as StateEnvelope), ...fields }, raw);
 }

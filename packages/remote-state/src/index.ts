@@ -15,3 +15,4 @@ export * from './write.js';
 export * from './lease.js';
 export * from './push-base.js';
 export * from './prune.js';
+export * from './entry.js';

@@ -1,8 +1,9 @@
 import { ErrorCode, IwpError, pool, type ObjectStore } from '@iwp/core';
 import { encryptionList, type Encryption } from './encryption.js';
-import { readEnvelope, sealEnvelope, withDigest, type StateEnvelope } from './envelope.js';
+import { entryOf, entryWriteOptions, readEntry, type EntryWrite } from './entry.js';
+import { sealEnvelope, withDigest, type StateEnvelope } from './envelope.js';
 import { stackKey, versionOfHistoryKey } from './keys.js';
-import { envelopeBody, pointerBody, pointerOf, readStateObject } from './layout.js';
+import { pointerBody, pointerOf, readStateObject } from './layout.js';
 import { acquireLock, releaseLock } from './locks.js';
 import type { Stack } from './stack.js';
 
@@ -31,7 +32,7 @@ export async function rekey(stack: Stack, next: Encryption, opts: { ttlMs?: numb
     const objects = (
       await pool(keys, 8, async (key) => {
         const obj = await stack.store.get(key);
-        return obj && { key, etag: obj.etag, env: await stack.open(readEnvelope(obj.body, `${stack.store.url}/${key}`)) };
+        return obj && { key, etag: obj.etag, env: await stack.open(readEntry(obj, `${stack.store.url}/${key}`)) };
       })
     ).filter((o) => o !== undefined);
     if (state && current?.layout === 'envelope') objects.push({ key: stackKey(stack.name, 'state.json'), etag: state.etag, env: await stack.open(current.env) });
@@ -46,9 +47,9 @@ export async function rekey(stack: Stack, next: Encryption, opts: { ttlMs?: numb
     await stack.setEncryption(next);
     const sealed = new Map<string, StateEnvelope>();
     await pool(objects, 4, async (o) => {
-      const env = await sealEnvelope(o.env, next);
+      const env = withDigest(await sealEnvelope(o.env, next));
       sealed.set(o.key, env);
-      await rewrite(stack.store, o.key, envelopeBody(env), o.etag, sse);
+      await rewrite(stack.store, o.key, entryOf(stack.store, env), o.etag, sse);
     });
     let rewritten = objects.length;
     if (state && current?.layout === 'pointer') {
@@ -65,9 +66,10 @@ export async function rekey(stack: Stack, next: Encryption, opts: { ttlMs?: numb
   }
 }
 
-async function rewrite(store: ObjectStore, key: string, body: Buffer | string, etag: string, sse: { kmsKeyId?: string }): Promise<string> {
+async function rewrite(store: ObjectStore, key: string, body: string | EntryWrite, etag: string, sse: { kmsKeyId?: string }): Promise<string> {
+  const entry = typeof body === 'string' ? { body } : body;
   try {
-    return (await store.put(key, body, { ifMatch: etag }, sse)).etag;
+    return (await store.put(key, entry.body, { ifMatch: etag }, entryWriteOptions(entry, sse))).etag;
   } catch (err) {
     throw new IwpError(ErrorCode.CAS_LOST, `${store.url}/${key} changed while it was re-keyed: run rekey again`, { cause: err, details: { key } });
   }

@@ -2,6 +2,7 @@ import { API_VERSION, badInput, ErrorCode, IwpError, type ObjectStore } from '@i
 import { encryptionList, parseEncrypt, sameEncryption, type Encryption } from './encryption.js';
 import { lazyEnvelope, openEnvelope, readEnvelope, stateBytes, withDigest, type parseState, type StateEnvelope } from './envelope.js';
 import { committedEntries, entryOfVersion } from './chain.js';
+import { ENTRY_META, readEntry } from './entry.js';
 import { historyKey, stackKey } from './keys.js';
 import { baseOf, headerOf, readStateObject, splicedState, type Current, type Expect } from './layout.js';
 import type { LockBackend, LockInfo } from './lock-backend.js';
@@ -130,10 +131,12 @@ export class Stack {
     if (!head || head.layout === 'envelope') return head;
     const obj = await this.store.get(head.entry ?? historyKey(this.name, head.env.version));
     if (!obj) throw new IwpError(ErrorCode.FAILED, `${this.store.url}/${this.name}/state.json names version ${head.env.version}, whose history entry is missing`);
+    const where = `${this.store.url}/${this.name} version ${head.env.version}`;
+    if (obj.metadata?.[ENTRY_META] !== undefined) return { ...head, env: readEntry(obj, where) };
     // a plaintext JSON state is taken from the stored bytes as they are, its digest checked
     const spliced = head.env.encoding === 'json' && !head.env.encryption?.age && head.env.sha256 ? splicedState(obj.body, head.env.size, head.env.sha256) : undefined;
     if (spliced) return { ...head, env: lazyEnvelope(head.env, spliced) };
-    const env = readEnvelope(obj.body, `${this.store.url}/${this.name} version ${head.env.version}`);
+    const env = readEnvelope(obj.body, where);
     return { ...head, env: env.sha256 || !head.env.sha256 ? env : { ...env, sha256: head.env.sha256 } };
   }
 
@@ -142,7 +145,7 @@ export class Stack {
     if (version !== undefined) {
       const key = await entryOfVersion(this, version);
       const obj = key && (await this.store.get(key));
-      if (obj) return { env: withDigest(readEnvelope(obj.body, `history ${version}`)), etag: obj.etag, layout: 'pointer' };
+      if (obj) return { env: withDigest(readEntry(obj, `history ${version}`)), etag: obj.etag, layout: 'pointer' };
       await this.mustExist();
       throw new IwpError(ErrorCode.NOT_FOUND, `stack ${this.name} has no version ${version}`, { details: { stack: this.name, version } });
     }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, IwpError, type WriteOptions as StoreWriteOptions } from '@iwp/core';
+import { ErrorCode, IwpError, type ObjectStore, type WriteOptions as StoreWriteOptions } from '@iwp/core';
 import { isCommitted } from './chain.js';
 import { parseEncrypt, sameEncryption, type Encryption } from './encryption.js';
 import { makeEnvelope, sealEnvelope, withDigest, type parseState, type StateEnvelope } from './envelope.js';
 import { entryKey, historyKey, stackKey } from './keys.js';
-import { baseOf, bodyHash, envelopePieces, headerOf, pointerBody, pointerOf, prepareState, readStateObject, type Current, type Expect, type Layout, type Prepared } from './layout.js';
+import { entryOf, entryWriteOptions } from './entry.js';
+import { baseOf, headerOf, pointerBody, pointerOf, prepareState, readStateObject, type Current, type Expect, type Layout, type Prepared } from './layout.js';
 import { isCasLost, whoAmI } from './locks.js';
 import type { Stack } from './stack.js';
 
@@ -20,7 +21,7 @@ export interface WriteOptions {
 type Parsed = ReturnType<typeof parseState>;
 type Base = { version: number | null; etag: string | null; layout?: Layout; writeId?: string | null; encryption?: string[] };
 /** a version sealed and written to its own history entry (`key`), not committed yet */
-type Staged = { env: StateEnvelope & { sha256: string }; body: Buffer[]; sse: StoreWriteOptions; enc: Encryption; bodySha256: string | undefined; key: string };
+type Staged = { env: StateEnvelope & { sha256: string }; entry: ReturnType<typeof entryOf>; sse: StoreWriteOptions; enc: Encryption; key: string };
 type Seal = (enc: Encryption) => Promise<Staged>;
 
 /**
@@ -55,22 +56,21 @@ async function writeOnce(stack: Stack, parsed: Parsed, expect: Expect, opts: Wri
   reads.catch(() => undefined);
   // the state is hashed (and so is the body up to the end of the state: the SDK need not
   // hash 5 MB again) a slice at a time, so those requests go out and are answered meanwhile
-  const prepared = await prepareState(parsed);
+  const prepared = await prepareState(parsed, !stack.store.keepsMetadata);
   const draft = { ...makeEnvelope(stack.name, 0, whoAmI(), parsed, new Date(), prepared.sha256), writeId: opts.writeId };
   const [enc, head] = await reads;
   const base = resolveBase(stack, expect, head);
   if (base.etag === null) await stack.mustExist();
   const version = (base.version ?? 0) + 1;
   const key = entryKey(stack.name, version, opts.writeId, base.writeId);
-  const seal: Seal = async (e) => ({ ...(await sealed({ ...draft, version }, parsed, e, prepared)), key });
+  const seal: Seal = async (e) => ({ ...(await sealed(stack.store, { ...draft, version }, parsed, e, prepared)), key });
   const v = await stage(stack, await seal(enc), base, lock);
   return commit(stack, v, base, opts, seal);
 }
 
-async function sealed(env: StateEnvelope, parsed: Parsed, enc: Encryption, prepared: Prepared): Promise<Omit<Staged, 'key'>> {
+async function sealed(store: ObjectStore, env: StateEnvelope, parsed: Parsed, enc: Encryption, prepared: Prepared): Promise<Omit<Staged, 'key'>> {
   const sealedEnv = withDigest(await sealEnvelope(env, enc));
-  const body = envelopePieces(sealedEnv, parsed);
-  return { env: sealedEnv, body, sse: enc.kmsKeyId ? { kmsKeyId: enc.kmsKeyId } : {}, enc, bodySha256: bodyHash(prepared.prefix, body, sealedEnv, parsed) };
+  return { env: sealedEnv, entry: entryOf(store, sealedEnv, parsed, prepared), sse: enc.kmsKeyId ? { kmsKeyId: enc.kmsKeyId } : {}, enc };
 }
 
 /** The version the write replaces; when state.json was read, checked against what the caller expected. */
@@ -113,7 +113,7 @@ async function restage(stack: Stack, next: Staged): Promise<Staged> {
 
 /** One unconditional write: the key is this writer's own, so an SDK retry writes the same bytes again. */
 async function putEntry(stack: Stack, v: Staged): Promise<void> {
-  await stack.store.put(v.key, v.body, {}, v.bodySha256 ? { ...v.sse, contentSha256: v.bodySha256 } : v.sse);
+  await stack.store.put(v.key, v.entry.body, {}, entryWriteOptions(v.entry, v.sse));
 }
 
 async function dropEntry(stack: Stack, key: string): Promise<void> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFaultProxy, type FaultPlan } from '@iwp/core/testing';
 import { openStore } from '@iwp/core';
-import { ObjectLockBackend, Stack } from '../src/index.js';
+import { ObjectLockBackend, readEntry, Stack } from '../src/index.js';
 import { bucket, needsS3, workspace } from './helpers.js';
 
 const increment = `const f=require('fs'),p=process.env.REMOTE_STATE_FILE;const s=f.existsSync(p)?JSON.parse(f.readFileSync(p,'utf8')):{counter:0};s.counter++;f.writeFileSync(p,JSON.stringify(s))`;
@@ -20,7 +20,7 @@ async function consistent(t: Test, b: string) {
   const stack = new Stack(store, new ObjectLockBackend(store), 'counter');
   const pointer = JSON.parse(String((await store.get('counter/state.json'))!.body)) as { kind: string; version: number; body: string };
   t.equal(pointer.kind, 'StatePointer', 'state.json is a pointer');
-  const state = JSON.parse(String((await store.get(`counter/${pointer.body}`))!.body)) as { version: number; state: { counter: number } };
+  const state = readEntry((await store.get(`counter/${pointer.body}`))!, pointer.body) as { version: number; state: { counter: number } };
   const history = (await stack.history()).map((h) => h.version);
   t.same(history, Array.from({ length: state.version }, (_, i) => i + 1), `history is 1..${state.version}, no gap`);
   t.equal(state.version, pointer.version, 'the pointer names the newest version');

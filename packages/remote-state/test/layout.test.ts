@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeS3Client, openStore, S3Store } from '@iwp/core';
-import { acquireLock, baseOf, makeEnvelope, ObjectLockBackend, parseState, releaseLock, Stack } from '../src/index.js';
+import { acquireLock, baseOf, ENTRY_META, makeEnvelope, ObjectLockBackend, parseState, releaseLock, Stack } from '../src/index.js';
 import { bucket, needsS3, workspace } from './helpers.js';
 
 /** An S3 store whose client counts what it sends (the real emulator answers). */
@@ -48,6 +48,9 @@ t.test('a push uploads the state once and sends 3 requests (5 for the first vers
   const pointer = JSON.parse(String((await store.get('big/state.json'))!.body));
   t.match(pointer, { kind: 'StatePointer', version: 3, body: /^history\/000000000003\.[\w-]+\.[\w-]+\.json$/ });
   t.equal((await store.list('big/history/')).length, 3, 'one entry per version, nothing else');
+  const entry = (await store.get(`big/${pointer.body}`))!;
+  t.ok(entry.body.equals(parsed.bytes), 'the entry is the state\'s bytes, as pull gives them back');
+  t.match(JSON.parse(entry.metadata![ENTRY_META]!), { kind: 'StackState', version: 3, sha256: pointer.sha256, size: parsed.bytes.length, encoding: 'json', writeId: pointer.writeId }, 'its envelope header is the object\'s metadata');
   t.ok(String((await store.get('big/state.json'))!.body).length < 1024, 'state.json is a small pointer');
   const pulled = await stack().pull();
   t.equal(pulled.env.sha256, parsed.bytes.length && (await stack().pull(1)).env.sha256, 'the same bytes: the same digest in every version');

@@ -18,6 +18,7 @@ const MUTEX_STALE_MS = 30_000;
  */
 export class FileStore implements ObjectStore {
   readonly url: string;
+  readonly keepsMetadata = false;
 
   constructor(private readonly dir: string) {
     this.url = `file://${dir}`;
@@ -75,6 +76,7 @@ export class FileStore implements ObjectStore {
 
   async put(key: string, body: PutBody, cond: Condition = {}, opts: WriteOptions = {}): Promise<{ etag: string }> {
     if (opts.kmsKeyId) throw badInput('--encrypt', 'kms: only on an s3:// store', this.url);
+    if (opts.metadata) throw new Error(`${this.url}: a directory store keeps no object metadata (see keepsMetadata)`);
     const path = this.path(key);
     const data = typeof body === 'string' ? [Buffer.from(body)] : Array.isArray(body) ? (body as readonly Buffer[]) : [body as Buffer];
     await mkdir(dirname(path), { recursive: true });

@@ -19,6 +19,7 @@ const sdk = (): S3 => createRequire(import.meta.url)('@aws-sdk/client-s3') as S3
 export class S3Store implements ObjectStore {
   readonly url: string;
   readonly endpoint: string | undefined;
+  readonly keepsMetadata = true;
 
   constructor(
     private readonly s3: S3Client,
@@ -38,7 +39,8 @@ export class S3Store implements ObjectStore {
       return await withRetry(async () => {
         const out = await this.s3.send(new (sdk().GetObjectCommand)({ Bucket: this.loc.bucket, Key: this.key(rel) }));
         const body = Buffer.from(await out.Body!.transformToByteArray());
-        return { body, etag: out.ETag ?? '' };
+        const meta = out.Metadata && Object.keys(out.Metadata).length ? { metadata: out.Metadata } : {};
+        return { body, etag: out.ETag ?? '', ...meta };
       }, { shouldRetry: (err) => s3ErrorName(err) !== 'NoSuchKey' && isTransient(err) });
     } catch (err) {
       if (s3ErrorName(err) === 'NoSuchKey') return undefined;
@@ -100,6 +102,7 @@ export class S3Store implements ObjectStore {
         ...(cond.ifNoneMatch ? { IfNoneMatch: cond.ifNoneMatch } : {}),
         ...(opts.contentSha256 ? { ChecksumSHA256: base64Sha256(opts.contentSha256) } : {}),
         ...sse(opts),
+        ...(opts.metadata ? { Metadata: opts.metadata } : {}),
       });
       const out = await this.s3.send(opts.contentSha256 ? signedWithHash(command, opts.contentSha256) : command);
       return { etag: out.ETag ?? '' };

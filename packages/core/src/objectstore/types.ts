@@ -5,6 +5,8 @@ import { ErrorCode, IwpError } from '../errors.js';
 export interface StoredObject {
   body: Buffer;
   etag: string;
+  /** the object's user metadata (S3 `x-amz-meta-*`, names lower-case), when it has any */
+  metadata?: Record<string, string>;
 }
 
 export interface ObjectHead {
@@ -37,6 +39,12 @@ export interface WriteOptions {
    * does not hash the body again. Ignored by `copy` and by the directory store.
    */
   contentSha256?: string;
+  /**
+   * User metadata stored with the object and returned by `get` (S3 `x-amz-meta-*`: names
+   * lower-case, values US-ASCII, at most 2 KB in all). Only a store whose `keepsMetadata` is
+   * true takes it; the directory store refuses it.
+   */
+  metadata?: Record<string, string>;
 }
 
 /** What `put` writes: bytes, a string (UTF-8), or bytes in pieces, written in order. */
@@ -59,6 +67,8 @@ export interface ObjectStore {
   readonly url: string;
   /** the endpoint requests go to, when not the store's default (S3-compatible stores) */
   readonly endpoint?: string;
+  /** whether `put` stores user metadata with an object (S3) or not (a directory) */
+  readonly keepsMetadata: boolean;
   get(key: string): Promise<StoredObject | undefined>;
   /** `body` in pieces is sent in order without joining them (a large body with a small tail) */
   put(key: string, body: PutBody, cond?: Condition, opts?: WriteOptions): Promise<{ etag: string }>;

@@ -1,0 +1,34 @@
+// User metadata kept with an object (remote-state's bare history entries carry their
+// envelope in it): S3 stores and returns it, a copy keeps it, a write without it drops it;
+// a directory keeps none and says so.
+import t from 'tap';
+import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { FileStore, makeS3Client, S3Store } from '../src/index.js';
+import { tempDir, testBucket } from '../src/testing.js';
+
+const needsS3 = process.env.AWS_ENDPOINT_URL ? false : 'needs the S3 emulator (scripts/testenv up)';
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+t.test('S3: metadata goes up with the body and comes back with it; a copy keeps it', { skip: needsS3 }, async (t) => {
+  const store = new S3Store(makeS3Client({}), { bucket: await testBucket('meta'), prefix: 'p' });
+  t.equal(store.keepsMetadata, true);
+  const body = randomBytes(200_000);
+  const header = JSON.stringify({ kind: 'StackState', version: 7, updatedBy: 'zo\\u00eb@host' });
+  const { etag } = await store.put('h/e.json', body, { ifNoneMatch: '*' }, { metadata: { 'iwp-state': header }, contentSha256: sha(body) });
+  const got = await store.get('h/e.json');
+  t.ok(got?.body.equals(body), 'the body as sent');
+  t.same(got?.metadata, { 'iwp-state': header }, 'the metadata as sent, byte for byte');
+  t.equal(got?.etag, etag);
+  await store.copy('h/e.json', 'h/copy.json', etag);
+  t.same((await store.get('h/copy.json'))?.metadata, { 'iwp-state': header }, 'a copy keeps it');
+  await store.put('h/e.json', Buffer.from('{}'), { ifMatch: etag });
+  t.equal((await store.get('h/e.json'))?.metadata, undefined, 'a write without metadata leaves none');
+});
+
+t.test('file://: a directory keeps no metadata and refuses to be given any', async (t) => {
+  const store = new FileStore(join(await tempDir(t), 'store'));
+  t.equal(store.keepsMetadata, false);
+  await t.rejects(store.put('e.json', Buffer.from('{}'), {}, { metadata: { 'iwp-state': '{}' } }), /keeps no object metadata/);
+  t.equal(await store.get('e.json'), undefined, 'nothing written');
+});
