@@ -3,7 +3,7 @@ import { encryptionList, type Encryption } from './encryption.js';
 import { entryOf, entryWriteOptions, readEntry, type EntryWrite } from './entry.js';
 import { sealEnvelope, withDigest, type StateEnvelope } from './envelope.js';
 import { stackKey, versionOfHistoryKey } from './keys.js';
-import { pointerBody, pointerOf, readStateObject } from './layout.js';
+import { envelopeBody, pointerBody, pointerOf, readStateObject } from './layout.js';
 import { acquireLock, releaseLock } from './locks.js';
 import type { Stack } from './stack.js';
 
@@ -27,7 +27,8 @@ export async function rekey(stack: Stack, next: Encryption, opts: { ttlMs?: numb
   const held = await acquireLock(stack.locks, stack.name, { ttlMs: opts.ttlMs ?? 300_000, reason: 'rekey' });
   try {
     const keys = (await stack.store.list(`${stack.name}/history/`)).map((o) => o.key).filter((k) => versionOfHistoryKey(k) !== undefined);
-    const state = await stack.store.get(stackKey(stack.name, 'state.json'));
+    const stateKey = stackKey(stack.name, 'state.json');
+    const state = await stack.store.get(stateKey);
     const current = state && readStateObject(state.body, `${stack.store.url}/${stack.name}/state.json`);
     const objects = (
       await pool(keys, 8, async (key) => {
@@ -35,28 +36,30 @@ export async function rekey(stack: Stack, next: Encryption, opts: { ttlMs?: numb
         return obj && { key, etag: obj.etag, env: await stack.open(readEntry(obj, `${stack.store.url}/${key}`)) };
       })
     ).filter((o) => o !== undefined);
-    if (state && current?.layout === 'envelope') objects.push({ key: stackKey(stack.name, 'state.json'), etag: state.etag, env: await stack.open(current.env) });
+    if (state && current?.layout === 'envelope') objects.push({ key: stateKey, etag: state.etag, env: await stack.open(current.env) });
     const sse = next.kmsKeyId ? { kmsKeyId: next.kmsKeyId } : {};
     // the pointer is marked before stack.json changes: a push sealed under the encryption of
     // the pointer it read loses its swap (and reads stack.json), and one based on the marked
     // pointer reads stack.json first (baseOf), also if this run is killed part-way
     let stateEtag = state?.etag;
     if (state && current?.layout === 'pointer') {
-      stateEtag = await rewrite(stack.store, stackKey(stack.name, 'state.json'), pointerBody({ ...current.pointer, ...{ rekeying: encryptionList(next) } }), state.etag, sse);
+      stateEtag = await rewrite(stack.store, stateKey, pointerBody({ ...current.pointer, ...{ rekeying: encryptionList(next) } }), state.etag, sse);
     }
     await stack.setEncryption(next);
     const sealed = new Map<string, StateEnvelope>();
     await pool(objects, 4, async (o) => {
       const env = withDigest(await sealEnvelope(o.env, next));
       sealed.set(o.key, env);
-      await rewrite(stack.store, o.key, entryOf(stack.store, env), o.etag, sse);
+      // state.json of the old layout stays a whole envelope (readStateObject reads only that)
+      const body = o.key === stateKey ? envelopeBody(env) : entryOf(stack.store, env);
+      await rewrite(stack.store, o.key, body, o.etag, sse);
     });
     let rewritten = objects.length;
     if (state && current?.layout === 'pointer') {
       const entry = stackKey(stack.name, current.pointer.body);
       const env = sealed.get(entry);
       if (env) {
-        await rewrite(stack.store, stackKey(stack.name, 'state.json'), pointerBody(pointerOf(withDigest(env), entry)), stateEtag!, sse);
+        await rewrite(stack.store, stateKey, pointerBody(pointerOf(withDigest(env), entry)), stateEtag!, sse);
         rewritten++;
       }
     }
@@ -66,8 +69,8 @@ export async function rekey(stack: Stack, next: Encryption, opts: { ttlMs?: numb
   }
 }
 
-async function rewrite(store: ObjectStore, key: string, body: string | EntryWrite, etag: string, sse: { kmsKeyId?: string }): Promise<string> {
-  const entry = typeof body === 'string' ? { body } : body;
+async function rewrite(store: ObjectStore, key: string, body: string | Buffer | EntryWrite, etag: string, sse: { kmsKeyId?: string }): Promise<string> {
+  const entry = typeof body === 'string' || Buffer.isBuffer(body) ? { body } : body;
   try {
     return (await store.put(key, entry.body, { ifMatch: etag }, entryWriteOptions(entry, sse))).etag;
   } catch (err) {

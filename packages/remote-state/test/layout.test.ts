@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeS3Client, openStore, S3Store } from '@iwp/core';
-import { acquireLock, baseOf, ENTRY_META, makeEnvelope, ObjectLockBackend, parseState, releaseLock, Stack } from '../src/index.js';
+import { acquireLock, baseOf, ENTRY_META, makeEnvelope, ObjectLockBackend, parseState, rekey, releaseLock, Stack } from '../src/index.js';
 import { bucket, needsS3, workspace } from './helpers.js';
 
 /** An S3 store whose client counts what it sends (the real emulator answers). */
@@ -92,4 +92,22 @@ t.test('a stack in the old layout (whole envelope in state.json) is read, and mi
   const lost = await stale.run(['push', 's.json']);
   t.equal(lost.exitCode, 3, 'a push based on the old layout\'s version 2 loses: CAS_LOST');
   t.same(JSON.parse(String((await w.run(['pull'])).stdout)), { replicas: 3 }, 'and changes nothing');
+});
+
+t.test('rekey of a stack in the old layout: history entries become bare, state.json stays a whole envelope', { skip: needsS3 }, async (t) => {
+  const b = await bucket('legacy-rekey');
+  const url = `s3://${b}`;
+  const store = openStore(url);
+  const w = await workspace(t, url, 'old');
+  t.equal((await w.run(['init'])).exitCode, 0);
+  const v = (n: number, replicas: number) => `${JSON.stringify({ ...makeEnvelope('old', n, 'old@host', parseState(Buffer.from(JSON.stringify({ replicas })), false, 't')), writeId: `w${n}` })}\n`;
+  await store.put('old/history/000000000001.json', v(1, 1));
+  await store.put('old/state.json', v(2, 2));
+  t.match(await rekey(new Stack(store, new ObjectLockBackend(store), 'old'), {}), { rewritten: 2 });
+  t.match(JSON.parse(String((await store.get('old/state.json'))!.body)), { kind: 'StackState', version: 2, state: { replicas: 2 } }, 'state.json is still the whole envelope');
+  const h1 = (await store.get('old/history/000000000001.json'))!;
+  t.same(JSON.parse(String(h1.body)), { replicas: 1 }, 'history 1 is now the state itself');
+  t.match(JSON.parse(h1.metadata![ENTRY_META]!), { kind: 'StackState', version: 1, writeId: 'w1' });
+  t.same(JSON.parse(String((await w.run(['pull'])).stdout)), { replicas: 2 });
+  t.same(JSON.parse(String((await w.run(['pull', '--version', '1'])).stdout)), { replicas: 1 });
 });
