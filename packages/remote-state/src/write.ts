@@ -43,8 +43,6 @@ export async function writeVersion(stack: Stack, parsed: Parsed, expect: Expect,
 }
 
 async function writeOnce(stack: Stack, parsed: Parsed, expect: Expect, opts: WriteOptions & { writeId: string }): Promise<Current> {
-  const lock = stack.checkLock(opts.lockId);
-  lock.catch(() => undefined);
   // state.json is read first only when the base is not known well enough to name the entry
   const needHead = expect === 'force' || expect.layout === undefined || expect.writeId === undefined;
   // the encryption as this Stack read stack.json, else as the base version had it (see
@@ -64,8 +62,11 @@ async function writeOnce(stack: Stack, parsed: Parsed, expect: Expect, opts: Wri
   const version = (base.version ?? 0) + 1;
   const key = entryKey(stack.name, version, opts.writeId, base.writeId);
   const seal: Seal = async (e) => ({ ...(await sealed(stack.store, { ...draft, version }, parsed, e, prepared)), key });
-  const v = await stage(stack, await seal(enc), base, lock);
-  return commit(stack, v, base, opts, seal);
+  const v = await seal(enc);
+  // the swap is made ready while the entry goes up, and sent once it is stored
+  const staged = stage(stack, v, base, () => stack.checkLock(opts.lockId));
+  staged.catch(() => undefined);
+  return commit(stack, v, base, opts, seal, staged);
 }
 
 async function sealed(store: ObjectStore, env: StateEnvelope, parsed: Parsed, enc: Encryption, prepared: Prepared): Promise<Omit<Staged, 'key'>> {
@@ -90,20 +91,21 @@ export function casLostError(stack: Stack, version: number | null): IwpError {
 }
 
 /**
- * Writes the entry while the lock check (and, from the old layout, the copy of the current
- * version into history) completes. Anyone else's live lock: the entry, which nothing names,
- * is deleted and the push fails as it would have before writing.
+ * Writes the entry while the lock is read (and, from the old layout, the current version
+ * copied into history). The entry's request is prepared and sent first; the lock read
+ * follows and is answered while the entry uploads. Anyone else's live lock: the entry,
+ * which nothing names, is deleted and the push fails as it would have before writing.
  */
-async function stage(stack: Stack, v: Staged, base: Base, lock: Promise<unknown>): Promise<Staged> {
+async function stage(stack: Stack, v: Staged, base: Base, checkLock: () => Promise<unknown>): Promise<void> {
+  const put = putEntry(stack, v);
   const legacy = base.layout === 'envelope' && base.version !== null && base.etag !== null ? keepLegacyVersion(stack, base.version, base.etag, v.sse) : undefined;
-  const [put, held, kept] = await Promise.allSettled([putEntry(stack, v), lock, legacy]);
+  const [entry, held, kept] = await Promise.allSettled([put, checkLock(), legacy]);
   const refused = held.status === 'rejected' ? held : kept.status === 'rejected' ? kept : undefined;
   if (refused) {
     await dropEntry(stack, v.key);
     throw refused.reason;
   }
-  if (put.status === 'rejected') throw put.reason;
-  return v;
+  if (entry.status === 'rejected') throw entry.reason;
 }
 
 async function restage(stack: Stack, next: Staged): Promise<Staged> {
@@ -128,15 +130,17 @@ async function dropEntry(stack: Stack, key: string): Promise<void> {
  * stack's encryption now; anything else
  * is someone else's version: our entry is deleted unless it is a version already.
  */
-async function commit(stack: Stack, v: Staged, base: Base, opts: WriteOptions, seal: Seal): Promise<Current> {
+async function commit(stack: Stack, v: Staged, base: Base, opts: WriteOptions, seal: Seal, staged: Promise<void>): Promise<Current> {
   const key = stackKey(stack.name, 'state.json');
   const earlierWriteId = opts.earlierWriteId;
   for (let attempt = 0, etag = base.etag; ; attempt++) {
     try {
-      const out = await stack.store.put(key, pointerBody(pointerOf(v.env, v.key)), etag === null ? { ifNoneMatch: '*' } : { ifMatch: etag }, v.sse);
+      const after = attempt === 0 ? { after: staged } : {};
+      const out = await stack.store.put(key, pointerBody(pointerOf(v.env, v.key)), etag === null ? { ifNoneMatch: '*' } : { ifMatch: etag }, { ...v.sse, ...after });
       if (earlierWriteId && earlierWriteId !== v.env.writeId) await dropEarlier(stack, v.env.version, earlierWriteId, base.writeId);
       return { env: v.env, etag: out.etag, layout: 'pointer', entry: v.key };
     } catch (err) {
+      await staged; // a failed stage fails the push, whatever became of the swap waiting on it
       if (!isCasLost(err) || attempt >= 5) throw err;
     }
     const obj = await stack.store.get(key);

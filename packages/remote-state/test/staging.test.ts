@@ -1,6 +1,6 @@
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openStore, type ObjectStore } from '@iwp/core';
+import { makeS3Client, openStore, S3Store, type ObjectStore } from '@iwp/core';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { acquireLock, baseOf, entryKey, envelopeBody, isCasLost, makeEnvelope, ObjectLockBackend, parseState, prune, releaseLock, Stack } from '../src/index.js';
 import { bucket, needsS3, tempDir } from './helpers.js';
@@ -9,6 +9,34 @@ import { bucket, needsS3, tempDir } from './helpers.js';
 // checked: these are the properties that order must keep, on S3 and on a directory.
 const state = (value: unknown) => parseState(Buffer.from(JSON.stringify(value)), false, 'test');
 const historyOf = async (store: ObjectStore) => (await store.list('web/history/')).map((o) => o.key);
+
+t.test('s3: a push is the entry, then the lock read, then the commit, sent only once both are answered and prepared while the entry uploads', { skip: needsS3 }, async (t) => {
+  const s3 = makeS3Client({});
+  const events: string[] = [];
+  const name = (ctx: { commandName?: string }, args: { input?: unknown }) => `${ctx.commandName?.replace('Command', '')} ${String((args.input as { Key?: string }).Key).replace(/^p\/web\//, '').replace(/^history\/.*/, 'entry')}`;
+  s3.middlewareStack.add((next, ctx) => (args) => {
+    events.push(`ready ${name(ctx, args)}`);
+    return next(args);
+  }, { step: 'serialize', priority: 'low', name: 'watch-ready' });
+  s3.middlewareStack.add((next, ctx) => async (args) => {
+    events.push(`send ${name(ctx, args)}`);
+    const out = await next(args);
+    events.push(`answer ${name(ctx, args)}`);
+    return out;
+  }, { step: 'deserialize', priority: 'low', name: 'watch-wire' });
+  const store = new S3Store(s3, { bucket: await bucket('order'), prefix: 'p' });
+  const stack = () => new Stack(store, new ObjectLockBackend(store), 'web');
+  await stack().init();
+  const v1 = await stack().push(state({ v: 1 }), baseOf(undefined));
+  events.length = 0;
+  await stack().push(state({ v: 2, pad: 'x'.repeat(300_000) }), baseOf(v1));
+  const wire = events.filter((e) => !e.startsWith('ready'));
+  t.same(wire.filter((e) => e.startsWith('send')), ['send PutObject entry', 'send GetObject lock.json', 'send PutObject state.json'], '3 requests: the entry first, the lock read, the commit');
+  const at = (e: string) => events.indexOf(e);
+  t.ok(at('send PutObject state.json') > at('answer PutObject entry'), 'the commit is sent after the entry is stored');
+  t.ok(at('send PutObject state.json') > at('answer GetObject lock.json'), 'and after the lock read is answered');
+  t.ok(at('ready PutObject state.json') < at('answer PutObject entry'), 'it was serialized while the entry uploaded');
+});
 
 for (const kind of ['s3', 'file'] as const) {
   const open = async (t: Parameters<typeof tempDir>[0]) => {

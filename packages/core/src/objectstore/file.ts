@@ -77,6 +77,7 @@ export class FileStore implements ObjectStore {
   async put(key: string, body: PutBody, cond: Condition = {}, opts: WriteOptions = {}): Promise<{ etag: string }> {
     if (opts.kmsKeyId) throw badInput('--encrypt', 'kms: only on an s3:// store', this.url);
     if (opts.metadata) throw new Error(`${this.url}: a directory store keeps no object metadata (see keepsMetadata)`);
+    opts.after?.catch(() => undefined); // its rejection is this put's, reported when it is awaited
     const path = this.path(key);
     const data = typeof body === 'string' ? [Buffer.from(body)] : Array.isArray(body) ? (body as readonly Buffer[]) : [body as Buffer];
     await mkdir(dirname(path), { recursive: true });
@@ -89,6 +90,7 @@ export class FileStore implements ObjectStore {
       await fh.close();
     }
     try {
+      await opts.after;
       if (cond.ifNoneMatch) {
         await link(tmp, path).catch((err: NodeJS.ErrnoException) => {
           throw err.code === 'EEXIST' ? casLost(this.url, key) : err;

@@ -42,6 +42,19 @@ export async function uploadFile(s3: S3Client, bucket: string, key: string, path
 /** S3's `ChecksumSHA256`: the digest in base64. */
 export const base64Sha256 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
 
+/**
+ * The command goes through the SDK's serialization and endpoint resolution now, and is
+ * signed and sent once `after` is fulfilled; rejected, it is not sent and fails with the
+ * same reason.
+ */
+export function sentAfter<C extends { middlewareStack: PutObjectCommand['middlewareStack'] }>(command: C, after: Promise<unknown>): C {
+  command.middlewareStack.add((next) => async (args) => {
+    await after;
+    return next(args);
+  }, { step: 'build', priority: 'low', name: 'iwpSentAfter' });
+  return command;
+}
+
 /** The command, signed with a payload hash already known instead of one the SDK computes. */
 export function signedWithHash(command: PutObjectCommand, sha256: string): PutObjectCommand {
   command.middlewareStack.add((next) => (args) => {

@@ -5,7 +5,7 @@ import type { IwpError } from '../errors.js';
 import { isTransient, withRetry } from '../retry.js';
 import { s3Endpoint, s3Key, type S3Location } from '../aws.js';
 import { s3ErrorName, translateS3Error } from './s3-errors.js';
-import { base64Sha256, signedWithHash, uploadFile, uploadStream } from './s3-upload.js';
+import { base64Sha256, sentAfter, signedWithHash, uploadFile, uploadStream } from './s3-upload.js';
 import { casLost, type Condition, type ObjectEntry, type ObjectHead, type PutBody, type LocalFile, type ObjectStore, type StoredObject, type WriteOptions } from './types.js';
 
 type S3 = typeof import('@aws-sdk/client-s3');
@@ -92,6 +92,7 @@ export class S3Store implements ObjectStore {
     // pieces go out as a stream, which the SDK does not send again: retried here, each
     // attempt with a fresh stream of the same pieces
     const pieces = Array.isArray(body);
+    opts.after?.catch(() => undefined); // its rejection is this put's, reported when it is awaited
     const send = async (): Promise<{ etag: string }> => {
       const command = new (sdk().PutObjectCommand)({
         Bucket: this.loc.bucket,
@@ -104,12 +105,15 @@ export class S3Store implements ObjectStore {
         ...sse(opts),
         ...(opts.metadata ? { Metadata: opts.metadata } : {}),
       });
-      const out = await this.s3.send(opts.contentSha256 ? signedWithHash(command, opts.contentSha256) : command);
+      if (opts.contentSha256) signedWithHash(command, opts.contentSha256);
+      if (opts.after) sentAfter(command, opts.after);
+      const out = await this.s3.send(command);
       return { etag: out.ETag ?? '' };
     };
     try {
       return await (pieces ? withRetry(send) : send());
     } catch (err) {
+      if (opts.after && (await opts.after.then(() => false, (why: unknown) => why === err))) throw err;
       throw this.translate(err, rel);
     }
   }

@@ -7,6 +7,13 @@ export interface StoredObject {
   etag: string;
   /** the object's user metadata (S3 `x-amz-meta-*`, names lower-case), when it has any */
   metadata?: Record<string, string>;
+  /**
+   * `put` only: the write is made ready now (built and signed, or written to a temp file)
+   * and takes effect once this settles. Rejected: nothing is written and `put` rejects with
+   * its reason, unchanged. A writer whose commit must follow another write overlaps the
+   * commit's preparation with that write this way.
+   */
+  after?: Promise<unknown>;
 }
 
 export interface ObjectHead {
@@ -45,6 +52,13 @@ export interface WriteOptions {
    * true takes it; the directory store refuses it.
    */
   metadata?: Record<string, string>;
+  /**
+   * `put` only: the write is made ready now (built and signed, or written to a temp file)
+   * and takes effect once this settles. Rejected: nothing is written and `put` rejects with
+   * its reason, unchanged. A writer whose commit must follow another write overlaps the
+   * commit's preparation with that write this way.
+   */
+  after?: Promise<unknown>;
 }
 
 /** What `put` writes: bytes, a string (UTF-8), or bytes in pieces, written in order. */

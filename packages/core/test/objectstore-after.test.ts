@@ -1,0 +1,63 @@
+// put(..., { after }): the write is made ready at once and takes effect only once `after` is
+// fulfilled (remote-state prepares its commit while the history entry goes up). Rejected:
+// nothing is written and put fails with that very reason.
+import t from 'tap';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FileStore, makeS3Client, S3Store, type ObjectStore } from '../src/index.js';
+import { tempDir, testBucket } from '../src/testing.js';
+
+const needsS3 = process.env.AWS_ENDPOINT_URL ? false : 'needs the S3 emulator (scripts/testenv up)';
+
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
+async function gated(t: Tap.Test, store: ObjectStore, steps?: string[]): Promise<void> {
+  const { etag } = await store.put('state.json', '{"v":1}');
+  if (steps) steps.length = 0;
+  const gate = deferred();
+  const put = store.put('state.json', '{"v":2}', { ifMatch: etag }, { after: gate.promise });
+  for (let i = 0; i < 5; i++) t.equal((await store.get('state.json'))?.body.toString(), '{"v":1}', 'not written while the gate is closed');
+  if (steps) {
+    t.ok(steps.includes('serialize'), 'the request was serialized before the gate opened');
+    t.notOk(steps.includes('finalizeRequest'), 'and neither signed nor sent');
+  }
+  gate.resolve();
+  const out = await put;
+  const got = await store.get('state.json');
+  t.equal(got?.body.toString(), '{"v":2}', 'written once the gate opened');
+  t.equal(got?.etag, out.etag);
+
+  const shut = deferred();
+  const why = new Error('the entry did not land');
+  const refused = store.put('state.json', '{"v":3}', { ifMatch: out.etag }, { after: shut.promise });
+  shut.reject(why);
+  await refused.then(
+    () => t.fail('a put behind a rejected gate resolved'),
+    (err: unknown) => t.equal(err, why, 'the gate\'s own reason, untranslated'),
+  );
+  t.equal((await store.get('state.json'))?.body.toString(), '{"v":2}', 'nothing written behind a rejected gate');
+}
+
+t.test('S3: prepared at once, sent once the gate opens, never behind a rejected one', { skip: needsS3 }, async (t) => {
+  const s3 = makeS3Client({});
+  const steps: string[] = [];
+  for (const step of ['serialize', 'finalizeRequest'] as const) {
+    s3.middlewareStack.add((next, ctx) => (args) => {
+      if (ctx.commandName === 'PutObjectCommand') steps.push(step);
+      return next(args);
+    }, { step, priority: 'low', name: `watch-${step}` });
+  }
+  const store = new S3Store(s3, { bucket: await testBucket('after'), prefix: 'p' });
+  await gated(t, store, steps);
+});
+
+t.test('file://: written to a temp file at once, renamed once the gate opens; none left behind a rejected one', async (t) => {
+  const dir = join(await tempDir(t), 'store');
+  await gated(t, new FileStore(dir));
+  t.same((await readdir(dir)).sort(), ['state.json'], 'no temp file left');
+});
