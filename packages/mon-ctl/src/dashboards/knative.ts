@@ -1,4 +1,5 @@
-import { build, variable, type Dashboard } from './model.js';
+import { build, variable, type Dashboard, type Query } from './model.js';
+import { quantile, rate, ratio, series, sumBy } from './promql.js';
 
 /** Knative's autoscaler and revision metrics, per namespace, configuration and revision. */
 const rev = 'namespace_name=~"$namespace", configuration_name=~"$configuration", revision_name=~"$revision"';
@@ -8,92 +9,87 @@ const knativeVars = [
   variable('revision', 'Revision', 'label_values(autoscaler_desired_pods{namespace_name=~"$namespace", configuration_name=~"$configuration"}, revision_name)'),
 ];
 
+/** one line per revision: `metric` of the selected revisions, summed (or `max`) by revision */
+const perRevision = (metric: string, what = '', agg: 'sum' | 'max' = 'sum'): Query => ({
+  expr: `${agg} by (revision_name) (${series(metric, rev)})`,
+  legend: what ? `{{revision_name}} ${what}` : '{{revision_name}}',
+});
+
+/** one line per revision: the rate of the counter `metric` */
+const ratePerRevision = (metric: string, what = ''): Query => ({
+  expr: sumBy('revision_name', rate(series(metric, rev))),
+  legend: what ? `{{revision_name}} ${what}` : '{{revision_name}}',
+});
+
 export function knativeScaling(): Dashboard {
+  const desired = series('autoscaler_desired_pods', rev);
   return build('iwp-knative-scaling', 'Knative scaling', ['knative'], knativeVars, [
     {
       title: 'Pods: desired, requested, actual',
       description: 'what the autoscaler wants, what it asked the deployment for, and what runs',
-      queries: [
-        { expr: `sum by (revision_name) (autoscaler_desired_pods{${rev}})`, legend: '{{revision_name}} desired' },
-        { expr: `sum by (revision_name) (autoscaler_requested_pods{${rev}})`, legend: '{{revision_name}} requested' },
-        { expr: `sum by (revision_name) (autoscaler_actual_pods{${rev}})`, legend: '{{revision_name}} actual' },
-      ],
+      queries: [perRevision('autoscaler_desired_pods', 'desired'), perRevision('autoscaler_requested_pods', 'requested'), perRevision('autoscaler_actual_pods', 'actual')],
     },
     {
       title: 'Pods not ready, pending, terminating',
-      queries: [
-        { expr: `sum by (revision_name) (autoscaler_not_ready_pods{${rev}})`, legend: '{{revision_name}} not ready' },
-        { expr: `sum by (revision_name) (autoscaler_pending_pods{${rev}})`, legend: '{{revision_name}} pending' },
-        { expr: `sum by (revision_name) (autoscaler_terminating_pods{${rev}})`, legend: '{{revision_name}} terminating' },
-      ],
+      queries: [perRevision('autoscaler_not_ready_pods', 'not ready'), perRevision('autoscaler_pending_pods', 'pending'), perRevision('autoscaler_terminating_pods', 'terminating')],
     },
     {
       title: 'Observed concurrency against target',
       description: 'stable (60 s) and panic (6 s) windows of in-flight requests per revision',
       queries: [
-        { expr: `sum by (revision_name) (autoscaler_stable_request_concurrency{${rev}})`, legend: '{{revision_name}} stable' },
-        { expr: `sum by (revision_name) (autoscaler_panic_request_concurrency{${rev}})`, legend: '{{revision_name}} panic' },
-        { expr: `sum by (revision_name) (autoscaler_target_concurrency_per_pod{${rev}})`, legend: '{{revision_name}} target per pod' },
+        perRevision('autoscaler_stable_request_concurrency', 'stable'),
+        perRevision('autoscaler_panic_request_concurrency', 'panic'),
+        perRevision('autoscaler_target_concurrency_per_pod', 'target per pod'),
       ],
     },
     {
       title: 'Panic mode',
       type: 'timeseries',
-      queries: [{ expr: `max by (revision_name) (autoscaler_panic_mode{${rev}})`, legend: '{{revision_name}}' }],
+      queries: [perRevision('autoscaler_panic_mode', '', 'max')],
     },
     {
       title: 'Request rate per revision',
       unit: 'reqps',
-      queries: [
-        { expr: `sum by (revision_name) (rate(revision_request_count{${rev}}[$__rate_interval]))`, legend: '{{revision_name}} at the pods' },
-        { expr: `sum by (revision_name) (rate(activator_request_count{${rev}}[$__rate_interval]))`, legend: '{{revision_name}} through the activator' },
-      ],
+      queries: [ratePerRevision('revision_request_count', 'at the pods'), ratePerRevision('activator_request_count', 'through the activator')],
     },
     {
       title: 'Scale to zero',
       description: 'revisions whose desired pods fell to zero in the last minute (1), and excess burst capacity',
       queries: [
-        { expr: `count by (revision_name) ((autoscaler_desired_pods{${rev}} == 0) and (autoscaler_desired_pods{${rev}} offset 1m > 0))`, legend: '{{revision_name}} scaled to zero' },
-        { expr: `sum by (revision_name) (autoscaler_excess_burst_capacity{${rev}})`, legend: '{{revision_name}} excess burst capacity' },
+        { expr: `count by (revision_name) ((${desired} == 0) and (${desired} offset 1m > 0))`, legend: '{{revision_name}} scaled to zero' },
+        perRevision('autoscaler_excess_burst_capacity', 'excess burst capacity'),
       ],
     },
   ]);
 }
 
 export function knativeRevisionHttp(): Dashboard {
+  const requests = rate(series('revision_request_count', rev));
   return build('iwp-knative-revision-http', 'Knative revision HTTP', ['knative'], knativeVars, [
     {
       title: 'Requests by response class',
       unit: 'reqps',
-      queries: [{ expr: `sum by (response_code_class) (rate(revision_request_count{${rev}}[$__rate_interval]))`, legend: '{{response_code_class}}' }],
+      queries: [{ expr: sumBy('response_code_class', requests), legend: '{{response_code_class}}' }],
     },
     {
       title: 'Error ratio (5xx)',
       unit: 'percentunit',
-      queries: [
-        {
-          expr: `sum(rate(revision_request_count{${rev}, response_code_class="5xx"}[$__rate_interval])) / clamp_min(sum(rate(revision_request_count{${rev}}[$__rate_interval])), 1e-9)`,
-          legend: '5xx ratio',
-        },
-      ],
+      queries: [{ expr: ratio(sumBy('', rate(series('revision_request_count', `${rev}, response_code_class="5xx"`))), sumBy('', requests)), legend: '5xx ratio' }],
     },
     {
       title: 'Latency',
       unit: 'ms',
       width: 24,
-      queries: [0.5, 0.95, 0.99].map((q) => ({
-        expr: `histogram_quantile(${q}, sum by (le) (rate(revision_request_latencies_bucket{${rev}}[$__rate_interval])))`,
-        legend: `p${Math.round(q * 100)}`,
-      })),
+      queries: [0.5, 0.95, 0.99].map((q) => ({ expr: quantile(q, series('revision_request_latencies_bucket', rev)), legend: `p${Math.round(q * 100)}` })),
     },
     {
       title: 'Application requests (queue-proxy to the container)',
       unit: 'reqps',
-      queries: [{ expr: `sum by (revision_name) (rate(revision_app_request_count{${rev}}[$__rate_interval]))`, legend: '{{revision_name}}' }],
+      queries: [ratePerRevision('revision_app_request_count')],
     },
     {
       title: 'Queue depth',
-      queries: [{ expr: `sum by (revision_name) (revision_queue_depth{${rev}})`, legend: '{{revision_name}}' }],
+      queries: [perRevision('revision_queue_depth')],
     },
   ]);
 }

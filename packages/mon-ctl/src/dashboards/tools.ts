@@ -1,4 +1,5 @@
 import { build, type Dashboard } from './model.js';
+import { increase, quantile, rate, ratio, series, sumBy } from './promql.js';
 
 /** iwp's own tools: the binary cache and the pipeline server. */
 export function iwpTools(): Dashboard {
@@ -6,42 +7,37 @@ export function iwpTools(): Dashboard {
     {
       title: 'Binary cache requests',
       unit: 'reqps',
-      queries: [{ expr: 'sum by (kind, status) (rate(cache_ctl_requests_total[$__rate_interval]))', legend: '{{kind}} {{status}}' }],
+      queries: [{ expr: sumBy('kind, status', rate('cache_ctl_requests_total')), legend: '{{kind}} {{status}}' }],
     },
     {
       title: 'Binary cache: narinfo hits from memory',
       unit: 'percentunit',
-      queries: [
-        {
-          expr: 'sum(rate(cache_ctl_narinfo_cache_hits_total[$__rate_interval])) / clamp_min(sum(rate(cache_ctl_requests_total{kind="narinfo"}[$__rate_interval])), 1e-9)',
-          legend: 'hit ratio',
-        },
-      ],
+      queries: [{ expr: ratio(sumBy('', rate('cache_ctl_narinfo_cache_hits_total')), sumBy('', rate(series('cache_ctl_requests_total', 'kind="narinfo"')))), legend: 'hit ratio' }],
     },
     {
       title: 'Binary cache latency p99',
       unit: 's',
-      queries: [{ expr: 'histogram_quantile(0.99, sum by (le, kind) (rate(cache_ctl_request_duration_seconds_bucket[$__rate_interval])))', legend: '{{kind}}' }],
+      queries: [{ expr: quantile(0.99, 'cache_ctl_request_duration_seconds_bucket', 'kind'), legend: '{{kind}}' }],
     },
     {
       title: 'NAR bytes served',
       unit: 'Bps',
-      queries: [{ expr: 'sum(rate(cache_ctl_nar_bytes_total[$__rate_interval]))', legend: 'bytes/s' }],
+      queries: [{ expr: sumBy('', rate('cache_ctl_nar_bytes_total')), legend: 'bytes/s' }],
     },
     {
       title: 'Pipeline runs',
       queries: [
-        { expr: 'sum by (status) (increase(iwp_pipeline_runs_total[$__rate_interval]))', legend: '{{status}}' },
-        { expr: 'sum(iwp_pipeline_runs_queued)', legend: 'queued' },
-        { expr: 'sum(iwp_pipeline_runs_running)', legend: 'running' },
+        { expr: sumBy('status', increase('iwp_pipeline_runs_total')), legend: '{{status}}' },
+        { expr: sumBy('', 'iwp_pipeline_runs_queued'), legend: 'queued' },
+        { expr: sumBy('', 'iwp_pipeline_runs_running'), legend: 'running' },
       ],
     },
     {
       title: 'Pipeline: webhook to start p95, job duration p95',
       unit: 's',
       queries: [
-        { expr: 'histogram_quantile(0.95, sum by (le) (rate(iwp_pipeline_webhook_to_start_seconds_bucket[$__rate_interval])))', legend: 'webhook to start' },
-        { expr: 'histogram_quantile(0.95, sum by (le, executor) (rate(iwp_pipeline_job_duration_seconds_bucket[$__rate_interval])))', legend: 'job {{executor}}' },
+        { expr: quantile(0.95, 'iwp_pipeline_webhook_to_start_seconds_bucket'), legend: 'webhook to start' },
+        { expr: quantile(0.95, 'iwp_pipeline_job_duration_seconds_bucket', 'executor'), legend: 'job {{executor}}' },
       ],
     },
   ]);
