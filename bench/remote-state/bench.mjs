@@ -56,7 +56,7 @@ await kept.init();
 const blob = { resources: Array.from({ length: 28_000 }, (_, i) => ({ id: i, data: randomBytes(100).toString('base64') })) };
 const parsed = parseState(Buffer.from(JSON.stringify(blob)), false, 'bench');
 console.log(`state size: ${(parsed.bytes.length / 1e6).toFixed(1)} MB`);
-const N = 12;
+const N = 30;
 let base = baseOf(await kept.head());
 const pushT = [], keptT = [], putT = [], pullT = [], getT = [];
 const pushReq = [];

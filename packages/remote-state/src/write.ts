@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setImmediate as tick } from 'node:timers/promises';
 import { ErrorCode, IwpError, type ObjectStore, type WriteOptions as StoreWriteOptions } from '@iwp/core';
 import { isCommitted } from './chain.js';
 import { parseEncrypt, sameEncryption, type Encryption } from './encryption.js';
@@ -43,6 +44,8 @@ export async function writeVersion(stack: Stack, parsed: Parsed, expect: Expect,
 }
 
 async function writeOnce(stack: Stack, parsed: Parsed, expect: Expect, opts: WriteOptions & { writeId: string }): Promise<Current> {
+  const lock = stack.checkLock(opts.lockId);
+  lock.catch(() => undefined);
   // state.json is read first only when the base is not known well enough to name the entry
   const needHead = expect === 'force' || expect.layout === undefined || expect.writeId === undefined;
   // the encryption as this Stack read stack.json, else as the base version had it (see
@@ -52,8 +55,13 @@ async function writeOnce(stack: Stack, parsed: Parsed, expect: Expect, opts: Wri
   const hint = !known && expect !== 'force' && expect.encryption ? parseEncrypt(expect.encryption, 'the base version (encryption)') : undefined;
   const reads = Promise.all([known ?? hint ?? stack.encryption(), needHead ? stack.head() : undefined]);
   reads.catch(() => undefined);
-  // the state is hashed (and so is the body up to the end of the state: the SDK need not
-  // hash 5 MB again) a slice at a time, so those requests go out and are answered meanwhile
+  // those requests go out before the state is hashed (and so is an envelope's body up to
+  // the end of the state: the SDK need not hash 5 MB again), which holds this thread: the
+  // SDK writes a request to its socket on the second turn of the event loop after it is
+  // sent (measured: after one, the lock read waited for the hash). They are answered while
+  // it hashes, and their answers are taken in before the entry goes up.
+  await tick();
+  await tick();
   const prepared = await prepareState(parsed, !stack.store.keepsMetadata);
   const draft = { ...makeEnvelope(stack.name, 0, whoAmI(), parsed, new Date(), prepared.sha256), writeId: opts.writeId };
   const [enc, head] = await reads;
@@ -63,8 +71,13 @@ async function writeOnce(stack: Stack, parsed: Parsed, expect: Expect, opts: Wri
   const key = entryKey(stack.name, version, opts.writeId, base.writeId);
   const seal: Seal = async (e) => ({ ...(await sealed(stack.store, { ...draft, version }, parsed, e, prepared)), key });
   const v = await seal(enc);
-  // the swap is made ready while the entry goes up, and sent once it is stored
-  const staged = stage(stack, v, base, () => stack.checkLock(opts.lockId));
+  const put = putEntry(stack, v);
+  put.catch(() => undefined);
+  // the entry's request is made and sent first; the swap is prepared on the event loop's
+  // next turn, while the entry uploads, and sent once the entry is stored and the lock read
+  // answered
+  await tick();
+  const staged = stage(stack, v, base, put, lock);
   staged.catch(() => undefined);
   return commit(stack, v, base, opts, seal, staged);
 }
@@ -91,15 +104,13 @@ export function casLostError(stack: Stack, version: number | null): IwpError {
 }
 
 /**
- * Writes the entry while the lock is read (and, from the old layout, the current version
- * copied into history). The entry's request is prepared and sent first; the lock read
- * follows and is answered while the entry uploads. Anyone else's live lock: the entry,
- * which nothing names, is deleted and the push fails as it would have before writing.
+ * The entry (`put`, under way) is written while the lock check (and, from the old layout,
+ * the copy of the current version into history) completes. Anyone else's live lock: the
+ * entry, which nothing names, is deleted and the push fails as it would have before writing.
  */
-async function stage(stack: Stack, v: Staged, base: Base, checkLock: () => Promise<unknown>): Promise<void> {
-  const put = putEntry(stack, v);
+async function stage(stack: Stack, v: Staged, base: Base, put: Promise<void>, lock: Promise<unknown>): Promise<void> {
   const legacy = base.layout === 'envelope' && base.version !== null && base.etag !== null ? keepLegacyVersion(stack, base.version, base.etag, v.sse) : undefined;
-  const [entry, held, kept] = await Promise.allSettled([put, checkLock(), legacy]);
+  const [entry, held, kept] = await Promise.allSettled([put, lock, legacy]);
   const refused = held.status === 'rejected' ? held : kept.status === 'rejected' ? kept : undefined;
   if (refused) {
     await dropEntry(stack, v.key);

@@ -10,7 +10,7 @@ import { bucket, needsS3, tempDir } from './helpers.js';
 const state = (value: unknown) => parseState(Buffer.from(JSON.stringify(value)), false, 'test');
 const historyOf = async (store: ObjectStore) => (await store.list('web/history/')).map((o) => o.key);
 
-t.test('s3: a push is the entry, then the lock read, then the commit, sent only once both are answered and prepared while the entry uploads', { skip: needsS3 }, async (t) => {
+t.test('s3: a push is the lock read, the entry, then the commit, sent only once both are answered and prepared while the entry uploads', { skip: needsS3 }, async (t) => {
   const s3 = makeS3Client({});
   const events: string[] = [];
   const name = (ctx: { commandName?: string }, args: { input?: unknown }) => `${ctx.commandName?.replace('Command', '')} ${String((args.input as { Key?: string }).Key).replace(/^p\/web\//, '').replace(/^history\/.*/, 'entry')}`;
@@ -31,7 +31,7 @@ t.test('s3: a push is the entry, then the lock read, then the commit, sent only 
   events.length = 0;
   await stack().push(state({ v: 2, pad: 'x'.repeat(300_000) }), baseOf(v1));
   const wire = events.filter((e) => !e.startsWith('ready'));
-  t.same(wire.filter((e) => e.startsWith('send')), ['send PutObject entry', 'send GetObject lock.json', 'send PutObject state.json'], '3 requests: the entry first, the lock read, the commit');
+  t.same(wire.filter((e) => e.startsWith('send')), ['send GetObject lock.json', 'send PutObject entry', 'send PutObject state.json'], '3 requests: the lock read, the entry, the commit');
   const at = (e: string) => events.indexOf(e);
   t.ok(at('send PutObject state.json') > at('answer PutObject entry'), 'the commit is sent after the entry is stored');
   t.ok(at('send PutObject state.json') > at('answer GetObject lock.json'), 'and after the lock read is answered');
