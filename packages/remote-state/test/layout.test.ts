@@ -62,15 +62,20 @@ t.test('a push uploads the state once and sends 3 requests (5 for the first vers
   t.same(sent.map((r) => r.command), ['PutObject', 'DeleteObject'], 'lock + unlock: exactly 2 requests');
 });
 
-t.test('a stack in the old layout (whole envelope in state.json) is read, and migrated by its next write', { skip: needsS3 }, async (t) => {
-  const b = await bucket('legacy');
-  const url = `s3://${b}`;
+/** A stack `old` in a new bucket, initialised, and `v`: version n as the old layout wrote it (a whole envelope). */
+async function oldLayout(t: Parameters<typeof workspace>[0], name: string) {
+  const url = `s3://${await bucket(name)}`;
   const store = openStore(url);
   const w = await workspace(t, url, 'old');
   t.equal((await w.run(['init'])).exitCode, 0);
+  const v = (n: number, replicas: number) => `${JSON.stringify({ ...makeEnvelope('old', n, 'old@host', parseState(Buffer.from(JSON.stringify({ replicas })), false, 't')), writeId: `w${n}` })}\n`;
+  return { url, store, w, v };
+}
+
+t.test('a stack in the old layout (whole envelope in state.json) is read, and migrated by its next write', { skip: needsS3 }, async (t) => {
+  const { url, store, w, v } = await oldLayout(t, 'legacy');
   // what the previous layout wrote: history/1, and version 2 whole in state.json whose
   // history copy never happened (a push killed between its write and its copy)
-  const v = (n: number, replicas: number) => `${JSON.stringify({ ...makeEnvelope('old', n, 'old@host', parseState(Buffer.from(JSON.stringify({ replicas })), false, 't')), writeId: `w${n}` })}\n`;
   await store.put('old/history/000000000001.json', v(1, 1));
   const v2 = v(2, 2);
   await store.put('old/state.json', v2);
@@ -95,12 +100,7 @@ t.test('a stack in the old layout (whole envelope in state.json) is read, and mi
 });
 
 t.test('rekey of a stack in the old layout: history entries become bare, state.json stays a whole envelope', { skip: needsS3 }, async (t) => {
-  const b = await bucket('legacy-rekey');
-  const url = `s3://${b}`;
-  const store = openStore(url);
-  const w = await workspace(t, url, 'old');
-  t.equal((await w.run(['init'])).exitCode, 0);
-  const v = (n: number, replicas: number) => `${JSON.stringify({ ...makeEnvelope('old', n, 'old@host', parseState(Buffer.from(JSON.stringify({ replicas })), false, 't')), writeId: `w${n}` })}\n`;
+  const { store, w, v } = await oldLayout(t, 'legacy-rekey');
   await store.put('old/history/000000000001.json', v(1, 1));
   await store.put('old/state.json', v(2, 2));
   t.match(await rekey(new Stack(store, new ObjectLockBackend(store), 'old'), {}), { rewritten: 2 });
