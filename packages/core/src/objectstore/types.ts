@@ -7,13 +7,6 @@ export interface StoredObject {
   etag: string;
   /** the object's user metadata (S3 `x-amz-meta-*`, names lower-case), when it has any */
   metadata?: Record<string, string>;
-  /**
-   * `put` only: the write is made ready now (built and signed, or written to a temp file)
-   * and takes effect once this settles. Rejected: nothing is written and `put` rejects with
-   * its reason, unchanged. A writer whose commit must follow another write overlaps the
-   * commit's preparation with that write this way.
-   */
-  after?: Promise<unknown>;
 }
 
 export interface ObjectHead {
@@ -53,10 +46,11 @@ export interface WriteOptions {
    */
   metadata?: Record<string, string>;
   /**
-   * `put` only: the write is made ready now (built and signed, or written to a temp file)
-   * and takes effect once this settles. Rejected: nothing is written and `put` rejects with
-   * its reason, unchanged. A writer whose commit must follow another write overlaps the
-   * commit's preparation with that write this way.
+   * `put` only: the write is made ready now (on S3 built and serialized, in a directory
+   * written to a temp file) and takes effect once this is fulfilled: signed and sent, or
+   * renamed into place. Rejected: nothing is written and `put` rejects with its reason,
+   * unchanged. A writer whose commit must follow another write overlaps the commit's
+   * preparation with that write this way.
    */
   after?: Promise<unknown>;
 }
