@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGateway, DeliveryLog, FileRunStore, sign } from '../../packages/pipeline/dist/index.js';
 import { startGitServer, testBucket } from '../../packages/core/dist/testing.js';
+// the SDK warns of node 20 when its first client is made; the tools turn that off too (core's command.ts)
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
