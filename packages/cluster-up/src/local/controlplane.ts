@@ -68,6 +68,9 @@ function apiserverSpec(c: ControlPlaneInput, k: Pki): ProcSpec {
 /** the kubeconfig flags every client of the API takes */
 const clientFlags = (c: ControlPlaneInput) => [`--kubeconfig=${c.kubeconfig}`, `--authentication-kubeconfig=${c.kubeconfig}`, `--authorization-kubeconfig=${c.kubeconfig}`];
 
+/** client-side rate limit of the controllers and the scheduler (requests/s, burst) */
+const CLIENT_RATE = ['--kube-api-qps=500', '--kube-api-burst=1000'];
+
 function controllerManagerSpec(c: ControlPlaneInput, k: Pki): ProcSpec {
   return {
     name: 'kube-controller-manager',
@@ -80,6 +83,10 @@ function controllerManagerSpec(c: ControlPlaneInput, k: Pki): ProcSpec {
       // simulated nodes on a busy machine may miss a heartbeat; a NotReady node would mark
       // its pods unready for good (kwok does not make them Ready again)
       '--node-monitor-grace-period=2m',
+      // its controllers share one client: at the default 20 requests/s, the pods, replica
+      // sets, endpoint slices and garbage collection of 100 services queue behind each other
+      // for about 50 s on a cluster whose apiserver is on loopback
+      ...CLIENT_RATE,
     ],
   };
 }
@@ -88,7 +95,7 @@ function schedulerSpec(c: ControlPlaneInput): ProcSpec {
   return {
     name: 'kube-scheduler',
     bin: join(c.binDir, 'kube-scheduler'),
-    args: [...clientFlags(c), '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0', '--v=1'],
+    args: [...clientFlags(c), '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0', '--v=1', ...CLIENT_RATE],
   };
 }
 
