@@ -1,6 +1,6 @@
 # moto: the AWS emulator for S3, DynamoDB and EC2 (PyPI moto[server], pinned), in a venv
-# under ~/.cache/iwp/testenv, served one request at a time (scripts/testenv.d/moto_server.py
-# says why).  AWS_ENDPOINT_URL and dummy credentials go to the env file.
+# under ~/.cache/iwp/testenv, deciding one request at a time over keep-alive connections
+# (scripts/testenv.d/moto_server.py says why).  AWS_ENDPOINT_URL and dummy credentials go to the env file.
 # shellcheck shell=bash
 MOTO_VERSION=${IWP_MOTO_VERSION:-5.2.5}
 moto_venv() { echo "$(iwp_cache)/testenv/moto-$MOTO_VERSION"; }

@@ -1,15 +1,54 @@
-"""moto's server for S3, DynamoDB and EC2, serving one request at a time.
+"""moto's server for S3, DynamoDB and EC2: requests decided one at a time, over keep-alive.
 
 moto checks S3 conditional writes (If-None-Match / If-Match) by reading and then writing
-without a lock; the stock moto_server serves many threads at once, so two concurrent
-conditional writers can both win. A real S3 decides them atomically. Serving requests one
-after another gives tests of locking the same guarantee.
-"""
-import sys
+without a lock; the stock moto_server runs many requests at once, so two concurrent
+conditional writers can both win. A real S3 decides them atomically. Here every request is
+decided under one lock, which gives tests of locking the same guarantee.
 
+Connections are served on threads so that they stay open (HTTP/1.1 keep-alive, as S3
+does): a single-threaded werkzeug answers in HTTP/1.0 and closes every connection, so each
+request paid a new connection. A request's body is read before the lock is taken (a 5 MB
+upload does not hold up the requests decided meanwhile) and its answer is complete before
+the lock is let go.
+
+moto lists its own package directory on every request to recognise a service by host
+(about 175 stat calls, twice per request); that list never changes while it runs, so it is
+read once.
+"""
+import io
+import sys
+import threading
+
+from moto import backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
 
+_modules = tuple(backends.list_of_moto_modules())
+backends.list_of_moto_modules = lambda: _modules
+
+
+def one_at_a_time(app):
+    lock = threading.Lock()
+
+    def serve(environ, start_response):
+        length = environ.get("CONTENT_LENGTH")
+        if length or environ.get("wsgi.input_terminated"):
+            body = environ["wsgi.input"].read(int(length)) if length else environ["wsgi.input"].read()
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+            environ["wsgi.input_terminated"] = False
+        with lock:
+            answer = app(environ, start_response)
+            try:
+                return [b"".join(answer)]
+            finally:
+                close = getattr(answer, "close", None)
+                if close:
+                    close()
+
+    return serve
+
+
 host, port = sys.argv[1], int(sys.argv[2])
-app = DomainDispatcherApplication(create_backend_app)
-run_simple(host, port, app, threaded=False, use_reloader=False, use_debugger=False)
+run_simple(host, port, one_at_a_time(DomainDispatcherApplication(create_backend_app)), threaded=True, use_reloader=False, use_debugger=False)

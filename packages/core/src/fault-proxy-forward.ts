@@ -67,7 +67,7 @@ export function forward(up: URL, req: IncomingMessage, res: ServerResponse, faul
   if (fault === 'dropRequest') return dropRequest(req, upReq);
   if (buffered) return void upReq.end(buffered);
   // a client that goes away mid-body must not leave the server waiting for the rest
-  // (the emulator serves one request at a time)
+  // (a server that reads the body before it answers waits for it)
   req.on('close', () => {
     if (!req.complete) upReq.destroy();
   });
