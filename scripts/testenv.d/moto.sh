@@ -28,6 +28,7 @@ moto_up() {
   env_set AWS_REGION us-east-1
   env_set AWS_DEFAULT_REGION us-east-1
   env_set IWP_MOTO_VERSION "$MOTO_VERSION"
+  env_set IWP_MOTO_PYTHON "$(moto_venv)/bin/python"
 }
 moto_down() { stop_bg moto; }
 moto_status() { running moto; }
