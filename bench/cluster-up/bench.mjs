@@ -49,7 +49,7 @@ async function answers(pod) {
 async function cluster(runtime, image, ready) {
   const name = `bench-${runtime}`;
   const t0 = performance.now();
-  const [, doc] = cli(['create', '--provider', 'local', '--name', name, '--nodes', '1', '--runtime', runtime,
+  const [cliMs, doc] = cli(['create', '--provider', 'local', '--name', name, '--nodes', '1', '--runtime', runtime,
     ...(runtime === 'containerd' ? ['--registry', process.env.IWP_REGISTRY] : []), '--state-dir', join(dir, name), ...binDir]);
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(doc.kubeconfig);
@@ -60,36 +60,44 @@ async function cluster(runtime, image, ready) {
     const total = performance.now() - t0;
     const pods = [];
     for (let i = 0; i < 20; i++) pods.push(await podStart(apps, core, `p${i}`, image, ready));
-    return { create: total - first, total, p50: median(pods), max: Math.max(...pods) };
+    return { cli: cliMs, create: total - first, total, p50: median(pods), max: Math.max(...pods) };
   } finally {
     cli(['delete', name, '--state-dir', join(dir, name)]);
   }
 }
 
 try {
+  // kwok nodes never pull: without a real node the pods' image need not exist
+  const real = process.env.IWP_REGISTRY && process.getuid?.() === 0;
+  let image = 'registry.invalid/bench/hello:1';
+  if (real) {
+    const built = spawnSync('node', [join(root, 'packages/nix-image/bin/run.js'), 'build', join(root, 'nix/images/helloworld'),
+      '--push', `${process.env.IWP_REGISTRY}/bench/hello:1`, '--json', '--quiet'], { encoding: 'utf8' });
+    const img = JSON.parse(built.stdout);
+    image = `${img.repository}@${img.digest}`;
+  }
+  // three creates of a one-kwok-node cluster: two on their own, the third the kwok cluster of
+  // the pod-start comparison below (its create is timed the same way, before any pod)
   const runs = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 2; i++) {
     const name = `bench${i}`;
     const [ms] = cli(['create', '--provider', 'local', '--name', name, '--nodes', '1', '--runtime', 'kwok', '--state-dir', join(dir, name), ...binDir]);
     runs.push(ms);
     cli(['delete', name, '--state-dir', join(dir, name)]);
   }
+  const sim = await cluster('kwok', image, async (pod) => pod.status?.phase === 'Running');
+  runs.push(sim.cli);
   runs.sort((a, b) => a - b);
   console.log(`local create to API ready (1 kwok node Ready, default service account): median ${(runs[1] / 1000).toFixed(1)} s of 3 (goal < 15 s)`);
 
-  if (process.env.IWP_REGISTRY && process.getuid?.() === 0) {
-    const built = spawnSync('node', [join(root, 'packages/nix-image/bin/run.js'), 'build', join(root, 'nix/images/helloworld'),
-      '--push', `${process.env.IWP_REGISTRY}/bench/hello:1`, '--json', '--quiet'], { encoding: 'utf8' });
-    const img = JSON.parse(built.stdout);
-    const image = `${img.repository}@${img.digest}`;
-    const real = await cluster('containerd', image, answers);
-    const sim = await cluster('kwok', image, async (pod) => pod.status?.phase === 'Running');
-    const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
-    console.log(`real node: create to node Ready ${s(real.create)}; to the helloworld pod answering ${s(real.total)} (goal < 25 s)`);
-    console.log(`real node: pod start (Deployment -> first HTTP answer, image on the node) p50 ${Math.round(real.p50)} ms, max ${Math.round(real.max)} ms over 20 (goal p50 < 2 s)`);
-    console.log(`kwok node: create to node Ready ${s(sim.create)}; pod start (Deployment -> Running) p50 ${Math.round(sim.p50)} ms over 20`);
-    console.log(`ratio=${(real.p50 / sim.p50).toFixed(2)} pod start, real node / kwok node`);
+  const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
+  const node = real ? await cluster('containerd', image, answers) : undefined;
+  if (node) {
+    console.log(`real node: create to node Ready ${s(node.create)}; to the helloworld pod answering ${s(node.total)} (goal < 25 s)`);
+    console.log(`real node: pod start (Deployment -> first HTTP answer, image on the node) p50 ${Math.round(node.p50)} ms, max ${Math.round(node.max)} ms over 20 (goal p50 < 2 s)`);
   }
+  console.log(`kwok node: create to node Ready ${s(sim.create)}; pod start (Deployment -> Running) p50 ${Math.round(sim.p50)} ms over 20`);
+  if (node) console.log(`ratio=${(node.p50 / sim.p50).toFixed(2)} pod start, real node / kwok node`);
 
   if (process.env.AWS_ENDPOINT_URL) {
     const env = JSON.parse(spawnSync('nix-instantiate', ['--eval', '--strict', '--json', join(root, 'nix/environments/ec2.nix')], { encoding: 'utf8' }).stdout);
