@@ -1,13 +1,13 @@
 // Prints "name: value" lines and ratios against nix run in the same process tree.
-import { execFileSync, execFile, spawn } from 'node:child_process';
+import { execFileSync, execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { mkdtemp, rm, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { motoPython, privateS3 } from '../private-s3.mjs';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { makeS3Client, S3Store, FileStore, runProcess } = await import('../../packages/core/dist/index.js');
 const { BinaryCache, createCacheServer, fromNix32, generateKeyPair, parseSecretKey, pushClosure } = await import('../../packages/cache-ctl/dist/index.js');
@@ -34,19 +34,6 @@ function report(what, ours, peer, goal, peerName = `nix copy --to file://?compre
   console.log(`${what} (median of ${ours.length}, alternating): cache-ctl ${secs(w)} (rounds ${ours.map((x) => secs(x.wall)).join(', ')}) vs ${peerName} ${secs(pw)}; CPU ${secs(c)} vs ${secs(pc)}`);
   console.log(`ratio=${(w / pw).toFixed(2)} ${what} vs ${peerName}, wall${goal ? ` (goal <= ${goal})` : ''}`);
   console.log(`ratio=${(c / pc).toFixed(2)} ${what} vs ${peerName}, CPU time of the process trees`);
-}
-/** Starts the test environment's S3 server (scripts/testenv.d/moto_server.py) with `fixture` put in before it listens; resolves with its endpoint. Stopped at exit. */
-let emulator;
-async function privateEmulator(python, fixture) {
-  const port = await new Promise((resolve) => { const l = createServer().listen(0, '127.0.0.1', () => { const p = l.address().port; l.close(() => resolve(p)); }); });
-  emulator = spawn(python, [join(here, '../../scripts/testenv.d/moto_server.py'), '127.0.0.1', String(port), fixture], { stdio: 'ignore' });
-  const endpoint = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (emulator.exitCode !== null) break;
-    if (await fetch(`${endpoint}/moto-api/`).then((r) => r.ok, () => false)) return endpoint;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`private S3 emulator (${python}) did not start on ${endpoint}`);
 }
 const key = parseSecretKey(generateKeyPair('bench-1').secret);
 const compression = process.env.BENCH_COMPRESSION ?? 'zstd';
@@ -136,29 +123,29 @@ try {
   const fakeHash = (i) => Array.from({ length: 32 }, (_, k) => alphabet[(i * 7919 + k * 104729 + (i >> k)) % 32]).join('').slice(0, 26) + i.toString(32).padStart(6, '0').replace(/[eotu]/g, 'a');
   const hashes = [...new Set(Array.from({ length: 10_000 }, (_, i) => fakeHash(i)))];
   const narinfo = (h) => `StorePath: /nix/store/${h}-x\nURL: nar/${h}.nar\nCompression: none\nNarHash: sha256:${h.padEnd(52, '0')}\nNarSize: 1\nReferences: \n`;
-  // The cache read below: on a private instance of the emulator (IWP_MOTO_PYTHON, from
-  // scripts/testenv), the narinfos are put through moto's S3 model before it listens, in under
-  // a second; without one, as PutObject requests to the shared emulator (about 30 s). Either
-  // way every measure after this reads them over S3.
+  // The cache read below: on a private instance of the emulator (bench/private-s3.mjs), the
+  // narinfos are put through moto's S3 model before it listens, in about a second; without the
+  // moto venv, as PutObject requests to the shared emulator (about 30 s). Either way every
+  // measure after this reads them over S3.
   t0 = performance.now();
+  const python = motoPython();
   let s3read = s3;
-  let seeded = false;
-  if (process.env.IWP_MOTO_PYTHON) {
+  if (python) {
     const fixture = join(dir, 'narinfos.json');
     writeFileSync(fixture, JSON.stringify({ bucket, objects: Object.fromEntries(hashes.map((h) => [`${h}.narinfo`, narinfo(h)])) }));
-    const endpoint = await privateEmulator(process.env.IWP_MOTO_PYTHON, fixture);
-    s3read = counted(makeS3Client({ endpoint }));
-    seeded = true;
+    s3read = counted(makeS3Client({ endpoint: await privateS3(python, fixture) }));
   } else {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   }
   const cache3 = new BinaryCache(new S3Store(s3read, { bucket, prefix: '' }));
   await cache3.init({ storeDir: '/nix/store', wantMassQuery: true, priority: 40 });
-  const queue = seeded ? [] : [...hashes];
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    for (let h; (h = queue.pop()); ) await cache3.store.put(`${h}.narinfo`, narinfo(h));
-  }));
-  console.log(`seeded ${hashes.length} narinfos in ${secs(performance.now() - t0)} (${seeded ? "through moto's S3 model, a private emulator" : 'PutObject requests, the shared emulator'})`);
+  if (!python) {
+    const queue = [...hashes];
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      for (let h; (h = queue.pop()); ) await cache3.store.put(`${h}.narinfo`, narinfo(h));
+    }));
+  }
+  console.log(`seeded ${hashes.length} narinfos in ${secs(performance.now() - t0)} (${python ? "through moto's S3 model, a private emulator" : 'PutObject requests, the shared emulator'})`);
 
   requests = 0;
   t0 = performance.now();
@@ -200,6 +187,5 @@ try {
   console.log(`narinfo via serve at ${rate} req/s for ${seconds} s (500 distinct narinfos, remembered for 60 s): p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms (goal p99 < 5 ms)`);
   execFileSync('nix-store', ['--delete', ...closure], { stdio: 'ignore' });
 } finally {
-  emulator?.kill();
   await rm(dir, { recursive: true, force: true });
 }

@@ -3,10 +3,16 @@ import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { makeS3Client, S3Store } from '../../packages/core/dist/index.js';
 import { acquireLock, baseOf, releaseLock, ObjectLockBackend, parseState, Stack, ensureSafeBackend } from '../../packages/remote-state/dist/index.js';
+import { motoPython, privateS3 } from '../private-s3.mjs';
 
 const require = createRequire(new URL('../../packages/remote-state/package.json', import.meta.url));
 const { CreateBucketCommand, GetObjectCommand, PutObjectCommand } = require('@aws-sdk/client-s3');
+// a private instance of the emulator, so that other suites sharing it queue no requests in
+// front of either side; without the moto venv (or with IWP_BENCH_SHARED_S3) the shared one
+const python = process.env.IWP_BENCH_SHARED_S3 ? undefined : motoPython();
+if (python) process.env.AWS_ENDPOINT_URL = await privateS3(python);
 if (!process.env.AWS_ENDPOINT_URL) throw new Error('AWS_ENDPOINT_URL not set: run through scripts/bench');
+console.log(`emulator: ${python ? 'private moto at' : 'shared,'} ${process.env.AWS_ENDPOINT_URL}`);
 
 const s3 = makeS3Client({});
 let requests = 0;

@@ -1,0 +1,40 @@
+// A private instance of the test environment's S3 server (scripts/testenv.d/moto_server.py, in
+// the moto venv scripts/testenv installs) for one bench: nothing else queues requests in front
+// of its measures on the one-request-at-a-time emulator, and a fixture of many objects can be
+// put in before it listens. It is stopped when the bench's process exits.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const server = fileURLToPath(new URL('../scripts/testenv.d/moto_server.py', import.meta.url));
+
+/** The moto venv's python: IWP_MOTO_PYTHON (the env file), else where scripts/testenv installs it; undefined when there is none. */
+export function motoPython() {
+  const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
+  const python = process.env.IWP_MOTO_PYTHON ?? join(cache, 'iwp', 'testenv', `moto-${process.env.IWP_MOTO_VERSION ?? '5.2.5'}`, 'bin', 'python');
+  return existsSync(python) ? python : undefined;
+}
+
+/** Starts the server on a free loopback port, with `fixture` (moto_server.py's JSON of objects) put in first if given; resolves with its endpoint once it answers. */
+export async function privateS3(python, fixture) {
+  const port = await new Promise((resolve, reject) => {
+    const l = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const p = l.address().port;
+      l.close(() => resolve(p));
+    });
+  });
+  const child = spawn(python, [server, '127.0.0.1', String(port), ...(fixture ? [fixture] : [])], { stdio: 'ignore' });
+  // the bench's process does not wait for it, and takes it along when it exits
+  child.unref();
+  process.once('exit', () => child.kill());
+  const endpoint = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300 && child.exitCode === null; i++) {
+    if (await fetch(`${endpoint}/moto-api/`).then((r) => r.ok, () => false)) return endpoint;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error(`private S3 emulator (${python} ${server}) did not answer on ${endpoint}`);
+}
