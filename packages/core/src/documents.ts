@@ -6,7 +6,7 @@ import { Image, LayerLock, LayerPlan } from './documents/image.js';
 import { KnativeInstall, KnativeManifest, KnativeRevision, KnativeService, KnativeServiceDeletion, KnativeServiceDiff } from './documents/knative.js';
 import { DashboardExport, MonitoringStack, PortForward, QueryResult } from './documents/monitoring.js';
 import { PipelineRun, PipelineRunLogs } from './documents/pipeline.js';
-import { BackendCheck, Lock, Stack, StackState, StateDiff, StateInfo, StatePointer, StatePrune, StateVersion } from './documents/state.js';
+import { BackendCheck, Lock, Stack, StackState, StateDiff, StateInfo, StateMoved, StatePointer, StatePrune, StateVersion } from './documents/state.js';
 
 /**
  * The JSON documents the tools exchange, typed once. Each kind is a TypeBox schema, so the
@@ -67,6 +67,7 @@ export const schemas = {
   StatePrune,
   StackState,
   StatePointer,
+  StateMoved,
   Stack,
   BackendCheck,
   Lock,

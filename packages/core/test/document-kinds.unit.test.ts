@@ -42,6 +42,7 @@ const samples: Record<Kind, Record<string, unknown>> = {
   StatePrune: { ...v, kind: 'StatePrune', stack: 'dev', store: 's3://b/p', version: 4, versions: 4, deleted: ['dev/history/000000000003.w2.w1.json'], dryRun: false },
   StackState: { ...v, kind: 'StackState', stack: 'dev', version: 3, updatedBy: 'me@host', updatedAt: time, sha256: 'b'.repeat(64), size: 3, encoding: 'json', state: { a: 1 } },
   StatePointer: { ...v, kind: 'StatePointer', stack: 'dev', version: 3, updatedBy: 'me@host', updatedAt: time, sha256: 'b'.repeat(64), size: 3, encoding: 'json', body: 'history/3.json' },
+  StateMoved: { ...v, kind: 'StateMoved', stack: 'dev', version: 0 },
   Stack: { ...v, kind: 'Stack', name: 'dev', createdBy: 'me@host', created: time, encryption: ['kms:alias/state'] },
   BackendCheck: { ...v, kind: 'BackendCheck', store: 's3://state', ok: true, conditionalCreate: true, conditionalReplace: true, conditionalDelete: true, checkedAt: time },
   Lock: { ...v, kind: 'Lock', ...lock, expired: false },
@@ -72,6 +73,7 @@ t.test('the schemas refuse what the contract rules out', async (t) => {
     ['PortForward', { ...samples.PortForward, target: 'alertmanager' }, /target/],
     ['StackState', { ...samples.StackState, sha256: 'abc' }, /sha256/],
     ['StatePointer', { ...samples.StatePointer, body: '' }, /body/],
+    ['StateMoved', { ...samples.StateMoved, version: -1 }, /version/],
   ];
   for (const [kind, doc, field] of bad) {
     t.throws(() => validateDocument(doc, [kind], 'sample'), { code: 'BAD_DOCUMENT', message: field }, `${kind} ${field}`);

@@ -20,6 +20,7 @@ t.test('S3: metadata goes up with the body and comes back with it; a copy keeps 
   t.ok(got?.body.equals(body), 'the body as sent');
   t.same(got?.metadata, { 'iwp-state': header }, 'the metadata as sent, byte for byte');
   t.equal(got?.etag, etag);
+  t.same(await store.head('h/e.json'), { size: body.length, etag, modified: (await store.head('h/e.json'))?.modified, metadata: { 'iwp-state': header } }, 'head gives it too, without the body');
   await store.copy('h/e.json', 'h/copy.json', etag);
   t.same((await store.get('h/copy.json'))?.metadata, { 'iwp-state': header }, 'a copy keeps it');
   await store.put('h/e.json', Buffer.from('{}'), { ifMatch: etag });
@@ -32,3 +33,14 @@ t.test('file://: a directory keeps no metadata and refuses to be given any', asy
   await t.rejects(store.put('e.json', Buffer.from('{}'), {}, { metadata: { 'iwp-state': '{}' } }), /keeps no object metadata/);
   t.equal(await store.get('e.json'), undefined, 'nothing written');
 });
+
+for (const kind of ['s3', 'file'] as const) {
+  t.test(`${kind}: list with a limit gives the first keys in key order`, { skip: kind === 's3' && needsS3 }, async (t) => {
+    const store = kind === 's3' ? new S3Store(makeS3Client({}), { bucket: await testBucket('list'), prefix: 'p' }) : new FileStore(join(await tempDir(t), 'store'));
+    for (const k of ['v/3', 'v/1', 'v/2', 'w/0']) await store.put(k, '{}');
+    t.same((await store.list('v/', { limit: 1 })).map((o) => o.key), ['v/1']);
+    t.same((await store.list('v/', { limit: 2 })).map((o) => o.key), ['v/1', 'v/2']);
+    t.same((await store.list('v/')).map((o) => o.key), ['v/1', 'v/2', 'v/3'], 'no limit: every key');
+    t.same(await store.list('x/', { limit: 1 }), [], 'none under the prefix');
+  });
+}

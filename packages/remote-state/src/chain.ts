@@ -42,19 +42,29 @@ function previous(candidates: Entry[], cur: Entry): Entry | undefined {
   return cur.writeId === undefined && staged.length === 1 ? staged[0] : undefined;
 }
 
-/** `state.json` as it is now, and the store key of the current version's entry (pointer layout). */
+/**
+ * `state.json` as it is now, and the store key of the entry it names: the current version's
+ * (pointer layout), or the last one written before the stack moved to the versions layout.
+ */
 export async function readHead(stack: Stack): Promise<{ head: StateObject | undefined; entry: string | undefined }> {
   const obj = await stack.store.get(stackKey(stack.name, 'state.json'));
   const head = obj && readStateObject(obj.body, `${stack.store.url}/${stack.name}/state.json`);
-  return { head, entry: head?.layout === 'pointer' ? stackKey(stack.name, head.pointer.body) : undefined };
+  const body = head?.layout === 'pointer' ? head.pointer.body : head?.layout === 'moved' ? head.marker.body : undefined;
+  return { head, entry: body === undefined ? undefined : stackKey(stack.name, body) };
+}
+
+/** The version state.json names (the last one in `history/`), 0 for none. */
+export function versionOf(head: StateObject | undefined): number {
+  if (!head) return 0;
+  return head.layout === 'pointer' ? head.pointer.version : head.layout === 'moved' ? head.marker.version : head.env.version;
 }
 
 /** Every entry in `history/`, which of them are versions (oldest first), and `state.json` as read: one listing and one read. */
 export async function readChain(stack: Stack): Promise<{ entries: Entry[]; versions: Entry[]; head: StateObject | undefined }> {
   const [list, { head, entry }] = await Promise.all([stack.store.list(`${stack.name}/history/`), readHead(stack)]);
   const entries = entriesOf(list);
-  // the old layout (or no state yet): only entries written as commits
-  const versions = entry === undefined ? entries.filter((e) => e.writeId === undefined) : chainOf(entries, entry);
+  // the envelope layout (or no state yet, or none before the versions layout): only entries written as commits
+  const versions = entry !== undefined ? chainOf(entries, entry) : head?.layout === 'moved' ? [] : entries.filter((e) => e.writeId === undefined);
   return { entries, versions, head };
 }
 
@@ -63,20 +73,15 @@ export async function committedEntries(stack: Stack): Promise<Entry[]> {
   return (await readChain(stack)).versions;
 }
 
-/** The key of version `version`'s entry; undefined when the stack has no such version. */
+/** The key of version `version`'s entry in `history/` (the layouts before versions); undefined when there is none. */
 export async function entryOfVersion(stack: Stack, version: number): Promise<string | undefined> {
   const prefix = `${stack.name}/history/${String(version).padStart(12, '0')}.`;
   const [list, { head, entry }] = await Promise.all([stack.store.list(prefix), readHead(stack)]);
   const candidates = entriesOf(list).filter((e) => e.version === version);
-  if (!head || head.layout === 'envelope' || entry === undefined) return candidates.find((e) => e.writeId === undefined)?.key;
-  if (version > head.pointer.version) return undefined;
-  if (version === head.pointer.version) return entry;
+  if (!head || head.layout === 'envelope' || entry === undefined) return head?.layout === 'moved' ? undefined : candidates.find((e) => e.writeId === undefined)?.key;
+  if (version > versionOf(head)) return undefined;
+  if (version === versionOf(head)) return entry;
   // one entry of that version: it is the version (a committed version always has one)
   if (candidates.length === 1) return candidates[0]!.key;
   return (await committedEntries(stack)).find((e) => e.version === version)?.key;
-}
-
-/** Whether the entry `key` became a version (a commit whose answer was lost, seen later). */
-export async function isCommitted(stack: Stack, key: string): Promise<boolean> {
-  return (await committedEntries(stack)).some((e) => e.key === key);
 }

@@ -47,10 +47,22 @@ function headerValue(env: StateEnvelope): string {
   return JSON.stringify(meta).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** A history entry as stored (bare, or a whole envelope), as an envelope; a bare entry's bytes are checked against its digest. */
+/** A version as stored (bare, or a whole envelope), as an envelope; a bare entry's bytes are checked against its digest. */
 export function readEntry(obj: StoredObject, where: string): StateEnvelope {
   const header = obj.metadata?.[ENTRY_META];
   if (header === undefined) return readEnvelope(obj.body, where);
+  const meta = readHeader(header, where);
+  const sha256 = createHash('sha256').update(obj.body).digest('hex');
+  if (sha256 !== meta.sha256 || obj.body.length !== meta.size) {
+    throw new IwpError(ErrorCode.FAILED, `${where}: its bytes (sha256 ${sha256}, ${obj.body.length} bytes) are not the version's (sha256 ${meta.sha256}, ${meta.size} bytes)`);
+  }
+  if (meta.encryption?.age?.length) return { ...meta, ciphertext: obj.body.toString('base64') };
+  if (meta.encoding === 'base64') return { ...meta, data: obj.body.toString('base64') };
+  return lazyEnvelope(meta, obj.body);
+}
+
+/** A bare entry's metadata (`x-amz-meta-iwp-state`): its envelope without the state. */
+export function readHeader(header: string, where: string): StateEnvelope & { sha256: string } {
   let meta: StateEnvelope | undefined;
   try {
     meta = JSON.parse(header) as StateEnvelope;
@@ -60,11 +72,5 @@ export function readEntry(obj: StoredObject, where: string): StateEnvelope {
   if (meta?.kind !== 'StackState' || !Number.isInteger(meta.version) || typeof meta.sha256 !== 'string') {
     throw new IwpError(ErrorCode.FAILED, `${where}: its metadata ${ENTRY_META} is not a remote-state envelope header`);
   }
-  const sha256 = createHash('sha256').update(obj.body).digest('hex');
-  if (sha256 !== meta.sha256 || obj.body.length !== meta.size) {
-    throw new IwpError(ErrorCode.FAILED, `${where}: its bytes (sha256 ${sha256}, ${obj.body.length} bytes) are not the version's (sha256 ${meta.sha256}, ${meta.size} bytes)`);
-  }
-  if (meta.encryption?.age?.length) return { ...meta, ciphertext: obj.body.toString('base64') };
-  if (meta.encoding === 'base64') return { ...meta, data: obj.body.toString('base64') };
-  return lazyEnvelope(meta, obj.body);
+  return meta as StateEnvelope & { sha256: string };
 }

@@ -2,7 +2,7 @@ import { badInput } from '@iwp/core';
 
 export const STACK_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-/** A stack's objects: `<stack>/stack.json`, `state.json`, `lock.json`, `history/<version>...json`. */
+/** A stack's objects: `<stack>/stack.json`, `state.json`, `lock.json`, `versions/<...>.json`, `history/<version>...json`. */
 export function stackKey(stack: string, name: string): string {
   return `${stack}/${name}`;
 }
@@ -39,6 +39,27 @@ export function parseHistoryKey(key: string): EntryName | undefined {
   const m = /\/history\/(\d{12})(?:\.([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{1,64}))?\.json$/.exec(key);
   if (!m) return undefined;
   return m[2] === undefined ? { version: Number(m[1]) } : { version: Number(m[1]), writeId: m[2], baseId: m[3]! };
+}
+
+const TOP = 999_999_999_999;
+
+/**
+ * Where version N is kept (the versions layout, see layout.ts): `versions/<999999999999 − N>.<N>.json`.
+ * Listed in key order the newest version comes first, so one listing of one key finds the
+ * current version; the second number is the version as people read it.
+ */
+export function versionKey(stack: string, version: number): string {
+  return stackKey(stack, `versions/${pad(TOP - version)}.${pad(version)}.json`);
+}
+
+export function versionsPrefix(stack: string): string {
+  return stackKey(stack, 'versions/');
+}
+
+/** The version a `versions/` key holds; undefined for any other key. */
+export function parseVersionKey(key: string): number | undefined {
+  const m = /\/versions\/(\d{12})\.(\d{12})\.json$/.exec(key);
+  return m && Number(m[1]) + Number(m[2]) === TOP ? Number(m[2]) : undefined;
 }
 
 export function versionOfHistoryKey(key: string): number | undefined {

@@ -1,28 +1,30 @@
 import { createHash, webcrypto, type Hash } from 'node:crypto';
-import { API_VERSION, ErrorCode, IwpError, type StatePointer } from '@iwp/core';
+import { API_VERSION, ErrorCode, IwpError, type StateMoved, type StatePointer } from '@iwp/core';
 import type { parseState, StateEnvelope } from './envelope.js';
 import { historyKey } from './keys.js';
 
 /**
- * The storage layout of a stack's versions. Each version's envelope (the state itself) is
- * written once to its own history entry, `history/<version>.<writeId>.<baseWriteId>.json`,
- * staged: it is not a version yet. `state.json` is a small pointer that names the current
- * version's entry and carries its metadata (what `status` shows) but no state; its
- * compare-and-swap is the commit, so of two writers of one version one wins, and nothing is
- * a version before the pointer names it (chain.ts says which entries are versions).
+ * The storage layout of a stack's versions. Since the versions layout, version N is one object,
+ * `versions/<999999999999 − N>.<N>.json` (keys.ts), created once with `If-None-Match: *`:
+ * that create is the commit, so of two writers of N+1 exactly one creates it, a push is one
+ * write, and the first key of a listing of `versions/` is the current version. `state.json`
+ * is then a marker (`StateMoved`) that older clients refuse, naming the last version written
+ * in an older layout (or none), so that no older client writes to the stack again.
  *
- * Stacks written before this layout keep a whole envelope in `state.json` (`layout:
- * 'envelope'`); they are read as they are and migrate on their next write. Entries written
+ * The older layouts are read as they are and move over on the next write: `pointer`, where
+ * each version's envelope was staged to `history/<version>.<writeId>.<baseWriteId>.json` and
+ * `state.json` was a small pointer whose compare-and-swap was the commit (chain.ts says which
+ * entries are versions), and `envelope`, a whole envelope in `state.json`. Entries written
  * before staging are `history/<version>.json`, each a commit.
  */
-export type Layout = 'pointer' | 'envelope';
+export type Layout = 'versions' | 'pointer' | 'envelope';
 
 /** A version as read: its envelope, the ETag of `state.json`, and the layout it was in. */
 export interface Current {
   env: StateEnvelope;
   etag: string;
   layout: Layout;
-  /** the store key of the version's history entry, when state.json names it (pointer layout) */
+  /** the store key of the object the version's state is in (`versions/…`, or the history entry state.json names) */
   entry?: string;
 }
 
@@ -41,14 +43,14 @@ export type Expect = { version: number | null; etag: string | null; layout?: Lay
 export function baseOf(cur: Current | undefined): Expect {
   if (!cur) return { version: null, etag: null };
   const base = { version: cur.env.version, etag: cur.etag, layout: cur.layout, writeId: cur.env.writeId ?? null };
-  // the old layout, or a pointer marked by a re-key under way: no encryption to seal under unread
-  if (cur.layout !== 'pointer' || (cur.env as { rekeying?: unknown }).rekeying !== undefined) return base;
+  // the envelope layout, or a pointer marked by a re-key under way: no encryption to seal under unread
+  if (cur.layout === 'envelope' || (cur.env as { rekeying?: unknown }).rekeying !== undefined) return base;
   const e = cur.env.encryption;
   return { ...base, encryption: [...(e?.kms ? [`kms:${e.kms}`] : []), ...(e?.age ?? []).map((r) => `age:${r}`)] };
 }
 
 /** What `state.json` holds in the pointer layout: core's StatePointer document. */
-export type { StatePointer };
+export type { StateMoved, StatePointer };
 
 /** The pointer to a version whose envelope is `env`, stored at `entry` (a store key; default: its unstaged history key). */
 export function pointerOf(env: StateEnvelope & { sha256: string }, entry = historyKey(env.stack, env.version)): StatePointer {
@@ -142,8 +144,14 @@ export function splicedState(body: Buffer, size: number, sha256: string): Buffer
   return createHash('sha256').update(bytes).digest('hex') === sha256 ? bytes : undefined;
 }
 
-/** `state.json` as read: a pointer, or (the old layout) a whole envelope. */
-export type StateObject = { layout: 'pointer'; pointer: StatePointer } | { layout: 'envelope'; env: StateEnvelope };
+/** `state.json` as read: the versions layout's marker, a pointer, or (the oldest layout) a whole envelope. */
+export type StateObject = { layout: 'moved'; marker: StateMoved } | { layout: 'pointer'; pointer: StatePointer } | { layout: 'envelope'; env: StateEnvelope };
+
+/** `state.json` of a stack in the versions layout (core's StateMoved): the pointer to the last version written in an older layout, or none. */
+export function movedBody(stack: string, pointer: StatePointer | undefined): string {
+  const marker: StateMoved = pointer ? { ...pointer, kind: 'StateMoved' } : { apiVersion: API_VERSION, kind: 'StateMoved', stack, version: 0 };
+  return `${JSON.stringify(marker)}\n`;
+}
 
 export function readStateObject(body: Buffer, where: string): StateObject {
   let obj: { kind?: unknown; version?: unknown; body?: unknown } | undefined;
@@ -153,8 +161,9 @@ export function readStateObject(body: Buffer, where: string): StateObject {
     /* reported below */
   }
   if (obj && Number.isInteger(obj.version)) {
+    if (obj.kind === 'StateMoved' && (obj.body === undefined || typeof obj.body === 'string')) return { layout: 'moved', marker: obj as unknown as StateMoved };
     if (obj.kind === 'StatePointer' && typeof obj.body === 'string') return { layout: 'pointer', pointer: obj as unknown as StatePointer };
     if (obj.kind === 'StackState') return { layout: 'envelope', env: obj as unknown as StateEnvelope };
   }
-  throw new IwpError(ErrorCode.FAILED, `${where} is not a remote-state state object (kind StatePointer or StackState)`);
+  throw new IwpError(ErrorCode.FAILED, `${where} is not a remote-state state object (kind StateMoved, StatePointer or StackState)`);
 }

@@ -1,76 +1,90 @@
 import { ErrorCode, IwpError, pool, type ObjectStore } from '@iwp/core';
 import { encryptionList, type Encryption } from './encryption.js';
 import { entryOf, entryWriteOptions, readEntry, type EntryWrite } from './entry.js';
-import { sealEnvelope, withDigest, type StateEnvelope } from './envelope.js';
-import { stackKey, versionOfHistoryKey } from './keys.js';
-import { envelopeBody, pointerBody, pointerOf, readStateObject } from './layout.js';
-import { acquireLock, releaseLock } from './locks.js';
+import { sealEnvelope, stateBytes, withDigest, type StateEnvelope } from './envelope.js';
+import { parseVersionKey, stackKey, versionOfHistoryKey, versionsPrefix } from './keys.js';
+import { baseOf } from './layout.js';
+import { acquireLock, isCasLost, releaseLock } from './locks.js';
 import type { Stack } from './stack.js';
+import { writeVersion } from './write.js';
 
 export interface RekeyResult {
   encryption: string[];
-  /** objects written again: every history entry and state.json */
+  /** the version written: the current state under the new keys */
+  version: number;
+  /** objects written again: every other version and history entry */
   rewritten: number;
 }
+
+type Sealed = { key: string; etag: string; env: StateEnvelope };
 
 /**
  * Encrypts a stack's state and its whole history under `next`: takes the stack's lock,
  * reads and decrypts every object first (a wrong or missing identity fails here, before
- * anything is written), records the new encryption in stack.json, then rewrites each
- * object compare-and-swap on the ETag it was read with, state.json (a pointer, or a whole
- * envelope in the old layout) last. Entries that never became versions (a push killed before
- * its commit) are sealed again too: nothing stays under the old keys. Versions do not
- * change. Killed part-way, it is run again with the old and new identities and converges.
+ * anything is written), records the new encryption in stack.json, writes the current state
+ * again as a new version under the new keys, then rewrites every other object compare-and-
+ * swap on the ETag it was read with. The new version comes first so that a push sealed under
+ * the old keys (its lock check passed before this lock was taken) loses its create; one that
+ * landed before it is read, sealed again with the rest, and is the state written again.
+ * Entries that never became versions are sealed again too: nothing stays under the old keys.
+ * Killed part-way, it is run again with the old and new identities and converges.
  */
 export async function rekey(stack: Stack, next: Encryption, opts: { ttlMs?: number } = {}): Promise<RekeyResult> {
   await stack.mustExist();
   const held = await acquireLock(stack.locks, stack.name, { ttlMs: opts.ttlMs ?? 300_000, reason: 'rekey' });
   try {
-    const keys = (await stack.store.list(`${stack.name}/history/`)).map((o) => o.key).filter((k) => versionOfHistoryKey(k) !== undefined);
-    const stateKey = stackKey(stack.name, 'state.json');
-    const state = await stack.store.get(stateKey);
-    const current = state && readStateObject(state.body, `${stack.store.url}/${stack.name}/state.json`);
-    const objects = (
-      await pool(keys, 8, async (key) => {
-        const obj = await stack.store.get(key);
-        return obj && { key, etag: obj.etag, env: await stack.open(readEntry(obj, `${stack.store.url}/${key}`)) };
-      })
-    ).filter((o) => o !== undefined);
-    if (state && current?.layout === 'envelope') objects.push({ key: stateKey, etag: state.etag, env: await stack.open(current.env) });
-    const sse = next.kmsKeyId ? { kmsKeyId: next.kmsKeyId } : {};
-    // the pointer is marked before stack.json changes: a push sealed under the encryption of
-    // the pointer it read loses its swap (and reads stack.json), and one based on the marked
-    // pointer reads stack.json first (baseOf), also if this run is killed part-way
-    let stateEtag = state?.etag;
-    if (state && current?.layout === 'pointer') {
-      stateEtag = await rewrite(stack.store, stateKey, pointerBody({ ...current.pointer, ...{ rekeying: encryptionList(next) } }), state.etag, sse);
-    }
+    const read = new Map<string, Sealed>();
+    await readAll(stack, read);
+    // a stack in the envelope layout keeps its current version in state.json: read here, it
+    // is moved into history by the version written below and sealed again there
+    const current = await stack.current();
+    if (current) await stack.open(current.env);
     await stack.setEncryption(next);
-    const sealed = new Map<string, StateEnvelope>();
-    await pool(objects, 4, async (o) => {
+    const written = await writeAgain(stack, next, held.info.id);
+    await readAll(stack, read, written.entry);
+    const sse = next.kmsKeyId ? { kmsKeyId: next.kmsKeyId } : {};
+    await pool([...read.values()], 4, async (o) => {
       const env = withDigest(await sealEnvelope(o.env, next));
-      sealed.set(o.key, env);
-      // state.json of the old layout stays a whole envelope (readStateObject reads only that)
-      const body = o.key === stateKey ? envelopeBody(env) : entryOf(stack.store, env);
-      await rewrite(stack.store, o.key, body, o.etag, sse);
+      await rewrite(stack.store, o.key, entryOf(stack.store, env), o.etag, sse);
     });
-    let rewritten = objects.length;
-    if (state && current?.layout === 'pointer') {
-      const entry = stackKey(stack.name, current.pointer.body);
-      const env = sealed.get(entry);
-      if (env) {
-        await rewrite(stack.store, stateKey, pointerBody(pointerOf(withDigest(env), entry)), stateEtag!, sse);
-        rewritten++;
-      }
-    }
-    return { encryption: encryptionList(next), rewritten };
+    // state.json, now the versions layout's marker, holds no state; with SSE-KMS it is
+    // still encrypted under the old key, and readers of history read it
+    const marker = await stack.store.get(stackKey(stack.name, 'state.json'));
+    if (marker && next.kmsKeyId) await rewrite(stack.store, stackKey(stack.name, 'state.json'), { body: marker.body }, marker.etag, sse);
+    return { encryption: encryptionList(next), version: written.env.version, rewritten: read.size + (marker && next.kmsKeyId ? 1 : 0) };
   } finally {
     await releaseLock(stack.locks, stack.name, { id: held.info.id, token: held.token }).catch(() => undefined);
   }
 }
 
-async function rewrite(store: ObjectStore, key: string, body: string | Buffer | EntryWrite, etag: string, sse: { kmsKeyId?: string }): Promise<string> {
-  const entry = typeof body === 'string' || Buffer.isBuffer(body) ? { body } : body;
+/** Reads and decrypts every version and history entry not read yet (but `skip`) into `into`. */
+async function readAll(stack: Stack, into: Map<string, Sealed>, skip?: string): Promise<void> {
+  const [kept, older] = await Promise.all([stack.store.list(versionsPrefix(stack.name)), stack.store.list(`${stack.name}/history/`)]);
+  const keys = [...kept.filter((o) => parseVersionKey(o.key) !== undefined), ...older.filter((o) => versionOfHistoryKey(o.key) !== undefined)]
+    .map((o) => o.key)
+    .filter((k) => k !== skip && !into.has(k));
+  await pool(keys, 8, async (key) => {
+    const obj = await stack.store.get(key);
+    if (obj) into.set(key, { key, etag: obj.etag, env: await stack.open(readEntry(obj, `${stack.store.url}/${key}`)) });
+  });
+}
+
+/** The current state written again as a new version, sealed under `next`; read again when a push landed first. */
+async function writeAgain(stack: Stack, next: Encryption, lockId: string) {
+  for (let attempt = 0; ; attempt++) {
+    const cur = await stack.current();
+    if (!cur) return { env: { version: 0 } as StateEnvelope, entry: undefined };
+    const env = await stack.open(cur.env);
+    const parsed = { encoding: env.encoding, value: env.encoding === 'json' ? env.state : env.data, bytes: stateBytes(env) };
+    try {
+      return await writeVersion(stack, parsed, baseOf(cur), { lockId, encryption: next });
+    } catch (err) {
+      if (!isCasLost(err) || attempt >= 4) throw err;
+    }
+  }
+}
+
+async function rewrite(store: ObjectStore, key: string, entry: EntryWrite, etag: string, sse: { kmsKeyId?: string }): Promise<string> {
   try {
     return (await store.put(key, entry.body, { ifMatch: etag }, entryWriteOptions(entry, sse))).etag;
   } catch (err) {

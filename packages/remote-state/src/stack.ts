@@ -1,9 +1,9 @@
-import { API_VERSION, badInput, ErrorCode, IwpError, type ObjectStore } from '@iwp/core';
+import { API_VERSION, badInput, ErrorCode, IwpError, type ObjectStore, type StatePointer } from '@iwp/core';
 import { encryptionList, parseEncrypt, sameEncryption, type Encryption } from './encryption.js';
 import { lazyEnvelope, openEnvelope, readEnvelope, stateBytes, withDigest, type parseState, type StateEnvelope } from './envelope.js';
 import { committedEntries, entryOfVersion } from './chain.js';
-import { ENTRY_META, readEntry } from './entry.js';
-import { historyKey, stackKey } from './keys.js';
+import { ENTRY_META, readEntry, readHeader } from './entry.js';
+import { historyKey, parseVersionKey, stackKey, versionKey, versionsPrefix } from './keys.js';
 import { baseOf, headerOf, readStateObject, splicedState, type Current, type Expect } from './layout.js';
 import type { LockBackend, LockInfo } from './lock-backend.js';
 import { isCasLost, isExpired, lockHeld, whoAmI } from './locks.js';
@@ -30,9 +30,10 @@ export interface HistoryEntry {
 }
 
 /**
- * One stack in a store: `stack.json` (created by init), `history/` (each version's entry,
- * written once), `state.json` (a pointer to the current version's entry: the commit), `lock.json`.
- * The layout and the write protocol are in layout.ts and write.ts.
+ * One stack in a store: `stack.json` (created by init), `versions/` (each version, created
+ * once: the commit), `state.json` (a marker since the versions layout; before it, the
+ * current version or a pointer to it in `history/`), `lock.json`. The layouts and the write
+ * protocol are in layout.ts and write.ts.
  */
 export class Stack {
   private meta: Promise<{ meta: StackMeta; etag: string } | undefined> | undefined;
@@ -114,20 +115,44 @@ export class Stack {
     }
   }
 
-  /** The current version's metadata (`env` without the state in the pointer layout): one small read. */
+  /** The current version's metadata (`env` without the state, on S3): a listing of one key and that version's metadata. */
   async head(): Promise<Current | undefined> {
+    const [top] = await this.store.list(versionsPrefix(this.name), { limit: 1 });
+    return top ? this.versionHead(top.key) : this.legacyHead();
+  }
+
+  /** The metadata of the version kept at `key` in `versions/` (S3: a HEAD; a directory, or a header too long for S3: the whole object). */
+  async versionHead(key: string): Promise<Current | undefined> {
+    const where = `${this.store.url}/${key}`;
+    const h = this.store.keepsMetadata ? await this.store.head(key) : undefined;
+    const header = h?.metadata?.[ENTRY_META];
+    if (h && header !== undefined) return { env: readHeader(header, where), etag: h.etag, layout: 'versions', entry: key };
+    const obj = await this.store.get(key);
+    return obj && { env: readEntry(obj, where), etag: obj.etag, layout: 'versions', entry: key };
+  }
+
+  /** The current version as state.json names it, in the layouts before versions (or the marker's, before any version was written there). */
+  private async legacyHead(): Promise<Current | undefined> {
     const obj = await this.store.get(stackKey(this.name, 'state.json'));
     if (!obj) return undefined;
     const where = `${this.store.url}/${this.name}/state.json`;
     const s = readStateObject(obj.body, where);
     if (s.layout === 'envelope') return { env: s.env, etag: obj.etag, layout: 'envelope' };
-    if (!/^history\/[A-Za-z0-9_.-]+\.json$/.test(s.pointer.body)) throw new IwpError(ErrorCode.FAILED, `${where} names ${JSON.stringify(s.pointer.body)}, not a history entry`);
-    return { env: headerOf(s.pointer), etag: obj.etag, layout: 'pointer', entry: stackKey(this.name, s.pointer.body) };
+    const p = s.layout === 'moved' ? s.marker : s.pointer;
+    if (p.body === undefined) return undefined;
+    if (!/^history\/[A-Za-z0-9_.-]+\.json$/.test(p.body)) throw new IwpError(ErrorCode.FAILED, `${where} names ${JSON.stringify(p.body)}, not a history entry`);
+    return { env: headerOf({ ...(p as StatePointer), kind: 'StatePointer', body: p.body }), etag: obj.etag, layout: s.layout === 'moved' ? 'versions' : 'pointer', entry: stackKey(this.name, p.body) };
   }
 
-  /** The current version with its state. */
+  /** The current version with its state: a listing of one key and that version (before the versions layout: state.json, then the entry it names). */
   async current(): Promise<Current | undefined> {
-    const head = await this.head();
+    const [top] = await this.store.list(versionsPrefix(this.name), { limit: 1 });
+    if (top) {
+      const obj = await this.store.get(top.key);
+      if (!obj) throw new IwpError(ErrorCode.FAILED, `${this.store.url}/${top.key} was listed and is gone`);
+      return { env: readEntry(obj, `${this.store.url}/${top.key}`), etag: obj.etag, layout: 'versions', entry: top.key };
+    }
+    const head = await this.legacyHead();
     if (!head || head.layout === 'envelope') return head;
     const obj = await this.store.get(head.entry ?? historyKey(this.name, head.env.version));
     if (!obj) throw new IwpError(ErrorCode.FAILED, `${this.store.url}/${this.name}/state.json names version ${head.env.version}, whose history entry is missing`);
@@ -143,9 +168,10 @@ export class Stack {
   /** The current state, or a version from history; NOT_FOUND for an unknown stack or version. */
   async pull(version?: number): Promise<Current> {
     if (version !== undefined) {
-      const key = await entryOfVersion(this, version);
-      const obj = key && (await this.store.get(key));
-      if (obj) return { env: withDigest(readEntry(obj, `history ${version}`)), etag: obj.etag, layout: 'pointer' };
+      const kept = await this.store.get(versionKey(this.name, version));
+      const key = kept ? undefined : await entryOfVersion(this, version);
+      const obj = kept ?? (key && (await this.store.get(key)));
+      if (obj) return { env: withDigest(readEntry(obj, `history ${version}`)), etag: obj.etag, layout: kept ? 'versions' : 'pointer' };
       await this.mustExist();
       throw new IwpError(ErrorCode.NOT_FOUND, `stack ${this.name} has no version ${version}`, { details: { stack: this.name, version } });
     }
@@ -167,8 +193,12 @@ export class Stack {
     return writeVersion(this, parsed, expect, opts);
   }
 
+  /** Every version, oldest first: those in `versions/`, and those in `history/` from before that layout. */
   async history(): Promise<HistoryEntry[]> {
-    const items = (await committedEntries(this)).map((e) => ({ version: e.version, size: e.size, modified: e.modified }));
+    const [kept, older] = await Promise.all([this.store.list(versionsPrefix(this.name)), committedEntries(this)]);
+    const items = [...older, ...kept.flatMap((o) => { const version = parseVersionKey(o.key); return version === undefined ? [] : [{ ...o, version }]; })]
+      .map((e) => ({ version: e.version, size: e.size, modified: e.modified }))
+      .sort((a, b) => a.version - b.version);
     if (items.length === 0) await this.mustExist();
     return items;
   }

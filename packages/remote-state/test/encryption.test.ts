@@ -67,8 +67,8 @@ t.test('age: no plaintext stored; push, pull, diff, exec, history, rollback; a w
   t.same(((await ws.json(['history'])).items as Array<{ version: number }>).map((h) => h.version), [1, 2, 3], 'history needs no key');
 
   const stored = await storedObjects(b, 'stacks/web/');
-  // one history entry per version (`history/<version>.<writeId>.<baseWriteId>.json`), nothing else
-  t.same([...stored.keys()].sort().map((k) => k.replace(/\.[\w-]+\.[\w-]+\.json$/, '.json')), ['stacks/web/history/000000000001.json', 'stacks/web/history/000000000002.json', 'stacks/web/history/000000000003.json', 'stacks/web/stack.json', 'stacks/web/state.json']);
+  // one object per version (`versions/<999999999999 - version>.<version>.json`), the marker state.json, nothing else
+  t.same([...stored.keys()].sort(), ['stacks/web/stack.json', 'stacks/web/state.json', 'stacks/web/versions/999999999996.000000000003.json', 'stacks/web/versions/999999999997.000000000002.json', 'stacks/web/versions/999999999998.000000000001.json']);
   for (const [k, body] of stored) {
     t.notOk(body.includes(SECRET) || body.includes('password') || body.includes('counter'), `${k}: no plaintext`);
   }
@@ -76,9 +76,9 @@ t.test('age: no plaintext stored; push, pull, diff, exec, history, rollback; a w
   // re-key: the old identity reads, the new recipient writes, every version is re-encrypted
   t.equal((await ws.run(['rekey', '--encrypt', `age:${two.recipient}`], withKey(two.file))).exitCode, 2, 'rekey with a wrong identity: exit 2');
   t.same(await storedObjects(b, 'stacks/web/'), stored, 'and nothing changed');
-  t.match(await ws.json(['rekey', '--encrypt', `age:${two.recipient}`], withKey(one.file)), { version: 3, rewritten: 4, encryption: [`age:${two.recipient}`] });
+  t.match(await ws.json(['rekey', '--encrypt', `age:${two.recipient}`], withKey(one.file)), { version: 4, rewritten: 3, encryption: [`age:${two.recipient}`] }, 'the state written again as version 4, versions 1 to 3 rewritten');
   t.equal((await ws.run(['pull'], withKey(one.file))).exitCode, 2, 'the old key no longer reads');
-  for (const v of ['1', '2', '3']) {
+  for (const v of ['1', '2', '3', '4']) {
     const r = await ws.run(['pull', '--version', v], withKey(two.file));
     t.equal(r.exitCode, 0, `version ${v} reads with the new key`);
     t.match(JSON.parse(String(r.stdout)), { password: SECRET });
@@ -108,12 +108,12 @@ t.test('kms: every object written with SSE-KMS; an unknown key is exit 2; re-key
     return { sse: h.ServerSideEncryption, key: h.SSEKMSKeyId };
   };
   const objects = [...(await storedObjects(b, 'api/')).keys()].filter((k) => k !== 'api/stack.json');
-  t.equal(objects.length, 3, 'state.json and two history entries');
+  t.equal(objects.length, 3, 'state.json and two versions');
   for (const k of objects) {
     t.same(await sse(k), { sse: 'aws:kms', key: key1 }, `${k} is SSE-KMS`);
   }
-  t.match(await ws.json(['rekey', '--encrypt', `kms:${key2}`]), { rewritten: 3, encryption: [`kms:${key2}`] });
-  for (const k of objects) {
+  t.match(await ws.json(['rekey', '--encrypt', `kms:${key2}`]), { version: 3, rewritten: 3, encryption: [`kms:${key2}`] });
+  for (const k of [...objects, 'api/versions/999999999996.000000000003.json']) {
     t.same(await sse(k), { sse: 'aws:kms', key: key2 }, `${k} is re-keyed`);
   }
   t.same(JSON.parse(String((await ws.run(['pull'])).stdout)), { a: 2 });

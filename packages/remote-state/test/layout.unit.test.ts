@@ -1,7 +1,8 @@
 import t from 'tap';
 import { lazyEnvelope, makeEnvelope, parseState, sealEnvelope, stateBytes, withDigest } from '../src/envelope.js';
 import { createHash } from 'node:crypto';
-import { baseOf, bodyHash, envelopeBody, envelopePieces, headerOf, pointerBody, pointerOf, readStateObject, prepareState, splicedState } from '../src/layout.js';
+import { baseOf, bodyHash, envelopeBody, envelopePieces, headerOf, movedBody, pointerBody, pointerOf, readStateObject, prepareState, splicedState } from '../src/layout.js';
+import { parseVersionKey, versionKey } from '../src/keys.js';
 
 const when = new Date('2026-01-02T03:04:05.000Z');
 const json = parseState(Buffer.from('{"b":[1,2,{"c":"\\u00e9\\n"}],"a":null}'), false, 'test');
@@ -72,4 +73,18 @@ t.test('pull takes a spliced JSON state from the stored bytes without parsing th
   t.equal(stateBytes(lazy), bytes, 'stateBytes gives the stored bytes as they are');
   t.same(lazy.state, env.state, 'state parses on first read');
   t.same(JSON.parse(JSON.stringify(lazy)), env, 'and serializes like the envelope');
+});
+
+t.test('the versions layout: keys list newest first and name their version; state.json is a marker older clients refuse', async (t) => {
+  const keys = [1, 2, 9, 10, 11, 100].map((n) => versionKey('web', n));
+  t.same([...keys].sort(), [...keys].reverse(), 'in key order the newest version comes first');
+  t.equal(versionKey('web', 42), 'web/versions/999999999957.000000000042.json');
+  t.same(keys.map(parseVersionKey), [1, 2, 9, 10, 11, 100], 'and each key names its version');
+  t.equal(parseVersionKey('web/versions/999999999957.000000000041.json'), undefined, 'two numbers that disagree are no version key');
+  t.equal(parseVersionKey('web/history/000000000042.json'), undefined);
+  const env = { ...makeEnvelope('web', 12, 'me@host', json, when), writeId: 'w2' };
+  const moved = readStateObject(Buffer.from(movedBody('web', pointerOf(env, 'web/history/000000000012.w2.w1.json'))), 'state.json');
+  t.match(moved, { layout: 'moved', marker: { kind: 'StateMoved', version: 12, body: 'history/000000000012.w2.w1.json', writeId: 'w2' } }, 'naming the last version of the older layout');
+  t.same(readStateObject(Buffer.from(movedBody('web', undefined)), 'state.json'), { layout: 'moved', marker: { apiVersion: 'iwp/v1', kind: 'StateMoved', stack: 'web', version: 0 } }, 'or none');
+  t.same(baseOf({ env, etag: '"e"', layout: 'versions' }), { version: 12, etag: '"e"', layout: 'versions', writeId: 'w2', encryption: [] }, 'a version of this layout gives its encryption to seal under');
 });

@@ -129,6 +129,18 @@ export type StackState = Static<typeof StackState>;
 export const StatePointer = Type.Object({ ...header('StatePointer'), ...VersionFields, body: Type.String({ minLength: 1 }) }, open);
 export type StatePointer = Static<typeof StatePointer>;
 
+/**
+ * What a stack's state.json holds in the versions layout, where each version is its own
+ * object (`versions/…`): a marker, under a kind clients of older layouts refuse, naming the
+ * last version written in an older layout (a StatePointer's fields and `body`), or none
+ * (`version` 0, no `body`).
+ */
+export const StateMoved = Type.Object(
+  { ...header('StateMoved'), stack: Type.String(), version: Type.Integer({ minimum: 0 }), body: Type.Optional(Type.String({ minLength: 1 })) },
+  open,
+);
+export type StateMoved = Static<typeof StateMoved>;
+
 /** What a stack's stack.json holds, written by `remote-state init`. */
 export const Stack = Type.Object(
   {

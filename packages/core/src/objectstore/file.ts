@@ -124,7 +124,7 @@ export class FileStore implements ObjectStore {
     await this.put(to, src.body, {}, opts);
   }
 
-  async list(prefix: string): Promise<ObjectEntry[]> {
+  async list(prefix: string, opts: { limit?: number } = {}): Promise<ObjectEntry[]> {
     const out: ObjectEntry[] = [];
     const walk = async (dir: string): Promise<void> => {
       const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -139,8 +139,10 @@ export class FileStore implements ObjectStore {
         }
       }
     };
-    await walk(this.dir);
-    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    // from the deepest directory the prefix names: a stack's versions, not the whole store
+    const cut = prefix.lastIndexOf('/');
+    await walk(cut > 0 ? this.path(prefix.slice(0, cut)) : this.dir);
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).slice(0, opts.limit);
   }
 
   async ensureReachable(): Promise<void> {

@@ -51,7 +51,8 @@ export class S3Store implements ObjectStore {
   async head(rel: string): Promise<ObjectHead | undefined> {
     try {
       const out = await this.s3.send(new (sdk().HeadObjectCommand)({ Bucket: this.loc.bucket, Key: this.key(rel) }));
-      return { size: out.ContentLength ?? 0, etag: out.ETag ?? '', modified: (out.LastModified ?? new Date(0)).toISOString() };
+      const meta = out.Metadata && Object.keys(out.Metadata).length ? { metadata: out.Metadata } : {};
+      return { size: out.ContentLength ?? 0, etag: out.ETag ?? '', modified: (out.LastModified ?? new Date(0)).toISOString(), ...meta };
     } catch (err) {
       const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       if (s3ErrorName(err) === 'NotFound' || s3ErrorName(err) === 'NoSuchKey' || status === 404) {
@@ -147,24 +148,25 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async list(prefix: string): Promise<ObjectEntry[]> {
+  async list(prefix: string, opts: { limit?: number } = {}): Promise<ObjectEntry[]> {
     const out: ObjectEntry[] = [];
+    const limit = opts.limit ?? Infinity;
     const base = this.loc.prefix ? `${this.loc.prefix}/` : '';
     let token: string | undefined;
     try {
       do {
         const page = await this.s3.send(
-          new (sdk().ListObjectsV2Command)({ Bucket: this.loc.bucket, Prefix: base + prefix, ContinuationToken: token }),
+          new (sdk().ListObjectsV2Command)({ Bucket: this.loc.bucket, Prefix: base + prefix, ContinuationToken: token, ...(limit < 1000 ? { MaxKeys: limit - out.length } : {}) }),
         );
         for (const o of page.Contents ?? []) {
           out.push({ key: o.Key!.slice(base.length), size: o.Size ?? 0, modified: (o.LastModified ?? new Date(0)).toISOString() });
         }
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        token = page.IsTruncated && out.length < limit ? page.NextContinuationToken : undefined;
       } while (token);
     } catch (err) {
       throw this.translate(err, prefix);
     }
-    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).slice(0, limit);
   }
 
   async ensureReachable(): Promise<void> {

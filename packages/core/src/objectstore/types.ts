@@ -13,6 +13,8 @@ export interface ObjectHead {
   size: number;
   etag: string;
   modified: string;
+  /** the object's user metadata, as `get` gives it (S3 only) */
+  metadata?: Record<string, string>;
 }
 
 export interface ObjectEntry {
@@ -98,8 +100,8 @@ export interface ObjectStore {
    * above S3's limit for one PUT; on disk a copy through a temp name
    */
   putFile(key: string, path: string, file: LocalFile): Promise<void>;
-  /** every key under a prefix (relative to the store), in key order */
-  list(prefix: string): Promise<ObjectEntry[]>;
+  /** every key under a prefix (relative to the store), in key order; with `limit`, only the first ones (one request on S3 for up to 1000) */
+  list(prefix: string, opts?: { limit?: number }): Promise<ObjectEntry[]>;
   /** fails with NOT_FOUND (exit 4) when the bucket or directory does not exist */
   ensureReachable(): Promise<void>;
 }
