@@ -35,7 +35,9 @@ try {
   // (2) cold build vs tar | COMPRESSOR | sha256sum of the same paths, same compressor and level
   const med = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
   const peers = { gzip: 'gzip -6 -n', zstd: 'zstd -q -3 --single-thread' };
-  const rounds = { gzip: 1, zstd: 3 }; // gzip -6 takes 10-20 s here
+  // gzip -6 takes 10-20 s here; a zstd round 2-3 s, and on this machine single rounds move by
+  // 20-40%: five give a steadier median than three
+  const rounds = { gzip: 1, zstd: 5 };
   for (const compression of ['gzip', 'zstd']) {
     freshBundle();
     const oursT = [], peerT = [];
@@ -45,7 +47,7 @@ try {
       if (r % 2) { peer(); ours(); } else { ours(); peer(); }
     }
     const [o, p] = [med(oursT), med(peerT)];
-    console.log(`cold build (${compression}): ${secs(o)} vs tar -c | ${peers[compression]} | sha256sum ${secs(p)} (median of ${rounds[compression]})`);
+    console.log(`cold build (${compression}): ${secs(o)} vs tar -c | ${peers[compression]} | sha256sum ${secs(p)} (median of ${rounds[compression]}; ours ${oursT.map(secs).join(', ')}; peer ${peerT.map(secs).join(', ')})`);
     console.log(`ratio=${(o / p).toFixed(2)} cold build ${compression} vs tar | ${peers[compression].split(' ')[0]} | sha256sum (goal <= 1.3)`);
   }
 
