@@ -35,10 +35,11 @@ export async function rekey(stack: Stack, next: Encryption, opts: { ttlMs?: numb
   try {
     const read = new Map<string, Sealed>();
     await readAll(stack, read);
-    // a stack in the envelope layout keeps its current version in state.json: read here, it
-    // is moved into history by the version written below and sealed again there
-    const current = await stack.current();
-    if (current) await stack.open(current.env);
+    // a stack in the envelope layout keeps its current version in state.json, not in the
+    // listings above: decrypted here (it is moved into history by the version written below
+    // and sealed again there); any other layout's current version was read above
+    const head = await stack.head();
+    if (head?.layout === 'envelope') await stack.open(head.env);
     await stack.setEncryption(next);
     const written = await writeAgain(stack, next, held.info.id);
     await readAll(stack, read, written.entry);

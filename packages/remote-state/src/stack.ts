@@ -117,8 +117,19 @@ export class Stack {
 
   /** The current version's metadata (`env` without the state, on S3): a listing of one key and that version's metadata. */
   async head(): Promise<Current | undefined> {
-    const [top] = await this.store.list(versionsPrefix(this.name), { limit: 1 });
-    return top ? this.versionHead(top.key) : this.legacyHead();
+    const top = await this.newestKey();
+    return top ? this.versionHead(top) : this.legacyHead();
+  }
+
+  /** The key of the newest version in `versions/` (the first one listed), if any. */
+  private async newestKey(): Promise<string | undefined> {
+    return (await this.store.list(versionsPrefix(this.name), { limit: 1 }))[0]?.key;
+  }
+
+  /** The version kept at `key` in `versions/`, with its state. */
+  private async readVersion(key: string): Promise<Current | undefined> {
+    const obj = await this.store.get(key);
+    return obj && { env: readEntry(obj, `${this.store.url}/${key}`), etag: obj.etag, layout: 'versions', entry: key };
   }
 
   /** The metadata of the version kept at `key` in `versions/` (S3: a HEAD; a directory, or a header too long for S3: the whole object). */
@@ -127,8 +138,7 @@ export class Stack {
     const h = this.store.keepsMetadata ? await this.store.head(key) : undefined;
     const header = h?.metadata?.[ENTRY_META];
     if (h && header !== undefined) return { env: readHeader(header, where), etag: h.etag, layout: 'versions', entry: key };
-    const obj = await this.store.get(key);
-    return obj && { env: readEntry(obj, where), etag: obj.etag, layout: 'versions', entry: key };
+    return this.readVersion(key);
   }
 
   /** The current version as state.json names it, in the layouts before versions (or the marker's, before any version was written there). */
@@ -146,11 +156,11 @@ export class Stack {
 
   /** The current version with its state: a listing of one key and that version (before the versions layout: state.json, then the entry it names). */
   async current(): Promise<Current | undefined> {
-    const [top] = await this.store.list(versionsPrefix(this.name), { limit: 1 });
+    const top = await this.newestKey();
     if (top) {
-      const obj = await this.store.get(top.key);
-      if (!obj) throw new IwpError(ErrorCode.FAILED, `${this.store.url}/${top.key} was listed and is gone`);
-      return { env: readEntry(obj, `${this.store.url}/${top.key}`), etag: obj.etag, layout: 'versions', entry: top.key };
+      const cur = await this.readVersion(top);
+      if (!cur) throw new IwpError(ErrorCode.FAILED, `${this.store.url}/${top} was listed and is gone`);
+      return cur;
     }
     const head = await this.legacyHead();
     if (!head || head.layout === 'envelope') return head;
