@@ -5,7 +5,7 @@ import { ingressObjects } from './ingress/objects.js';
 import { LOCAL_INGRESS_CLASS } from './ingress/server.js';
 import { kourierManifest, manifestFrom, servingManifest, type KnativeManifest } from './release.js';
 import { SYSTEM_NAMESPACE, renderInstall, type InstallPlan } from './render.js';
-import { waitEstablished, waitRolledOut } from './rollout.js';
+import { waitEstablished, waitRolledOut, waitWebhooksConfigured } from './rollout.js';
 import { checkDowngrade, installedVersion } from './version.js';
 
 export { SYSTEM_NAMESPACE } from './render.js';
@@ -79,13 +79,15 @@ async function prepare(opts: InstallOptions, serving: KnativeManifest): Promise<
   if (needsRegistry && !opts.registry) throw badInput('--registry', `the registry the cluster pulls from (or a Cluster document with "registry"), for ${opts.images === 'build' ? '--images build' : '--networking local'}`, undefined);
   if (needsRegistry) await checkRegistry(opts.registry!, opts.fetcher);
   const b = { version: opts.version, registry: opts.registry!, run: opts.run, fetcher: opts.fetcher, log: opts.log };
-  const built: BuiltImage[] = [];
-  if (opts.images === 'build') built.push(...(await buildServingImages(b)));
-  for (const i of built) images[i.path] = i.ref;
+  // the ingress image is built beside Knative's own
+  const [knative, ingress] = await Promise.all([
+    opts.images === 'build' ? buildServingImages(b) : [],
+    networking === 'local' ? buildIngressImage(b) : undefined,
+  ]);
+  const built: BuiltImage[] = [...knative, ...(ingress ? [ingress] : [])];
+  for (const i of knative) images[i.path] = i.ref;
   const objects: KubernetesObject[] = [];
-  if (networking === 'local') {
-    const ingress = await buildIngressImage(b);
-    built.push(ingress);
+  if (ingress) {
     objects.push(...ingressObjects(ingress.ref));
   } else if (networking === 'kourier') {
     const k = await kourierManifest(opts.version);
@@ -94,6 +96,10 @@ async function prepare(opts: InstallOptions, serving: KnativeManifest): Promise<
   }
   return { images, networking: objects, built: needsRegistry ? built : undefined };
 }
+
+/** A webhook configuration whose webhooks Knative's webhook serves (it fills in their CA itself). */
+const servedByKnative = (o: KubernetesObject) =>
+  ((o as { webhooks?: { clientConfig?: { service?: { namespace?: string } } }[] }).webhooks ?? []).every((w) => w.clientConfig?.service?.namespace === SYSTEM_NAMESPACE);
 
 /** Pods cannot run where every node is kwok's (annotation kwok.x-k8s.io/node=fake). */
 async function onlySimulatedNodes(core: CoreV1Api): Promise<boolean> {
@@ -104,10 +110,11 @@ async function onlySimulatedNodes(core: CoreV1Api): Promise<boolean> {
 /**
  * Installs (or upgrades in place) Knative Serving core and a networking layer as `kubectl
  * apply --server-side` of the release would, in three steps: namespaces and CRDs (until
- * Established), then the webhook with the RBAC, Secret and config maps it reads (until rolled
- * out), then the rest with the webhook configurations last (until every Deployment has rolled
- * out). Nothing is deleted, so user Services survive an upgrade. Images are built and pushed
- * before the first object is applied.
+ * Established), then every other object but the webhook configurations, RBAC and config maps
+ * ahead of the Deployments (until every Deployment has rolled out, the webhook's included), then
+ * the webhook configurations (until Knative's webhook has written its CA into them). Nothing
+ * is deleted, so user Services survive an upgrade. Images are built and pushed before the first
+ * object is applied.
  */
 export async function installServing(kc: KubeConfig, opts: InstallOptions): Promise<KnativeInstall> {
   const k8s = kubeClientNode();
@@ -128,11 +135,11 @@ export async function installServing(kc: KubeConfig, opts: InstallOptions): Prom
   const crds = plan.crds.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata!.name!);
   await waitEstablished(kc, crds, deadline);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
-  await serverSideApply(client, plan.webhook, {}, custom);
-  if (!opts.apiOnly) await waitRolledOut(apps, plan.webhook, deadline);
-  await serverSideApply(client, plan.rest, {}, custom);
-  if (!opts.apiOnly) await waitRolledOut(apps, plan.rest, deadline);
-  const all = [...plan.crds, ...plan.webhook, ...plan.rest];
+  await serverSideApply(client, plan.objects, {}, custom);
+  if (!opts.apiOnly) await waitRolledOut(apps, plan.objects, deadline);
+  await serverSideApply(client, plan.webhookConfigs, {}, custom);
+  if (!opts.apiOnly) await waitWebhooksConfigured(kc, plan.webhookConfigs.filter(servedByKnative), deadline);
+  const all = [...plan.crds, ...plan.objects, ...plan.webhookConfigs];
   return {
     apiVersion: API_VERSION, kind: 'KnativeInstall', apiOnly: Boolean(opts.apiOnly), version: opts.version, source: opts.manifest ?? serving.sources.join(' '), namespace: SYSTEM_NAMESPACE,
     images: opts.apiOnly ? 'none' : opts.manifest ? 'manifest' : opts.images ?? 'release', networking: opts.apiOnly ? 'none' : opts.networking ?? 'none',

@@ -4,11 +4,15 @@ import type { KnativeManifest } from './release.js';
 
 export const SYSTEM_NAMESPACE = 'knative-serving';
 
-/** What `install` applies, in three steps: CRDs (then Established), the webhook and what it reads, the rest. */
+/**
+ * What `install` applies, in three steps: namespaces and CRDs (then Established); every other
+ * object but the webhook configurations (then every Deployment rolled out); the webhook
+ * configurations.
+ */
 export interface InstallPlan {
   crds: KubernetesObject[];
-  webhook: KubernetesObject[];
-  rest: KubernetesObject[];
+  objects: KubernetesObject[];
+  webhookConfigs: KubernetesObject[];
 }
 
 export interface RenderOptions {
@@ -41,12 +45,11 @@ const first = (o: KubernetesObject) => o.kind === 'Namespace' || o.kind === 'Cus
 const isWebhookConfig = (o: KubernetesObject) => o.kind === 'ValidatingWebhookConfiguration' || o.kind === 'MutatingWebhookConfiguration';
 const RBAC = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
 /**
- * Before the webhook: what it needs to start (RBAC, its Secret, the config maps it watches) and
- * itself (Deployment, Service, PDB, HPA of component `webhook`). Its configurations come after,
- * once it answers: they fail requests closed (failurePolicy Fail).
+ * What pods need before they are created (service accounts and RBAC, the config maps they
+ * watch, the webhook's Secret) goes ahead of the Deployments, so that no ReplicaSet meets a
+ * missing service account and backs off.
  */
-const webhookStep = (o: KubernetesObject) =>
-  RBAC.has(o.kind!) || o.kind === 'ConfigMap' || o.kind === 'Secret' || (o.metadata?.labels?.['app.kubernetes.io/component'] === 'webhook' && !isWebhookConfig(o));
+const needed = (o: KubernetesObject) => RBAC.has(o.kind!) || o.kind === 'ConfigMap' || o.kind === 'Secret';
 
 /** The install as data: images resolved (no `ko://` left), iwp's settings layered, in apply order. */
 export function renderInstall(serving: KnativeManifest, opts: RenderOptions): InstallPlan {
@@ -55,7 +58,9 @@ export function renderInstall(serving: KnativeManifest, opts: RenderOptions): In
   else objects = [...objects, ...(opts.networking ?? [])];
   objects = resolveImages(objects, opts.images);
   const crds = objects.filter(first);
-  const webhook = objects.filter((o) => !first(o) && webhookStep(o));
-  const rest = objects.filter((o) => !first(o) && !webhookStep(o));
-  return { crds, webhook, rest: [...rest.filter((o) => !isWebhookConfig(o)), ...rest.filter(isWebhookConfig)] };
+  const others = objects.filter((o) => !first(o) && !isWebhookConfig(o));
+  // The webhook configurations fail requests closed (failurePolicy Fail): they come once the
+  // webhook answers. Knative's controllers need nothing of the webhook, so their pods start
+  // beside it (before: after its rollout, 3-5 s later on one real node).
+  return { crds, objects: [...others.filter(needed), ...others.filter((o) => !needed(o))], webhookConfigs: objects.filter(isWebhookConfig) };
 }

@@ -38,3 +38,21 @@ export async function waitRolledOut(apps: AppsV1Api, objects: KubernetesObject[]
     await sleep(500);
   }
 }
+
+/**
+ * Waits until Knative's webhook has taken over its configurations: it writes its CA into every
+ * webhook of them (clientConfig.caBundle) once it sees them. Before that, a request they cover
+ * fails closed, so install returns only after.
+ */
+export async function waitWebhooksConfigured(kc: KubeConfig, configs: KubernetesObject[], deadline: number): Promise<void> {
+  const adm = kc.makeApiClient(kubeClientNode().AdmissionregistrationV1Api);
+  for (const c of configs) {
+    const name = c.metadata!.name!;
+    for (;;) {
+      const cur = c.kind === 'MutatingWebhookConfiguration' ? await adm.readMutatingWebhookConfiguration({ name }) : await adm.readValidatingWebhookConfiguration({ name });
+      if ((cur.webhooks ?? []).every((w) => w.clientConfig.caBundle)) break;
+      if (Date.now() > deadline) throw timedOut(`${c.kind} ${name}: the webhook has not written its CA into it in time`);
+      await sleep(100);
+    }
+  }
+}

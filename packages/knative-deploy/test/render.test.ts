@@ -10,7 +10,7 @@ import { renderInstall, type InstallPlan } from '../src/render.js';
 import { checkDowngrade, compareVersions } from '../src/version.js';
 
 type Pod = { serviceAccountName?: string; containers: { image: string }[]; initContainers?: { image: string }[] };
-const all = (p: InstallPlan) => [...p.crds, ...p.webhook, ...p.rest];
+const all = (p: InstallPlan) => [...p.crds, ...p.objects, ...p.webhookConfigs];
 const deployments = (objs: KubernetesObject[]) => objs.filter((o) => o.kind === 'Deployment') as (KubernetesObject & { spec: { template: { spec: Pod } } })[];
 const images = (objs: KubernetesObject[]) => deployments(objs).flatMap((d) => [...d.spec.template.spec.containers, ...(d.spec.template.spec.initContainers ?? [])].map((c) => ({ d: d.metadata!.name!, image: c.image })));
 // a registry reference: host[:port]/path[:tag][@sha256:...]
@@ -85,10 +85,11 @@ t.test('webhook: its configurations present, applied last, after the webhook and
     'MutatingWebhookConfiguration/webhook.serving.knative.dev', 'ValidatingWebhookConfiguration/config.webhook.serving.knative.dev', 'ValidatingWebhookConfiguration/validation.webhook.serving.knative.dev',
   ]);
   for (const c of cfgs) for (const w of c.webhooks) t.same(w.clientConfig.service, { ...w.clientConfig.service, name: 'webhook', namespace: 'knative-serving' });
-  t.same(release.rest.slice(-3).map((o) => o.kind).sort(), ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'ValidatingWebhookConfiguration'], 'configurations last');
-  const step = release.webhook.map((o) => `${o.kind}/${o.metadata!.name}`);
-  for (const o of ['Deployment/webhook', 'Service/webhook', 'Secret/webhook-certs', 'ConfigMap/config-logging', 'ServiceAccount/controller', 'ClusterRoleBinding/knative-serving-controller-admin']) t.ok(step.includes(o), `${o} before the webhook configurations`);
-  t.notOk(release.webhook.some((o) => o.kind === 'Deployment' && o.metadata!.name === 'controller'), 'the controller comes after the webhook');
+  t.same(release.webhookConfigs.map((o) => o.kind).sort(), ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'ValidatingWebhookConfiguration'], 'configurations last, on their own');
+  const step = release.objects.map((o) => `${o.kind}/${o.metadata!.name}`);
+  for (const o of ['Deployment/webhook', 'Service/webhook', 'Secret/webhook-certs', 'ConfigMap/config-logging', 'ServiceAccount/controller', 'ClusterRoleBinding/knative-serving-controller-admin', 'Deployment/controller', 'Deployment/activator']) t.ok(step.includes(o), `${o} before the webhook configurations`);
+  const firstDeployment = step.findIndex((s) => s.startsWith('Deployment/'));
+  for (const o of ['ServiceAccount/controller', 'Secret/webhook-certs', 'ConfigMap/config-logging', 'ClusterRoleBinding/knative-serving-controller-admin']) t.ok(step.indexOf(o) < firstDeployment, `${o} before any Deployment`);
   t.same(release.crds.map((o) => o.kind).filter((k, i, a) => a.indexOf(k) === i).sort(), ['CustomResourceDefinition', 'Namespace']);
   t.same([...new Set(all(api).map((o) => o.kind))].sort(), ['ConfigMap', 'CustomResourceDefinition', 'Namespace'], '--api-only: the API and config maps');
 });
