@@ -3,15 +3,21 @@ import { kubeClientNode, timedOut } from '@iwp/core';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Asks `holds` every 100 ms until it answers true; past the deadline, a timeout naming `what`. */
+async function until(holds: () => Promise<boolean>, deadline: number, what: string): Promise<void> {
+  while (!(await holds())) {
+    if (Date.now() > deadline) throw timedOut(what);
+    await sleep(100);
+  }
+}
+
 export async function waitEstablished(kc: KubeConfig, names: string[], deadline: number): Promise<void> {
   const ext = kc.makeApiClient(kubeClientNode().ApiextensionsV1Api);
   for (const name of names) {
-    for (;;) {
+    await until(async () => {
       const cur: V1CustomResourceDefinition = await ext.readCustomResourceDefinition({ name });
-      if (cur.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
-      if (Date.now() > deadline) throw timedOut(`CRD ${name} not Established in time`);
-      await sleep(100);
-    }
+      return Boolean(cur.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'));
+    }, deadline, `CRD ${name} not Established in time`);
   }
 }
 
@@ -48,11 +54,9 @@ export async function waitWebhooksConfigured(kc: KubeConfig, configs: Kubernetes
   const adm = kc.makeApiClient(kubeClientNode().AdmissionregistrationV1Api);
   for (const c of configs) {
     const name = c.metadata!.name!;
-    for (;;) {
+    await until(async () => {
       const cur = c.kind === 'MutatingWebhookConfiguration' ? await adm.readMutatingWebhookConfiguration({ name }) : await adm.readValidatingWebhookConfiguration({ name });
-      if ((cur.webhooks ?? []).every((w) => w.clientConfig.caBundle)) break;
-      if (Date.now() > deadline) throw timedOut(`${c.kind} ${name}: the webhook has not written its CA into it in time`);
-      await sleep(100);
-    }
+      return (cur.webhooks ?? []).every((w) => w.clientConfig.caBundle);
+    }, deadline, `${c.kind} ${name}: the webhook has not written its CA into it in time`);
   }
 }
