@@ -7,7 +7,7 @@
 //   packages/<tool>/dist/.startup/oclif.manifest.json so oclif lists commands without loading them
 //   packages/<tool>/dist/.startup/startup.json        version, help texts oclif rendered for a pipe,
 //                                                and the mtimes of what all this was built from
-// packages/core/src/startup.ts (bin/run.js) uses them while those mtimes hold.
+// packages/core/src/startup.cts (bin/run.js) uses them while those mtimes hold.
 //   node scripts/build-cli.mjs [tool...]          build what is out of date
 //   node scripts/build-cli.mjs --force [tool...]  build anyway
 // Each tool is built in dist/.startup.tmp and renamed into place when complete.

@@ -2,7 +2,10 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { planStartup } from '../src/startup.js';
+import startupModule from '../src/startup.cjs';
+
+// startup.cts is CommonJS: ES modules get its exports as the default export
+const { planStartup } = startupModule;
 
 // The start-up files of every tool (scripts/build-cli.mjs) against oclif itself: what
 // bin/run.js prints from pre-rendered text or runs from the bundle must be byte for byte what

@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// --version and --help from text rendered at build time, commands from the bundled CLI, or
-// oclif over dist/commands when those are missing or stale (see @iwp/core/startup).
-import { startup } from '@iwp/core/startup';
+// CommonJS (bin/package.json), so that --version and --help, answered from text rendered at
+// build time, never start the ES module loader. Commands run from the bundled CLI, or from
+// oclif over dist/commands when that is missing or stale (see @iwp/core/startup). A failure
+// to load either is an unhandled rejection: Node prints it and exits 1.
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
+const { startup } = require('@iwp/core/startup');
 
-const next = startup(import.meta.url);
-if (next.kind === 'bundle') await (await import(next.url)).run();
-else if (next.kind === 'oclif') await (await import('@oclif/core')).execute({ dir: import.meta.url });
+const next = startup(pathToFileURL(__filename).href);
+if (next.kind === 'bundle') import(next.url).then((cli) => cli.run());
+else if (next.kind === 'oclif') import('@oclif/core').then((oclif) => oclif.execute({ dir: join(__dirname, '..') }));
