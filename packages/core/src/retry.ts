@@ -1,5 +1,6 @@
 import pRetry from 'p-retry';
-import { isIwpError } from './errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isIwpError, timedOut } from './errors.js';
 
 export interface RetryOptions {
   /** retries after the first attempt (default 4: five attempts over about 3 s) */
@@ -56,4 +57,15 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
       if (retriesLeft > 0 && should(error)) opts.onRetry?.(error, attemptNumber);
     },
   });
+}
+
+/**
+ * Asks `holds` every `intervalMs` until it answers true; past `deadline` (a `Date.now()`
+ * value), a timeout (exit 5) with the message `what`. An error from `holds` ends the wait.
+ */
+export async function pollUntil(holds: () => Promise<boolean>, deadline: number, what: string, intervalMs = 100): Promise<void> {
+  while (!(await holds())) {
+    if (Date.now() > deadline) throw timedOut(what);
+    await sleep(intervalMs);
+  }
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { IwpError, isTransient, withRetry } from '../src/index.js';
+import { IwpError, isTransient, pollUntil, withRetry } from '../src/index.js';
 
 t.test('isTransient: what may go away on its own', async (t) => {
   const cases: Array<[string, unknown, boolean]> = [
@@ -39,4 +39,12 @@ t.test('withRetry: a fixed delay (min = max) and a chosen predicate, as the ec2 
   t.equal(calls, 3);
   t.ok(Date.now() - started >= 40, 'waited between attempts');
   await t.rejects(withRetry(async () => { throw new Error('other'); }, { shouldRetry: (e) => /Invalid IAM/.test((e as Error).message) }), { message: 'other' });
+});
+
+t.test('pollUntil: asks until it holds; past the deadline a timeout (exit 5) with the message; an error ends the wait', async (t) => {
+  let asked = 0;
+  await pollUntil(async () => ++asked === 3, Date.now() + 10_000, 'never shown', 10);
+  t.equal(asked, 3, 'stops at the first true answer');
+  await t.rejects(pollUntil(async () => false, Date.now() + 50, 'thing not ready in time', 10), { code: 'TIMEOUT', exitCode: 5, message: 'thing not ready in time' });
+  await t.rejects(pollUntil(async () => { throw new IwpError('FAILED', 'component died'); }, Date.now() + 10_000, 'never shown'), { code: 'FAILED', message: 'component died' });
 });

@@ -1,20 +1,12 @@
 import type { AppsV1Api, KubeConfig, KubernetesObject, V1CustomResourceDefinition, V1Deployment } from '@kubernetes/client-node';
-import { kubeClientNode, timedOut } from '@iwp/core';
+import { kubeClientNode, pollUntil, timedOut } from '@iwp/core';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Asks `holds` every 100 ms until it answers true; past the deadline, a timeout naming `what`. */
-async function until(holds: () => Promise<boolean>, deadline: number, what: string): Promise<void> {
-  while (!(await holds())) {
-    if (Date.now() > deadline) throw timedOut(what);
-    await sleep(100);
-  }
-}
 
 export async function waitEstablished(kc: KubeConfig, names: string[], deadline: number): Promise<void> {
   const ext = kc.makeApiClient(kubeClientNode().ApiextensionsV1Api);
   for (const name of names) {
-    await until(async () => {
+    await pollUntil(async () => {
       const cur: V1CustomResourceDefinition = await ext.readCustomResourceDefinition({ name });
       return Boolean(cur.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'));
     }, deadline, `CRD ${name} not Established in time`);
@@ -54,7 +46,7 @@ export async function waitWebhooksConfigured(kc: KubeConfig, configs: Kubernetes
   const adm = kc.makeApiClient(kubeClientNode().AdmissionregistrationV1Api);
   for (const c of configs) {
     const name = c.metadata!.name!;
-    await until(async () => {
+    await pollUntil(async () => {
       const cur = c.kind === 'MutatingWebhookConfiguration' ? await adm.readMutatingWebhookConfiguration({ name }) : await adm.readValidatingWebhookConfiguration({ name });
       return (cur.webhooks ?? []).every((w) => w.clientConfig.caBundle);
     }, deadline, `${c.kind} ${name}: the webhook has not written its CA into it in time`);

@@ -1,8 +1,8 @@
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { timedOut } from '@iwp/core';
+import { pollUntil } from '@iwp/core';
 import type { Pki } from './certs.js';
-import { sleep, type ProcSpec } from './procs.js';
+import type { ProcSpec } from './procs.js';
 
 /** What the control plane's processes need to know about the cluster. */
 export interface ControlPlaneInput {
@@ -128,13 +128,11 @@ export function apiGet(server: string, path: string, pki: { ca: Buffer; cert: Bu
   });
 }
 
-export async function waitFor(what: string, deadline: number, check: () => Promise<boolean>): Promise<void> {
-  while (!(await check().catch((err) => {
+export function waitFor(what: string, deadline: number, check: () => Promise<boolean>): Promise<void> {
+  const holds = () => check().catch((err) => {
     // a component that died is reported at once, not after the deadline
     if ((err as { code?: string }).code === 'FAILED') throw err;
     return false;
-  }))) {
-    if (Date.now() > deadline) throw timedOut(`local cluster: ${what} not ready in time`);
-    await sleep(200);
-  }
+  });
+  return pollUntil(holds, deadline, `local cluster: ${what} not ready in time`, 200);
 }
