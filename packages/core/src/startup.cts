@@ -16,7 +16,7 @@ import { readFileSync, statSync, writeSync } from 'node:fs';
 import { arch, platform, release } from 'node:os';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 
 export interface StartupInfo {
   /** `package.json` name and version: oclif's userAgent starts with `${name}/${version}` */
@@ -84,12 +84,12 @@ function plainHelpApplies(env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
- * What bin/run.js does with `argv`: print the version or the help and stop, run the bundled
- * CLI, or run oclif over dist/commands. No side effects (the tests call it).
+ * What bin/run.js does with `argv` for the tool whose package directory is `root`: print the
+ * version or the help and stop, run the bundled CLI, or run oclif over dist/commands. No side
+ * effects (the tests call it).
  */
-export function planStartup(binUrl: string, argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Startup {
+export function planStartup(root: string, argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Startup {
   if (env.IWP_STARTUP === 'oclif') return { kind: 'oclif' };
-  const root = fileURLToPath(new URL('..', binUrl));
   const info = freshStartup(root);
   if (!info) return { kind: 'oclif' };
   const line = versionLine(info);
@@ -104,8 +104,8 @@ export function planStartup(binUrl: string, argv: string[] = process.argv.slice(
 }
 
 /** `planStartup`, and the printing done: what is left for bin/run.js is the bundle or oclif. */
-export function startup(binUrl: string): Exclude<Startup, { kind: 'print' }> | { kind: 'done' } {
-  const next = planStartup(binUrl);
+export function startup(root: string): Exclude<Startup, { kind: 'print' }> | { kind: 'done' } {
+  const next = planStartup(root);
   if (next.kind !== 'print') return next;
   writeAll(next.text);
   return { kind: 'done' };

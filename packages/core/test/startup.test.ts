@@ -1,7 +1,7 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import startupModule from '../src/startup.cjs';
 
 // startup.cts is CommonJS: ES modules get its exports as the default export
@@ -40,11 +40,11 @@ for (const [tool, c] of Object.entries(tools)) {
   t.test(tool, async (t) => {
     const b = spawnSync(process.execPath, [join(root, 'scripts', 'build-cli.mjs'), tool], { encoding: 'utf8' });
     t.equal(b.status, 0, `build-cli ${tool}: ${b.stderr}`);
-    const bin = pathToFileURL(join(root, 'packages', tool, 'bin', 'run.js')).href;
+    const toolRoot = join(root, 'packages', tool);
     const argvs = [['--version'], ['--help'], [], [...c.cmd, '--help'], ...(topics[tool] ?? []).map((x) => [x, '--help'])];
     for (const argv of argvs) {
       // the fast path answers these itself (a pipe, no width or colour settings)...
-      t.equal(planStartup(bin, argv, env).kind, 'print', `${tool} ${argv.join(' ')} answered without oclif`);
+      t.equal(planStartup(toolRoot, argv, env).kind, 'print', `${tool} ${argv.join(' ')} answered without oclif`);
       // ...with oclif's exact output
       const fast = run(tool, argv);
       const oclif = run(tool, argv, { IWP_STARTUP: 'oclif' });
@@ -53,13 +53,13 @@ for (const [tool, c] of Object.entries(tools)) {
       if (argv[0] === '--version') t.match(fast.stdout, /^@iwp\/[a-z-]+\/\d+\.\d+\.\d+\S* \S+-\S+ node-v\d+\.\d+\.\d+\n$/);
     }
     // a command runs from the bundle: parse errors, messages and exit codes as oclif's
-    t.equal(planStartup(bin, c.bad, env).kind, 'bundle');
+    t.equal(planStartup(toolRoot, c.bad, env).kind, 'bundle');
     const fast = run(tool, c.bad);
     const oclif = run(tool, c.bad, { IWP_STARTUP: 'oclif' });
     t.equal(fast.status, 2, `${tool} ${c.bad.join(' ')}: bad input`);
     t.same({ status: fast.status, stdout: fast.stdout, stderr: fast.stderr }, { status: oclif.status, stdout: oclif.stdout, stderr: oclif.stderr });
     // where the pre-rendered text cannot match (a terminal's width, forced colour), the bundle renders
-    t.equal(planStartup(bin, ['--help'], { ...env, OCLIF_COLUMNS: '120' }).kind, 'bundle');
+    t.equal(planStartup(toolRoot, ['--help'], { ...env, OCLIF_COLUMNS: '120' }).kind, 'bundle');
     t.equal(run(tool, ['--help'], { OCLIF_COLUMNS: '120' }).stdout, run(tool, ['--help'], { OCLIF_COLUMNS: '120', IWP_STARTUP: 'oclif' }).stdout);
   });
 }

@@ -4,9 +4,9 @@
 // oclif over dist/commands when that is missing or stale (see @iwp/core/startup). A failure
 // to load either is an unhandled rejection: Node prints it and exits 1.
 const { join } = require('node:path');
-const { pathToFileURL } = require('node:url');
 const { startup } = require('@iwp/core/startup');
 
-const next = startup(pathToFileURL(__filename).href);
+const root = join(__dirname, '..');
+const next = startup(root);
 if (next.kind === 'bundle') import(next.url).then((cli) => cli.run());
-else if (next.kind === 'oclif') import('@oclif/core').then((oclif) => oclif.execute({ dir: join(__dirname, '..') }));
+else if (next.kind === 'oclif') import('@oclif/core').then((oclif) => oclif.execute({ dir: root }));
