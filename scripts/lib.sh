@@ -44,10 +44,20 @@ start_bg() {
   echo $! > "$IWP_TESTENV_DIR/pids/$name.pid"
 }
 
+# alive PID: the process exists and has not exited. A daemon started by start_bg outlives
+# the script that started it, so init reaps it once it exits, here up to 2 s later: until
+# then it is a zombie, which `kill -0` still reaches.
+alive() {
+  local st
+  st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  st=${st##*) }
+  [ -n "$st" ] && [ "${st%% *}" != Z ]
+}
+
 # running NAME: true when the recorded process is alive.
 running() {
   local f="$IWP_TESTENV_DIR/pids/$1.pid"
-  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+  [ -f "$f" ] && alive "$(cat "$f")"
 }
 
 # stop_bg NAME: ends the recorded process group (TERM, then KILL after 10 s).
@@ -55,9 +65,9 @@ stop_bg() {
   local f="$IWP_TESTENV_DIR/pids/$1.pid" pid i
   [ -f "$f" ] || return 0
   pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    for i in $(seq 1 200); do alive "$pid" || break; sleep 0.05; done
     kill -KILL -- "-$pid" 2>/dev/null || true
   fi
   rm -f "$f"
