@@ -8,6 +8,7 @@ export * from './log.js';
 export * from './output.js';
 export * from './progress.js';
 export * from './runner.js';
+export * from './process-state.js';
 export * from './validate.js';
 export * from './aws.js';
 export * from './image-ref.js';

@@ -5,6 +5,7 @@ import type { CreateBucketCommand as CreateBucket } from '@aws-sdk/client-s3';
 import { createRequire } from 'node:module';
 import { execa, type Options, type ResultPromise } from 'execa';
 import { makeS3Client } from './aws.js';
+import { processRuns } from './process-state.js';
 
 /** Helpers the packages' tests share (imported as `@iwp/core/testing`, never by tools). */
 type Teardown = { teardown(fn: () => unknown): void };
@@ -16,15 +17,8 @@ export async function tempDir(t: Teardown, prefix = 'iwp-test-'): Promise<string
   return d;
 }
 
-/** Whether a process of this pid exists (signal 0 reaches it). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Whether a process of this pid runs: it exists and has not exited (core's processRuns). */
+export const pidAlive = processRuns;
 
 export type CliRun = ((args: string[], opts?: Options) => ResultPromise<Options>) & { tool?: string };
 

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { writeFileAtomic } from '@iwp/core';
+import { processRuns, writeFileAtomic } from '@iwp/core';
 
 /** A process of a local cluster, recorded as `<state>/pids/<name>.pid`. */
 export interface ProcSpec {
@@ -82,9 +82,7 @@ async function recorded(stateDir: string): Promise<Recorded[]> {
 export async function isOurs(pid: number, bin: string): Promise<boolean> {
   try {
     const argv0 = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0')[0];
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return argv0 === bin && state !== 'Z';
+    return argv0 === bin && processRuns(pid);
   } catch {
     return false;
   }
