@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+const { pollUntil } = await import('../../packages/core/dist/index.js');
 const bin = join(root, 'packages/knative-deploy/bin/run.js');
 const kubectl = join(process.env.IWP_K8S_BIN ?? '', 'kubectl');
 if (!process.env.KUBECONFIG || !process.env.IWP_KNATIVE_BIN) {
@@ -117,11 +118,7 @@ try {
   // bench last; the last batch's 100 services are deleted with them, without waiting).
   const empty = async (b) => {
     await custom.deleteCollectionNamespacedCustomObject({ group: 'serving.knative.dev', version: 'v1', namespace: b, plural: 'services' });
-    const by = performance.now() + 600_000;
-    while (await left(b)) {
-      if (performance.now() > by) throw new Error(`namespace ${b}: Knative's objects still there 600 s after its services were deleted`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await pollUntil(async () => (await left(b)) === 0, Date.now() + 600_000, `namespace ${b}: Knative's objects still there 600 s after its services were deleted`, 500);
     await core.deleteCollectionNamespacedEvent({ namespace: b });
   };
   const batch = async (fn, last = false) => {
