@@ -1,6 +1,6 @@
 // Prints "name: value" lines and ratios against nix run in the same process tree.
 import { execFileSync, execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { mkdtemp, rm, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,7 +35,9 @@ function report(what, ours, peer, goal, peerName = `nix copy --to file://?compre
   console.log(`ratio=${(w / pw).toFixed(2)} ${what} vs ${peerName}, wall${goal ? ` (goal <= ${goal})` : ''}`);
   console.log(`ratio=${(c / pc).toFixed(2)} ${what} vs ${peerName}, CPU time of the process trees`);
 }
-const key = parseSecretKey(generateKeyPair('bench-1').secret);
+const pair = generateKeyPair('bench-1');
+const key = parseSecretKey(pair.secret);
+const bin = join(here, '../../packages/cache-ctl/bin/run.js');
 const compression = process.env.BENCH_COMPRESSION ?? 'zstd';
 
 try {
@@ -44,24 +46,57 @@ try {
   const closure = execFileSync('nix-store', ['-qR', top]).toString().trim().split('\n');
   const size = Number(execFileSync('nix', ['path-info', '--extra-experimental-features', 'nix-command', '-S', top]).toString().trim().split(/\s+/).pop());
   console.log(`closure: ${closure.length} paths, ${(size / 1e6).toFixed(0)} MB (NAR), compression ${compression}`);
+  // Every push writes ~160 MB. Left in place, the files of earlier rounds are dirty pages
+  // the kernel writes back while later rounds run, which slowed nix copy alone from 0.70 s
+  // to 1.0-1.25 s over ten rounds (1.7 GB dirty): each round starts on a written-back page
+  // cache (the closure just built included), and a round's files are deleted once measured.
+  const settle = (...dirs) => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    execFileSync('sync');
+  };
+  settle();
   // rounds alternating which tool goes first, each into a fresh cache: medians of the wall
   // time and of the CPU time of each (this process and its children: zstd, openssl, nix)
   const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-  const ours = [], nix = [];
+  const ours = [], nix = [], cli = [];
   let cache;
-  const nixCopy = (round) => measure(() => run('nix', ['copy', '--extra-experimental-features', 'nix-command', '--to', `file://${join(dir, `nix-${round}`)}?compression=${compression}`, top]));
+  const nixCopy = async (round) => {
+    const d = join(dir, `nix-${round}`);
+    const m = await measure(() => run('nix', ['copy', '--extra-experimental-features', 'nix-command', '--to', `file://${d}?compression=${compression}`, top]));
+    settle(d);
+    return m;
+  };
   const push = async (c) => {
     await c.init({ storeDir: '/nix/store', wantMassQuery: true, priority: 40 });
     return measure(() => pushClosure(c, [top], { run: runProcess, key, compression, jobs: 4 }));
   };
   const toFile = async (round) => {
     await mkdir(join(dir, `ours-${round}`));
-    return push((cache = new BinaryCache(new FileStore(join(dir, `ours-${round}`)))));
+    const m = await push((cache = new BinaryCache(new FileStore(join(dir, `ours-${round}`)))));
+    if (round < rounds - 1) settle(join(dir, `ours-${round}`)); // the last one gets a second push below
+    return m;
   };
+  // the command a user runs, as nix copy is one: node's start-up, the bundle and its exit
+  // included (bin/run.js runs the bundle only while it is newer than the tsc builds it came
+  // from: rebuilt first if stale)
+  execFileSync('node', [join(here, '../../scripts/build-cli.mjs'), 'cache-ctl'], { stdio: 'ignore' });
+  const signKey = join(dir, 'bench.sec');
+  writeFileSync(signKey, pair.secret);
+  const viaCli = async (round) => {
+    const d = join(dir, `cli-${round}`);
+    await mkdir(d);
+    await new BinaryCache(new FileStore(d)).init({ storeDir: '/nix/store', wantMassQuery: true, priority: 40 });
+    const m = await measure(() => run('node', [bin, 'push', '--to', `file://${d}`, '--sign-key', signKey, '--compression', compression, '--json', top]));
+    settle(d);
+    return m;
+  };
+  // each round the three in another order
+  const contenders = [async (r) => ours.push(await toFile(r)), async (r) => nix.push(await nixCopy(r)), async (r) => cli.push(await viaCli(r))];
   for (let round = 0; round < rounds; round++) {
-    if (round % 2) { nix.push(await nixCopy(round)); ours.push(await toFile(round)); } else { ours.push(await toFile(round)); nix.push(await nixCopy(round)); }
+    for (let i = 0; i < contenders.length; i++) await contenders[(round + i) % contenders.length](round);
   }
-  report(`push ${compression} to file://`, ours, nix, 1.0);
+  report(`push ${compression} to file:// through the CLI (start-up included)`, cli, nix, 1.0);
+  report(`push ${compression} to file:// (library, in this process)`, ours, nix);
   let t0 = performance.now();
   const again = await pushClosure(cache, [top], { run: runProcess, key, compression, jobs: 4 });
   console.log(`second push: ${secs(performance.now() - t0)}, uploaded ${again.uploaded}`);
@@ -112,7 +147,7 @@ try {
         }
         sweep();
         await Promise.all(uploads);
-      });
+      }).finally(() => settle(d));
     };
     const order = [(r) => toS3(r).then((x) => s3T.push(x)), (r) => nixToS3(r).then((x) => nixT.push(x)), (r) => nixCopy(`s3-${r}`).then((x) => fileT.push(x))];
     for (let round = 0; round < 3; round++) for (let i = 0; i < order.length; i++) await order[(i + round) % order.length](round);
