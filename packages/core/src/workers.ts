@@ -6,19 +6,27 @@ interface Task<I, O> {
   reject: (err: unknown) => void;
 }
 
-type Reply<O> = { ok: true; value: O } | { ok: false; error: { message: string; name?: string; code?: string; stack?: string } };
+type Reply<O> = { id: number } & ({ ok: true; value: O } | { ok: false; error: { message: string; name?: string; code?: string; stack?: string } });
+
+interface Thread<I, O> {
+  w: Worker;
+  /** tasks posted to it and not answered yet, by id */
+  running: Map<number, Task<I, O>>;
+}
 
 /**
  * At most `size` worker threads running one module (which calls `serveWorker`), started on
- * first use and reused; tasks wait for a free thread. Idle threads do not keep the process
+ * first use and reused, each running up to `perThread` tasks at once (tasks that mostly wait
+ * on child processes and files, such as hashedFile's, share a thread: each thread costs
+ * ~30 ms of CPU to start); tasks wait for a free place. Idle threads do not keep the process
  * alive. Kept free of the rest of @iwp/core so a worker starts with only what it imports.
  */
 export class WorkerPool<I, O> {
-  private readonly idle: Worker[] = [];
+  private readonly threads: Thread<I, O>[] = [];
   private readonly queue: Task<I, O>[] = [];
-  private started = 0;
+  private nextId = 0;
 
-  constructor(private readonly file: URL, private readonly size: number) {}
+  constructor(private readonly file: URL, private readonly size: number, private readonly perThread = 1) {}
 
   run(input: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
@@ -28,80 +36,70 @@ export class WorkerPool<I, O> {
   }
 
   /**
-   * Starts the threads (all, or `threads` of them) now, before any task: they load their module while the caller does
-   * other work, then idle (not keeping the process alive) until tasks come. A thread that
-   * dies while idle is dropped.
+   * Starts the threads (all, or `threads` of them) now, before any task: they load their
+   * module while the caller does other work, then idle (not keeping the process alive) until
+   * tasks come. A thread that dies while idle is dropped.
    */
   warm(threads = this.size): void {
-    while (this.started < Math.max(1, Math.min(threads, this.size))) {
-      const w = new Worker(this.file);
-      this.started++;
-      const dead = (): void => {
-        const i = this.idle.indexOf(w);
-        if (i < 0) return;
-        this.idle.splice(i, 1);
-        this.started--;
-      };
-      w.once('error', dead).once('exit', dead);
-      w.unref();
-      this.idle.push(w);
-    }
+    while (this.threads.length < Math.max(1, Math.min(threads, this.size))) this.start();
   }
 
   async close(): Promise<void> {
-    const all = this.idle.splice(0);
-    this.started -= all.length;
-    await Promise.all(all.map((w) => w.terminate()));
+    const idle = this.threads.filter((t) => t.running.size === 0);
+    for (const t of idle) this.threads.splice(this.threads.indexOf(t), 1);
+    await Promise.all(idle.map((t) => t.w.terminate()));
+  }
+
+  private start(): Thread<I, O> {
+    const t: Thread<I, O> = { w: new Worker(this.file), running: new Map() };
+    this.threads.push(t);
+    const fail = (err: Error): void => {
+      const i = this.threads.indexOf(t);
+      if (i < 0) return;
+      this.threads.splice(i, 1);
+      void t.w.terminate();
+      const tasks = [...t.running.values()];
+      t.running.clear();
+      for (const task of tasks) task.reject(err);
+      this.pump();
+    };
+    t.w.on('message', (m: Reply<O>) => {
+      const task = t.running.get(m.id);
+      if (!task) return;
+      t.running.delete(m.id);
+      if (t.running.size === 0) t.w.unref();
+      if (m.ok) task.resolve(m.value);
+      else task.reject(Object.assign(new Error(m.error.message), m.error));
+      this.pump();
+    });
+    t.w.on('error', fail).on('exit', (code) => fail(new Error(`worker ${this.file.pathname} exited with code ${code}`)));
+    t.w.unref();
+    return t;
   }
 
   private pump(): void {
     while (this.queue.length) {
-      let w = this.idle.pop();
-      if (!w && this.started < Math.max(1, this.size)) {
-        w = new Worker(this.file);
-        this.started++;
-      }
-      if (!w) return;
-      this.dispatch(w, this.queue.shift()!);
+      // the least busy thread with room, else a new one while there may be more
+      let t = this.threads.filter((x) => x.running.size < Math.max(1, this.perThread)).sort((a, b) => a.running.size - b.running.size)[0];
+      if (!t && this.threads.length < Math.max(1, this.size)) t = this.start();
+      if (!t) return;
+      const task = this.queue.shift()!;
+      const id = this.nextId++;
+      t.running.set(id, task);
+      t.w.ref();
+      t.w.postMessage({ id, input: task.input });
     }
-  }
-
-  private dispatch(w: Worker, task: Task<I, O>): void {
-    const done = (): void => {
-      w.off('message', onMessage);
-      w.off('error', onError);
-      w.off('exit', onExit);
-    };
-    const onMessage = (m: Reply<O>): void => {
-      done();
-      if (m.ok) task.resolve(m.value);
-      else task.reject(Object.assign(new Error(m.error.message), m.error));
-      w.unref();
-      this.idle.push(w);
-      this.pump();
-    };
-    const onError = (err: Error): void => {
-      done();
-      this.started--;
-      void w.terminate();
-      task.reject(err);
-      this.pump();
-    };
-    const onExit = (code: number): void => onError(new Error(`worker ${this.file.pathname} exited with code ${code}`));
-    w.on('message', onMessage).on('error', onError).on('exit', onExit);
-    w.ref();
-    w.postMessage(task.input);
   }
 }
 
-/** In a worker module: answers each task posted by a WorkerPool with `fn`'s result. */
+/** In a worker module: answers each task posted by a WorkerPool with `fn`'s result (several at once when the pool's `perThread` allows). */
 export function serveWorker<I, O>(fn: (input: I) => Promise<O>): void {
   if (isMainThread || !parentPort) throw new Error('serveWorker: not in a worker thread');
   const port = parentPort;
-  port.on('message', (input: I) => {
+  port.on('message', ({ id, input }: { id: number; input: I }) => {
     fn(input).then(
-      (value) => port.postMessage({ ok: true, value } satisfies Reply<O>),
-      (err: Error & { code?: string }) => port.postMessage({ ok: false, error: { message: err.message, name: err.name, code: err.code, stack: err.stack } } satisfies Reply<O>),
+      (value) => port.postMessage({ id, ok: true, value } satisfies Reply<O>),
+      (err: Error & { code?: string }) => port.postMessage({ id, ok: false, error: { message: err.message, name: err.name, code: err.code, stack: err.stack } } satisfies Reply<O>),
     );
   });
 }

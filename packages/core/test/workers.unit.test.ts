@@ -30,3 +30,22 @@ t.test('WorkerPool.warm: a thread that fails to load fails the task, never hangs
   pool.warm();
   await t.rejects(pool.run(1), /broken worker module|exited/);
 });
+
+t.test('WorkerPool perThread: a thread runs that many tasks at once before another starts', async (t) => {
+  const body = `import { threadId } from 'node:worker_threads';
+let running = 0, peak = 0;
+serveWorker(async () => { running++; peak = Math.max(peak, running); await new Promise((r) => setTimeout(r, 100)); running--; return { threadId, peak }; });`;
+  const shared = new WorkerPool<number, { threadId: number; peak: number }>(await module(t, body), 2, 4);
+  t.teardown(() => shared.close());
+  const four = await Promise.all([1, 2, 3, 4].map((n) => shared.run(n)));
+  t.equal(new Set(four.map((r) => r.threadId)).size, 1, 'four tasks, one thread');
+  t.equal(Math.max(...four.map((r) => r.peak)), 4, 'all four ran at once in it');
+  const six = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => shared.run(n)));
+  t.equal(new Set(six.map((r) => r.threadId)).size, 2, 'six tasks: a second thread started');
+
+  const single = new WorkerPool<number, { threadId: number; peak: number }>(await module(t, body), 2);
+  t.teardown(() => single.close());
+  const two = await Promise.all([1, 2].map((n) => single.run(n)));
+  t.equal(new Set(two.map((r) => r.threadId)).size, 2, 'one task a thread by default');
+  t.same(two.map((r) => r.peak), [1, 1]);
+});
