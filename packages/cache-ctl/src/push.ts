@@ -51,8 +51,9 @@ export const narKeyOf = (info: Pick<PathInfo, 'narHash'>, compression: Compressi
  * on a transient error after the store's own retries is pushed again from the start.
  */
 export async function pushClosure(cache: BinaryCache, paths: string[], opts: PushOptions): Promise<PushResult> {
-  warmNarStreams(opts.jobs); // the threads load while nix answers
-  const infos = await queryPathInfo(opts.run, paths, true);
+  const asked = queryPathInfo(opts.run, paths, true); // nix starts first,
+  warmNarStreams(opts.jobs); // and the threads load while it answers
+  const infos = await asked;
   const held = await takeLease(cache.store, 'push', { paths: infos.map((i) => hashPart(i.path)), nars: infos.map((i) => narKeyOf(i, opts.compression)) }, opts.leaseMs ?? DEFAULT_LEASE_MS);
   try {
     let told = false;
