@@ -149,9 +149,19 @@ try {
         await Promise.all(uploads);
       }).finally(() => settle(d));
     };
-    const order = [(r) => toS3(r).then((x) => s3T.push(x)), (r) => nixToS3(r).then((x) => nixT.push(x)), (r) => nixCopy(`s3-${r}`).then((x) => fileT.push(x))];
+    // the command, start-up included, into a bucket of its own (the emulator from the environment)
+    const cliT = [];
+    const cliToS3 = async (round) => {
+      const b = `${bucket}-cli${round}`;
+      await s3.send(new CreateBucketCommand({ Bucket: b }));
+      await new BinaryCache(new S3Store(s3, { bucket: b, prefix: '' })).init({ storeDir: '/nix/store', wantMassQuery: true, priority: 40 });
+      return measure(() => run('node', [bin, 'push', '--to', `s3://${b}`, '--sign-key', signKey, '--compression', compression, '--json', top]));
+    };
+    const order = [(r) => toS3(r).then((x) => s3T.push(x)), (r) => nixToS3(r).then((x) => nixT.push(x)), (r) => nixCopy(`s3-${r}`).then((x) => fileT.push(x)), (r) => cliToS3(r).then((x) => cliT.push(x))];
     for (let round = 0; round < 3; round++) for (let i = 0; i < order.length; i++) await order[(i + round) % order.length](round);
-    report(`push ${compression} into S3 (moto; its CPU not counted)`, s3T, nixT, 1.2, `nix copy --to file://?compression=${compression}, each file then PutObject into S3 as nix writes it (nix's S3 store)`);
+    const nixS3 = `nix copy --to file://?compression=${compression}, each file then PutObject into S3 as nix writes it (nix's S3 store)`;
+    report(`push ${compression} into S3 through the CLI (start-up included; moto's CPU not counted)`, cliT, nixT, 1.2, nixS3);
+    report(`push ${compression} into S3 (library, in this process; moto's CPU not counted)`, s3T, nixT, undefined, nixS3);
     report(`push ${compression} into S3 (moto; its CPU not counted)`, s3T, fileT, undefined);
   }
   const alphabet = '0123456789abcdfghijklmnpqrsvwxyz';
