@@ -62,6 +62,12 @@ try {
   for (let r = 0; r < 3; r++) {
     const lay = (n) => { const d = join(dir, `push-${r}-${n}`); freshLayout(d, sizes); return d; };
     const [a, b, c] = [lay('skopeo'), lay('cli'), lay('lib')];
+    // the three layouts (~370 MB) written back before any push is timed, and after each push
+    // what the registry wrote of it: otherwise the kernel writes them out while the next push
+    // runs, taking CPU from whichever is under way (the CLI's median moved 0.47-0.72 s between
+    // two runs of this bench)
+    const settle = () => execFileSync('sync');
+    settle();
     const tag = () => `${Date.now().toString(36)}${r}`;
     const skopeo = () => pushT.skopeo.push(timed(() => sh('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci:${a}:latest`, `docker://${registry}/bench-skopeo-${tag()}:v1`]))[0]);
     const cli = () => pushT.cli.push(timed(() => sh('node', [bin, 'push', `oci-dir:${b}`, `${registry}/bench-ours-${tag()}:v1`, '--json'], { XDG_CACHE_HOME: join(dir, `push-cache-${r}`) }))[0]);
@@ -70,10 +76,10 @@ try {
       await pushImage(new RegistryClient(registry), { registry, repository: `bench-lib-${tag()}`, tag: 'v1' }, await readOciDir(c), { locations: new BlobLocations(registry, join(dir, `loc-${r}`)) });
       pushT.lib.push(performance.now() - s);
     };
-    if (r % 2) { cli(); await lib(); skopeo(); } else { skopeo(); cli(); await lib(); }
+    if (r % 2) { cli(); settle(); await lib(); settle(); skopeo(); settle(); } else { skopeo(); settle(); cli(); settle(); await lib(); settle(); }
   }
   const mb = (sizes.reduce((x, y) => x + y, 0) / 1e6).toFixed(0);
-  console.log(`push ${mb} MB (median of 3): nix-image push ${secs(med(pushT.cli))} (the library alone ${secs(med(pushT.lib))}) vs skopeo copy ${secs(med(pushT.skopeo))}`);
+  console.log(`push ${mb} MB (median of 3): nix-image push ${secs(med(pushT.cli))} (the library alone ${secs(med(pushT.lib))}) vs skopeo copy ${secs(med(pushT.skopeo))}; rounds: CLI ${pushT.cli.map(secs).join(', ')}; library ${pushT.lib.map(secs).join(', ')}; skopeo ${pushT.skopeo.map(secs).join(', ')}`);
   console.log(`ratio=${(med(pushT.cli) / med(pushT.skopeo)).toFixed(2)} push (CLI, start-up included) vs skopeo copy (goal <= 1.0)`);
   console.log(`ratio=${(med(pushT.lib) / med(pushT.skopeo)).toFixed(2)} push (library, in this process) vs skopeo copy`);
 
