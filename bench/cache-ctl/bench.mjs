@@ -38,6 +38,7 @@ function report(what, ours, peer, goal, peerName = `nix copy --to file://?compre
 const pair = generateKeyPair('bench-1');
 const key = parseSecretKey(pair.secret);
 const bin = join(here, '../../packages/cache-ctl/bin/run.js');
+const cacheInfo = { storeDir: '/nix/store', wantMassQuery: true, priority: 40 };
 const compression = process.env.BENCH_COMPRESSION ?? 'zstd';
 
 try {
@@ -67,7 +68,7 @@ try {
     return m;
   };
   const push = async (c) => {
-    await c.init({ storeDir: '/nix/store', wantMassQuery: true, priority: 40 });
+    await c.init(cacheInfo);
     return measure(() => pushClosure(c, [top], { run: runProcess, key, compression, jobs: 4 }));
   };
   const toFile = async (round) => {
@@ -82,11 +83,12 @@ try {
   execFileSync('node', [join(here, '../../scripts/build-cli.mjs'), 'cache-ctl'], { stdio: 'ignore' });
   const signKey = join(dir, 'bench.sec');
   writeFileSync(signKey, pair.secret);
+  const cliPush = (url) => measure(() => run('node', [bin, 'push', '--to', url, '--sign-key', signKey, '--compression', compression, '--json', top]));
   const viaCli = async (round) => {
     const d = join(dir, `cli-${round}`);
     await mkdir(d);
-    await new BinaryCache(new FileStore(d)).init({ storeDir: '/nix/store', wantMassQuery: true, priority: 40 });
-    const m = await measure(() => run('node', [bin, 'push', '--to', `file://${d}`, '--sign-key', signKey, '--compression', compression, '--json', top]));
+    await new BinaryCache(new FileStore(d)).init(cacheInfo);
+    const m = await cliPush(`file://${d}`);
     settle(d);
     return m;
   };
@@ -154,8 +156,8 @@ try {
     const cliToS3 = async (round) => {
       const b = `${bucket}-cli${round}`;
       await s3.send(new CreateBucketCommand({ Bucket: b }));
-      await new BinaryCache(new S3Store(s3, { bucket: b, prefix: '' })).init({ storeDir: '/nix/store', wantMassQuery: true, priority: 40 });
-      return measure(() => run('node', [bin, 'push', '--to', `s3://${b}`, '--sign-key', signKey, '--compression', compression, '--json', top]));
+      await new BinaryCache(new S3Store(s3, { bucket: b, prefix: '' })).init(cacheInfo);
+      return cliPush(`s3://${b}`);
     };
     const order = [(r) => toS3(r).then((x) => s3T.push(x)), (r) => nixToS3(r).then((x) => nixT.push(x)), (r) => nixCopy(`s3-${r}`).then((x) => fileT.push(x)), (r) => cliToS3(r).then((x) => cliT.push(x))];
     for (let round = 0; round < 3; round++) for (let i = 0; i < order.length; i++) await order[(i + round) % order.length](round);
@@ -183,7 +185,7 @@ try {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   }
   const cache3 = new BinaryCache(new S3Store(s3read, { bucket, prefix: '' }));
-  await cache3.init({ storeDir: '/nix/store', wantMassQuery: true, priority: 40 });
+  await cache3.init(cacheInfo);
   if (!python) {
     const queue = [...hashes];
     await Promise.all(Array.from({ length: 16 }, async () => {

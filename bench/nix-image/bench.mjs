@@ -76,7 +76,10 @@ try {
       await pushImage(new RegistryClient(registry), { registry, repository: `bench-lib-${tag()}`, tag: 'v1' }, await readOciDir(c), { locations: new BlobLocations(registry, join(dir, `loc-${r}`)) });
       pushT.lib.push(performance.now() - s);
     };
-    if (r % 2) { cli(); settle(); await lib(); settle(); skopeo(); settle(); } else { skopeo(); settle(); cli(); settle(); await lib(); settle(); }
+    for (const push of r % 2 ? [cli, lib, skopeo] : [skopeo, cli, lib]) {
+      await push();
+      settle();
+    }
   }
   const mb = (sizes.reduce((x, y) => x + y, 0) / 1e6).toFixed(0);
   console.log(`push ${mb} MB (median of 3): nix-image push ${secs(med(pushT.cli))} (the library alone ${secs(med(pushT.lib))}) vs skopeo copy ${secs(med(pushT.skopeo))}; rounds: CLI ${pushT.cli.map(secs).join(', ')}; library ${pushT.lib.map(secs).join(', ')}; skopeo ${pushT.skopeo.map(secs).join(', ')}`);

@@ -49,14 +49,14 @@ export async function hashGrowing(path: string, written: Promise<unknown>): Prom
   const buf = Buffer.allocUnsafe(CHUNK);
   let size = 0;
   try {
-    for (let read = 0; ; ) {
+    for (let sinceYield = 0; ; ) {
       const last = ended; // read to the end once more after the writer is gone
       const n = readSync(fd, buf, 0, buf.length, size);
       if (n > 0) {
         h.update(buf.subarray(0, n));
         size += n;
-        if ((read += n) >= YIELD_EVERY) {
-          read = 0;
+        if ((sinceYield += n) >= YIELD_EVERY) {
+          sinceYield = 0;
           await setImmediate();
         }
       } else if (last) break;
