@@ -7,12 +7,14 @@
 //   packages/<tool>/dist/.startup/oclif.manifest.json so oclif lists commands without loading them
 //   packages/<tool>/dist/.startup/startup.json        version, help texts oclif rendered for a pipe,
 //                                                and the mtimes of what all this was built from
-// packages/core/src/startup.cts (bin/run.js) uses them while those mtimes hold.
+// packages/core/src/startup.cts (bin/run.js) uses them while those mtimes hold. And for core:
+//   packages/core/dist/.startup/aws-sdk.cjs[.v8cache] the AWS SDK modules core loads, code-cached,
+//   packages/core/dist/.startup/aws-sdk.json          and what they were built from (src/aws-sdk.ts)
 //   node scripts/build-cli.mjs [tool...]          build what is out of date
 //   node scripts/build-cli.mjs --force [tool...]  build anyway
 // Each tool is built in dist/.startup.tmp and renamed into place when complete.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -132,8 +134,9 @@ async function bundle(tool, tmp) {
   const cmds = commandFiles(join(tool.dir, 'dist', 'commands'));
   const entry = [
     "export { execute, Config, Plugin, Help } from '@oclif/core';",
-    ...cmds.map((c, i) => `import C${i} from ${JSON.stringify(pathToFileURL(c.file).pathname)};`),
-    `export const COMMANDS = { ${cmds.map((c, i) => `${JSON.stringify(c.id)}: C${i}`).join(', ')} };`,
+    // each command's modules are evaluated when oclif asks for that command: a run of
+    // `push` does not load what only `serve` needs (its HTTP server, prom-client)
+    `export const COMMANDS = { ${cmds.map((c) => `get ${JSON.stringify(c.id)}() { return require(${JSON.stringify(pathToFileURL(c.file).pathname)}).default; }`).join(', ')} };`,
     "import { execute as __run } from '@oclif/core';",
     'export async function run() { await __run({ dir: __iwpBundleUrl }); }',
   ].join('\n');
@@ -224,12 +227,81 @@ async function buildTool(ws, tool, force) {
   return true;
 }
 
+/**
+ * core's AWS SDK chunk (packages/core/src/aws-sdk.ts): the SDK modules core loads, bundled
+ * into dist/.startup/aws-sdk.cjs, with V8's code cache made in a child after a client has
+ * signed requests (to a closed port: nothing listens, nothing is sent), and aws-sdk.json
+ * naming what it was built from. Rebuilt when the lockfile, core's package.json, this script
+ * or core's aws-sdk module changed.
+ */
+async function buildAwsSdkChunk(core, force) {
+  const inputFiles = [join(root, 'pnpm-lock.yaml'), join(core.dir, 'package.json'), fileURLToPath(import.meta.url), join(core.dir, 'dist', 'aws-sdk.js')];
+  const want = Object.fromEntries(inputFiles.map((f) => [relative(core.dir, f), statSync(f).mtimeMs]));
+  const out = join(core.dir, 'dist', '.startup');
+  const info = join(out, 'aws-sdk.json');
+  if (!force && existsSync(info) && JSON.stringify(readJson(info).inputs) === JSON.stringify(want)) return false;
+  const { AWS_SDK_CHUNK_MODULES } = await import(pathToFileURL(join(core.dir, 'dist', 'aws-sdk.js')).href);
+  const tmp = join(core.dir, 'dist', '.startup.tmp');
+  rmSync(tmp, { recursive: true, force: true });
+  const { build } = await import('esbuild');
+  await build({
+    stdin: { contents: `module.exports = { ${AWS_SDK_CHUNK_MODULES.map((m) => `${JSON.stringify(m)}: require(${JSON.stringify(m)})`).join(', ')} };`, resolveDir: core.dir, sourcefile: 'aws-sdk-entry.cjs', loader: 'js' },
+    outfile: join(tmp, 'aws-sdk.cjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'error',
+    legalComments: 'none',
+  });
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--warm-aws-sdk', core.dir, join(tmp, 'aws-sdk.cjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0) throw new Error(`@iwp/core: warming the AWS SDK chunk failed: ${r.stderr}`);
+  writeJson(join(tmp, 'aws-sdk.json'), { inputs: want });
+  mkdirSync(out, { recursive: true });
+  for (const f of ['aws-sdk.cjs', 'aws-sdk.cjs.v8cache', 'aws-sdk.json']) renameSync(join(tmp, f), join(out, f));
+  rmSync(tmp, { recursive: true, force: true });
+  return true;
+}
+
+/** In a child: the chunk evaluated, an S3 client made as core makes one, requests signed and refused, the code cache written. */
+async function warmAwsSdk(coreDir, code) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const { loadAwsSdkChunk } = await import(pathToFileURL(join(coreDir, 'dist', 'aws-sdk.js')).href);
+  const { modules, codeCache } = loadAwsSdkChunk(code);
+  const s3 = modules['@aws-sdk/client-s3'];
+  const client = new s3.S3Client({
+    region: 'us-east-1',
+    endpoint: 'http://127.0.0.1:9',
+    forcePathStyle: true,
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'warm', secretAccessKey: 'warm' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
+  const b = { Bucket: 'warm', Key: 'k' };
+  const sent = [
+    new s3.ListObjectsV2Command({ Bucket: 'warm', Prefix: 'p/' }),
+    new s3.HeadObjectCommand(b),
+    new s3.GetObjectCommand(b),
+    new s3.PutObjectCommand({ ...b, Body: Buffer.from('x'), ContentType: 'text/plain', IfNoneMatch: '*' }),
+    new s3.DeleteObjectCommand(b),
+  ].map((c) => client.send(c).catch(() => undefined));
+  sent.push(new modules['@aws-sdk/lib-storage'].Upload({ client, params: { ...b, Body: Buffer.from('x') } }).done().catch(() => undefined));
+  await Promise.all(sent);
+  writeFileSync(`${code}.v8cache`, codeCache());
+}
+
 async function main(args) {
   if (args[0] === '--render') return render(args[1]);
+  if (args[0] === '--warm-aws-sdk') return warmAwsSdk(args[1], args[2]);
   const force = args.includes('--force');
   const only = args.filter((a) => !a.startsWith('--'));
   const ws = workspace();
   const tools = [...ws.values()].filter((t) => t.pjson.bin && t.pjson.oclif && (only.length === 0 || only.includes(t.dir.split(sep).pop())));
+  const core = ws.get('@iwp/core');
+  if (only.length === 0 || only.includes('core')) {
+    const t = performance.now();
+    if (await buildAwsSdkChunk(core, force)) process.stderr.write(`build-cli: @iwp/core AWS SDK chunk (${Math.round(performance.now() - t)} ms)\n`);
+  }
   for (const tool of tools) {
     const t = performance.now();
     if (await buildTool(ws, tool, force)) process.stderr.write(`build-cli: ${tool.pjson.name} (${Math.round(performance.now() - t)} ms)\n`);

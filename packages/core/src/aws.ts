@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import { awsSdk } from './aws-sdk.js';
 import { badInput } from './errors.js';
 
 /**
@@ -75,7 +75,7 @@ export function s3Key(loc: S3Location, key: string): string {
 export function makeS3Client(loc: Pick<S3Location, 'region' | 'endpoint'>, extra: S3ClientConfig = {}): S3Client {
   const endpoint = s3Endpoint(loc.endpoint);
   // loaded on first use: the SDK is heavy and most commands never need it
-  const { S3Client: Client } = createRequire(import.meta.url)('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+  const { S3Client: Client } = awsSdk('@aws-sdk/client-s3');
   return new Client({
     region: awsRegion(loc.region),
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),

@@ -1,10 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import type { CreateBucketCommand as CreateBucket } from '@aws-sdk/client-s3';
-import { createRequire } from 'node:module';
 import { execa, type Options, type ResultPromise } from 'execa';
 import { makeS3Client } from './aws.js';
+import { awsSdk } from './aws-sdk.js';
 import { processRuns } from './process-state.js';
 
 /** Helpers the packages' tests share (imported as `@iwp/core/testing`, never by tools). */
@@ -43,7 +42,7 @@ export async function cliJson(run: CliRun, args: string[], opts: Options = {}): 
 
 /** A fresh bucket in the S3 emulator of the test environment (`AWS_ENDPOINT_URL`). */
 export async function testBucket(name: string): Promise<string> {
-  const { CreateBucketCommand } = createRequire(import.meta.url)('@aws-sdk/client-s3') as { CreateBucketCommand: typeof CreateBucket };
+  const { CreateBucketCommand } = awsSdk('@aws-sdk/client-s3');
   const b = `iwp-${name}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
   await makeS3Client({}).send(new CreateBucketCommand({ Bucket: b }));
   return b;

@@ -2,18 +2,17 @@
 // known size and SHA-256 as one PutObject signed with that hash.
 import type { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createReadStream } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
+import { awsSdk } from '../aws-sdk.js';
 import { withRetry } from '../retry.js';
 import type { LocalFile } from './types.js';
 
 /** S3's limit for one PutObject: larger files go up in parts */
 const MAX_PUT = 5 * 1024 ** 3;
-const require = createRequire(import.meta.url);
 
 /** parts of 8 MiB, 4 at a time: one PutObject for small bodies, multipart above that */
 export async function uploadStream(s3: S3Client, bucket: string, key: string, body: Readable, contentType = 'application/octet-stream'): Promise<void> {
-  const { Upload } = require('@aws-sdk/lib-storage') as typeof import('@aws-sdk/lib-storage');
+  const { Upload } = awsSdk('@aws-sdk/lib-storage');
   await new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType }, partSize: 8 * 1024 * 1024, queueSize: 4, leavePartsOnError: false }).done();
 }
 
@@ -25,7 +24,7 @@ export async function uploadStream(s3: S3Client, bucket: string, key: string, bo
  */
 export async function uploadFile(s3: S3Client, bucket: string, key: string, path: string, file: LocalFile): Promise<void> {
   if (file.size > MAX_PUT) return uploadStream(s3, bucket, key, createReadStream(path), file.contentType);
-  const { PutObjectCommand } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+  const { PutObjectCommand } = awsSdk('@aws-sdk/client-s3');
   await withRetry(async () => {
     const command = new PutObjectCommand({
       Bucket: bucket,

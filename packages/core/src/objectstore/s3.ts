@@ -1,15 +1,15 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
-import { createRequire } from 'node:module';
 import type { IwpError } from '../errors.js';
 import { isTransient, withRetry } from '../retry.js';
 import { s3Endpoint, s3Key, type S3Location } from '../aws.js';
+import { awsSdk } from '../aws-sdk.js';
 import { s3ErrorName, translateS3Error } from './s3-errors.js';
 import { base64Sha256, sentAfter, signedWithHash, uploadFile, uploadStream } from './s3-upload.js';
 import { casLost, type Condition, type ObjectEntry, type ObjectHead, type PutBody, type LocalFile, type ObjectStore, type StoredObject, type WriteOptions } from './types.js';
 
 type S3 = typeof import('@aws-sdk/client-s3');
-const sdk = (): S3 => createRequire(import.meta.url)('@aws-sdk/client-s3') as S3;
+const sdk = (): S3 => awsSdk('@aws-sdk/client-s3');
 
 /**
  * An S3 (or S3-compatible) bucket prefix. Conditional writes use `If-None-Match: *` and
