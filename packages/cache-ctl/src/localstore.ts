@@ -1,5 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import { ErrorCode, ExitCode, IwpError, lastLines, type Runner } from '@iwp/core';
+import early from './early.cjs';
 import { isStorePath, STORE_DIR } from './narinfo.js';
 import { normalizeHash } from './nix32.js';
 
@@ -14,8 +15,6 @@ export interface PathInfo {
   ca?: string;
   sigs: string[];
 }
-
-const NIX_FLAGS = ['--extra-experimental-features', 'nix-command'];
 
 /**
  * Store paths named by the user: store paths, symlinks into the store (`./result`),
@@ -47,7 +46,8 @@ export async function resolveInstallables(run: Runner, items: string[]): Promise
 /** Path infos of `paths` and, with `closure`, everything they reference. */
 export async function queryPathInfo(run: Runner, paths: string[], closure: boolean): Promise<PathInfo[]> {
   if (paths.length === 0) return [];
-  const r = await run('nix', ['path-info', ...NIX_FLAGS, '--json', ...(closure ? ['--recursive'] : []), ...paths], { reject: false });
+  // the same arguments bin/run.js starts early for a push (early.cts): runProcess adopts that run
+  const r = await run('nix', early.pathInfoArgs(paths, closure), { reject: false });
   if (r.exitCode !== 0) {
     const err = r.stderr;
     const missing = /path '([^']+)' is not valid/.exec(err) ?? /don't know how to build these paths:\s*(\S+)/.exec(err);

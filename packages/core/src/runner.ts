@@ -1,4 +1,5 @@
 import type { Options, ResultPromise } from 'execa';
+import early, { type EarlyResult } from './early.cjs';
 import { ErrorCode, IwpError, redact } from './errors.js';
 
 export interface RunResult {
@@ -122,7 +123,8 @@ const text = (v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString(
  * (details.notFound when there is no such program), TIMEOUT.
  */
 export const runProcess: Runner = async (file, args, opts = {}) => {
-  const r = await start(file, args, opts);
+  const started = adoptable(opts) ? early.takeEarly(file, args) : undefined;
+  const r = started ? fromEarly(await started) : await start(file, args, opts);
   // stopped by the signal; a program that had finished by itself before the abort was not
   const canceled = Boolean(opts.signal?.aborted) && r.exitCode !== 0;
   if (r.code === 'ENOENT' || (r.failed && r.exitCode === undefined && !r.timedOut && !r.signal && !canceled)) {
@@ -142,6 +144,21 @@ export const runProcess: Runner = async (file, args, opts = {}) => {
   }
   return result;
 };
+
+/**
+ * A run the tool started before its CLI loaded (early.cts) stands for this one when nothing
+ * in `opts` would have run it differently: no input, environment, directory, limit or stream.
+ */
+function adoptable(opts: RunOptions): boolean {
+  return Object.entries(opts).every(([k, v]) => v === undefined || k === 'reject');
+}
+
+/** An early run's result as execa gives one: the final newline of each stream stripped. */
+function fromEarly(e: EarlyResult): ExecaResult {
+  const strip = (t: string) => t.replace(/\r?\n$/, '');
+  if (e.error) return { code: e.error.code, failed: true, exitCode: undefined, stdout: '', stderr: '' } as unknown as ExecaResult;
+  return { failed: e.exitCode !== 0, exitCode: e.exitCode ?? undefined, signal: e.signal ?? undefined, stdout: strip(e.stdout), stderr: strip(e.stderr) } as unknown as ExecaResult;
+}
 
 export function lastLines(text: string, n = 3): string {
   return redact(text.trim().split('\n').slice(-n).join(' | '));

@@ -1,4 +1,5 @@
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import early from './early.cjs';
 
 interface Task<I, O> {
   input: I;
@@ -51,7 +52,8 @@ export class WorkerPool<I, O> {
   }
 
   private start(): Thread<I, O> {
-    const t: Thread<I, O> = { w: new Worker(this.file), running: new Map() };
+    // a thread bin/run.js started for this module while the CLI loaded (early.cts), else a new one
+    const t: Thread<I, O> = { w: early.takeEarlyWorker(this.file) ?? new Worker(this.file), running: new Map() };
     this.threads.push(t);
     const fail = (err: Error): void => {
       const i = this.threads.indexOf(t);

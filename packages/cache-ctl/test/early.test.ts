@@ -1,0 +1,46 @@
+import t from 'tap';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import coreEarly from '@iwp/core/early';
+import early from '../src/early.cjs';
+import { bin, buildClosure, cliJson, fileCache, needsNix, tempDir } from './helpers.js';
+
+// bin/run.js starts a push's `nix path-info` before the CLI loads (src/early.cts); the push
+// adopts that run instead of starting its own. `nix` here is a wrapper that logs each call.
+t.test('a push of store paths runs nix path-info once, started before the CLI loaded', { skip: needsNix }, async (t) => {
+  const { top, closure } = await buildClosure(0, t);
+  const { url, key } = await fileCache(t);
+  const shims = await tempDir(t, 'iwp-nix-log-');
+  const log = join(shims, 'calls');
+  const nix = (await execa('sh', ['-c', 'command -v nix'])).stdout.trim();
+  await writeFile(join(shims, 'nix'), `#!/bin/sh\necho "$*" >> ${JSON.stringify(log)}\nexec ${JSON.stringify(nix)} "$@"\n`);
+  await chmod(join(shims, 'nix'), 0o755);
+  const env = { PATH: `${shims}:${process.env.PATH}` };
+  const r = await cliJson(['push', '--to', url, '--sign-key', key.sec, top, top], { env });
+  t.match(r, { kind: 'CachePush', paths: closure.length, uploaded: closure.length });
+  const calls = (await readFile(log, 'utf8')).trim().split('\n');
+  t.same(calls, [`path-info --extra-experimental-features nix-command --json --recursive ${top}`], 'one path-info, for the closure');
+  // a command line it does not follow (stdin) starts nothing early: the push runs its own
+  await writeFile(log, '');
+  const again = await execa('node', [bin, 'push', '--json', '--to', url, '--sign-key', key.sec, '-'], { env, input: `${top}\n` });
+  t.match(JSON.parse(again.stdout), { uploaded: 0, skipped: closure.length });
+  t.equal((await readFile(log, 'utf8')).trim().split('\n').length, 1, 'still one path-info');
+});
+
+t.test('what a push starts early: the path-info its push asks for, and a hashing thread; nothing for other command lines', { skip: needsNix }, async (t) => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const p = '/nix/store/00000000000000000000000000000000-x';
+  early.startEarlyWork(root, ['push', '--to', 'file:///c', '--sign-key', 'k', p, p]);
+  const run = coreEarly.takeEarly('nix', early.pathInfoArgs([p], true));
+  t.ok(run, 'nix path-info of the closure, each path once');
+  t.match(await run, { exitCode: 1 }, 'nix answers that the path is not there; the push reports it as it would have');
+  const worker = coreEarly.takeEarlyWorker(new URL('../../core/dist/pipe-worker.js', import.meta.url));
+  t.ok(worker, "a thread of core's hashedFile");
+  await worker?.terminate();
+  for (const argv of [['push', '--to', 'file:///c', './result'], ['push', `${p}.drv`], ['push', '-'], ['verify', p]]) {
+    early.startEarlyWork(root, argv);
+    t.equal(coreEarly.takeEarly('nix', early.pathInfoArgs(argv.slice(-1), true)), undefined, `nothing for ${argv.join(' ')}`);
+  }
+});
