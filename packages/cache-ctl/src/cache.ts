@@ -65,8 +65,11 @@ export class BinaryCache {
   }
 
   async mustExist(): Promise<void> {
-    await this.store.ensureReachable();
-    if (!(await this.store.head('nix-cache-info'))) {
+    // both at once (one round trip, not two); the store's own error, when it has one, wins
+    const [reachable, info] = await Promise.allSettled([this.store.ensureReachable(), this.store.head('nix-cache-info')]);
+    if (reachable.status === 'rejected') throw reachable.reason;
+    if (info.status === 'rejected') throw info.reason;
+    if (!info.value) {
       throw new IwpError(ErrorCode.NOT_FOUND, `${this.url} is not a binary cache (no nix-cache-info)`, { hint: `cache-ctl init ${this.url}` });
     }
   }

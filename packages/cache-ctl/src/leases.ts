@@ -68,8 +68,9 @@ export async function takeLease(store: ObjectStore, role: CacheLease['role'], wh
 }
 
 /** Every lease in the cache, live and expired. */
-export async function readLeases(store: ObjectStore): Promise<{ live: CacheLease[]; expired: CacheLease[] }> {
-  const keys = (await store.list(LEASES)).map((o) => o.key).filter((k) => k.endsWith('.json'));
+export async function readLeases(store: ObjectStore, role?: CacheLease['role']): Promise<{ live: CacheLease[]; expired: CacheLease[] }> {
+  // with a role, only its leases are listed and read (their keys start with it: keyOf)
+  const keys = (await store.list(role ? `${LEASES}${role}-` : LEASES)).map((o) => o.key).filter((k) => k.endsWith('.json'));
   const leases = await pMap(keys, async (k) => {
     const obj = await store.get(k);
     try {
@@ -95,7 +96,7 @@ export async function dropExpired(store: ObjectStore, expired: CacheLease[]): Pr
  */
 export async function waitForGc(store: ObjectStore, onWait?: (gc: CacheLease) => void, pollMs = 250): Promise<void> {
   for (;;) {
-    const gc = (await readLeases(store)).live.find((l) => l.role === 'gc');
+    const gc = (await readLeases(store, 'gc')).live.find((l) => l.role === 'gc');
     if (!gc) return;
     onWait?.(gc);
     await sleep(pollMs);

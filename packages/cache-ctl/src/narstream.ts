@@ -22,6 +22,13 @@ export interface StreamedNar {
 const cores = availableParallelism();
 const compressing = pLimit(cores);
 const compressingForUpload = pLimit(Math.max(1, cores - 1));
+/**
+ * A NAR this small takes no place among those: it costs its two processes' start (~20 ms of
+ * CPU), not a core. Pushed first (push.ts), it is done while the first large ones compress,
+ * instead of waiting for a place behind them and ending the push alone.
+ */
+export const SMALL_NAR = 1 << 20;
+const placed = <T>(limit: (fn: () => Promise<T>) => Promise<T>, narSize: number, fn: () => Promise<T>) => (narSize <= SMALL_NAR ? fn() : limit(fn));
 
 /** Starts the threads the next `nars` NAR streams will use while the caller does other work. */
 export function warmNarStreams(nars: number): void {
@@ -42,7 +49,7 @@ function localDir(store: ObjectStore): string | undefined {
  * store compresses before it uploads: the body is not hashed again, and a retry reads it
  * again instead of running nix once more.
  */
-export async function streamNar(store: ObjectStore, path: string, filter: string[] | undefined, key: string): Promise<StreamedNar> {
+export async function streamNar(store: ObjectStore, path: string, narSize: number, filter: string[] | undefined, key: string): Promise<StreamedNar> {
   const dir = localDir(store);
   const task = { source: ['nix-store', '--dump', path], ...(filter ? { filter } : {}) };
   if (dir) {
@@ -50,7 +57,7 @@ export async function streamNar(store: ObjectStore, path: string, filter: string
     await mkdir(dirname(dest), { recursive: true });
     const tmp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      const h = await compressing(() => hashedFile({ ...task, sink: tmp }));
+      const h = await placed(compressing, narSize, () => hashedFile({ ...task, sink: tmp }));
       await rename(tmp, dest);
       return { fileSha256: h.sha256, fileSize: h.size };
     } finally {
@@ -59,7 +66,7 @@ export async function streamNar(store: ObjectStore, path: string, filter: string
   }
   const tmp = await mkdtemp(join(tmpdir(), 'iwp-nar-'));
   try {
-    const h = await compressingForUpload(() => hashedFile({ ...task, sink: join(tmp, 'nar') }));
+    const h = await placed(compressingForUpload, narSize, () => hashedFile({ ...task, sink: join(tmp, 'nar') }));
     await store.putFile(key, join(tmp, 'nar'), { size: h.size, sha256: h.sha256, contentType: 'application/x-nix-nar' });
     return { fileSha256: h.sha256, fileSize: h.size };
   } finally {

@@ -10,7 +10,7 @@ import { fingerprint, hashPart, type NarInfo } from './narinfo.js';
 import { toNix32 } from './nix32.js';
 import { deferred } from './deferred.js';
 import { verifyLocalPaths, type Verdict } from './local-verify.js';
-import { streamNar, warmNarStreams, type StreamedNar } from './narstream.js';
+import { SMALL_NAR, streamNar, warmNarStreams, type StreamedNar } from './narstream.js';
 
 export interface PushOptions {
   /** runs nix (path-info of the closure) */
@@ -39,8 +39,8 @@ export const narKeyOf = (info: Pick<PathInfo, 'narHash'>, compression: Compressi
 
 /**
  * Pushes the closures of `paths`: one existence check for the whole closure, then only the
- * missing paths (pushMissing: NARs in dependency order, `jobs` at a time, each narinfo after
- * those of its references). Each NAR is streamed from `nix-store --dump` through
+ * missing paths (pushMissing: NARs of at most 1 MiB first, then in dependency order, `jobs`
+ * at a time, each narinfo after those of its references). Each NAR is streamed from `nix-store --dump` through
  * the compressor into the store's file (into S3 a temp file, then one PutObject; see
  * narstream.ts), while nix checks the path's contents against the NAR hash it registered
  * (local-verify.ts); its narinfo, signed, is written only after the NAR is in place and the
@@ -57,11 +57,15 @@ export async function pushClosure(cache: BinaryCache, paths: string[], opts: Pus
   const held = await takeLease(cache.store, 'push', { paths: infos.map((i) => hashPart(i.path)), nars: infos.map((i) => narKeyOf(i, opts.compression)) }, opts.leaseMs ?? DEFAULT_LEASE_MS);
   try {
     let told = false;
+    const hashes = infos.map((i) => hashPart(i.path));
+    // what the cache has is asked while gc's leases are: after a wait for a gc, again
+    const listed = opts.force ? undefined : cache.exists(hashes);
+    listed?.catch(() => undefined);
     await waitForGc(cache.store, (gc) => {
       if (!told) opts.onWaitForGc?.(gc);
       told = true;
     });
-    const present = opts.force ? new Set<string>() : await cache.exists(infos.map((i) => hashPart(i.path)));
+    const present = opts.force ? new Set<string>() : await (told ? cache.exists(hashes) : listed!);
     const missing = infos.filter((i) => !present.has(hashPart(i.path)));
     const bytes = await pushMissing(cache, missing, { ...opts, leaseLost: held.heartbeat.failure });
     return { paths: infos.length, uploaded: missing.length, skipped: infos.length - missing.length, bytes, storePaths: infos.map((i) => i.path).sort() };
@@ -71,18 +75,22 @@ export async function pushClosure(cache: BinaryCache, paths: string[], opts: Pus
 }
 
 /**
- * NARs go up `jobs` at a time in dependency order, small paths first within a level (an
- * interrupted push has then completed as many paths as it could); each narinfo as soon as
+ * NARs go up `jobs` at a time: those of at most 1 MiB first, then the others in dependency
+ * order, small paths first within a level (an interrupted push has then completed as many
+ * paths as it could); each narinfo as soon as
  * its NAR and the narinfos of its references are in place. A NAR never waits for another
  * path's narinfo; a narinfo never appears before those of its references. Returns bytes.
  */
 async function pushMissing(cache: BinaryCache, missing: PathInfo[], opts: PushOptions & { leaseLost: () => unknown }): Promise<number> {
-  const order = topoOrder(missing).flatMap((level) => level.sort((a, b) => a.narSize - b.narSize));
+  const levels = topoOrder(missing).flatMap((level) => level.sort((a, b) => a.narSize - b.narSize));
+  // NARs: small ones first whatever their level (narstream.ts: they take no compressor's
+  // place); narinfos: in dependency order (`levels`), each chained to its references'
+  const order = [...levels.filter((i) => i.narSize <= SMALL_NAR), ...levels.filter((i) => i.narSize > SMALL_NAR)];
   const verdict = verifyLocalPaths(order.map((i) => i.path)); // in the order the NARs go
   const nars = new Map(order.map((i) => [i.path, deferred<NarInfo>()]));
   const published = new Map<string, Promise<void>>();
   let bytes = 0;
-  for (const info of order) {
+  for (const info of levels) {
     const refs = info.references.filter((r) => r !== info.path && published.has(r)).map((r) => published.get(r));
     const done = Promise.all([nars.get(info.path)!.promise, ...refs]).then(async ([narinfo]) => {
       await checked(cache, narinfo, verdict);
@@ -125,7 +133,7 @@ export async function uploadNar(cache: BinaryCache, info: PathInfo, opts: Pick<P
   const narKey = narKeyOf(info, opts.compression);
   let nar: StreamedNar;
   try {
-    nar = await streamNar(cache.store, info.path, compressor(opts.compression), narKey);
+    nar = await streamNar(cache.store, info.path, info.narSize, compressor(opts.compression), narKey);
   } catch (err) {
     throw new IwpError(ErrorCode.FAILED, `pushing ${info.path}: ${(err as Error).message}`, { cause: err });
   }
