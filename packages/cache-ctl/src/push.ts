@@ -40,11 +40,11 @@ export const narKeyOf = (info: Pick<PathInfo, 'narHash'>, compression: Compressi
 /**
  * Pushes the closures of `paths`: one existence check for the whole closure, then only the
  * missing paths (pushMissing: NARs of at most 1 MiB first, then in dependency order, `jobs`
- * at a time, each narinfo after those of its references). Each NAR is streamed from `nix-store --dump` through
- * the compressor into the store's file (into S3 a temp file, then one PutObject; see
- * narstream.ts), while nix checks the path's contents against the NAR hash it registered
- * (local-verify.ts); its narinfo, signed, is written only after the NAR is in place and the
- * check has passed.
+ * at a time, each narinfo after those of its references). Each NAR is streamed from
+ * `nix-store --dump` through the compressor into the store's file (into S3 a temp file,
+ * then one PutObject; see narstream.ts), while nix checks the path's contents against the
+ * NAR hash it registered (local-verify.ts); its narinfo, signed, is written only after the
+ * NAR is in place and the check has passed.
  *
  * Before anything else the push writes a lease naming its closure and NAR keys, renewed
  * while it runs, so a concurrent `gc` keeps them (see leases.ts); a path whose upload fails
@@ -77,9 +77,9 @@ export async function pushClosure(cache: BinaryCache, paths: string[], opts: Pus
 /**
  * NARs go up `jobs` at a time: those of at most 1 MiB first, then the others in dependency
  * order, small paths first within a level (an interrupted push has then completed as many
- * paths as it could); each narinfo as soon as
- * its NAR and the narinfos of its references are in place. A NAR never waits for another
- * path's narinfo; a narinfo never appears before those of its references. Returns bytes.
+ * paths as it could); each narinfo as soon as its NAR and the narinfos of its references
+ * are in place. A NAR never waits for another path's narinfo; a narinfo never appears
+ * before those of its references. Returns bytes.
  */
 async function pushMissing(cache: BinaryCache, missing: PathInfo[], opts: PushOptions & { leaseLost: () => unknown }): Promise<number> {
   const levels = topoOrder(missing).flatMap((level) => level.sort((a, b) => a.narSize - b.narSize));

@@ -3,8 +3,8 @@
 // made after a client has signed and sent requests: loading the SDK and its first request
 // then take ~55 ms instead of ~100 ms (Node 20 caches no compiled code for node_modules).
 // While what the chunk was built from is unchanged (aws-sdk.json: modification times of the
-// lockfile and of core's package.json), it is used; otherwise, and under a TypeScript loader
-// (tests), the SDK comes from node_modules as before.
+// lockfile, core's package.json, build-cli.mjs and this module's build), it is used;
+// otherwise, and under a TypeScript loader (tests), the SDK comes from node_modules.
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
