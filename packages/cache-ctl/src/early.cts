@@ -2,24 +2,43 @@
 // of store paths, the `nix path-info` of their closure, the first thing the push waits for,
 // and a thread of core's hashedFile, which compresses and hashes the NARs. CommonJS with only
 // core's early module: it runs before anything else is loaded.
+import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandLine, startEarly, startEarlyWorker } from '@iwp/core/early';
 
 const NIX_FLAGS = ['--extra-experimental-features', 'nix-command'];
-/** a store path itself, as resolveInstallables passes it on unchanged (not a .drv, which it realises) */
 const TOP_STORE_PATH = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-[^/]+$/;
+
+/**
+ * The store path resolveInstallables (localstore.ts) makes of an argument without running
+ * nix: a store path, or a link into the store (`./result`), to its top; undefined for what
+ * needs nix first (a `.drv` to realise, a `.nix` file to build) or is not in the store.
+ */
+function storePathOf(item: string): string | undefined {
+  if (item.endsWith('.nix') || item.endsWith('.drv')) return undefined;
+  let p = item;
+  if (!item.startsWith('/nix/store/')) {
+    try {
+      p = realpathSync(item);
+    } catch {
+      return undefined;
+    }
+  }
+  const top = p.split('/').slice(0, 4).join('/');
+  return TOP_STORE_PATH.test(top) ? top : undefined;
+}
 
 /** `nix` arguments for the path infos of `paths`, with `closure` of everything they reference (localstore.ts). */
 export function pathInfoArgs(paths: readonly string[], closure: boolean): string[] {
   return ['path-info', ...NIX_FLAGS, '--json', ...(closure ? ['--recursive'] : []), ...paths];
 }
 
-/** Starts what `argv` will need first, when it is a push of store paths named on the command line. */
+/** Starts what `argv` will need first, when it is a push of store paths (or links into the store) named on the command line. */
 export function startEarlyWork(root: string, argv: readonly string[]): void {
   const line = commandLine(root, argv);
   if (line?.id !== 'push') return;
-  const paths = [...new Set(line.args)];
-  if (paths.length === 0 || !paths.every((p) => TOP_STORE_PATH.test(p) && !p.endsWith('.drv'))) return;
-  startEarly('nix', pathInfoArgs(paths, true));
+  const paths = line.args.map(storePathOf);
+  if (paths.length === 0 || !paths.every((p) => p !== undefined)) return;
+  startEarly('nix', pathInfoArgs([...new Set(paths as string[])], true));
   startEarlyWorker(join(require.resolve('@iwp/core/early'), '..', 'pipe-worker.js'));
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -15,18 +15,22 @@ t.test('a push of store paths runs nix path-info once, started before the CLI lo
   const shims = await tempDir(t, 'iwp-nix-log-');
   const log = join(shims, 'calls');
   const nix = (await execa('sh', ['-c', 'command -v nix'])).stdout.trim();
-  await writeFile(join(shims, 'nix'), `#!/bin/sh\necho "$*" >> ${JSON.stringify(log)}\nexec ${JSON.stringify(nix)} "$@"\n`);
+  // an early run has /dev/null as stdin (startEarly), one the push starts itself a pipe (execa)
+  await writeFile(join(shims, 'nix'), `#!/bin/sh\nif [ -c /dev/stdin ]; then w=early; else w=late; fi\necho "$w: $*" >> ${JSON.stringify(log)}\nexec ${JSON.stringify(nix)} "$@"\n`);
   await chmod(join(shims, 'nix'), 0o755);
   const env = { PATH: `${shims}:${process.env.PATH}` };
-  const r = await cliJson(['push', '--to', url, '--sign-key', key.sec, top, top], { env });
+  // the path twice, once through a link into the store (as ./result)
+  const link = join(shims, 'result');
+  await symlink(top, link);
+  const r = await cliJson(['push', '--to', url, '--sign-key', key.sec, top, link], { env });
   t.match(r, { kind: 'CachePush', paths: closure.length, uploaded: closure.length });
   const calls = (await readFile(log, 'utf8')).trim().split('\n');
-  t.same(calls, [`path-info --extra-experimental-features nix-command --json --recursive ${top}`], 'one path-info, for the closure');
+  t.same(calls, [`early: path-info --extra-experimental-features nix-command --json --recursive ${top}`], 'one path-info, for the closure, the early one');
   // a command line it does not follow (stdin) starts nothing early: the push runs its own
   await writeFile(log, '');
   const again = await execa('node', [bin, 'push', '--json', '--to', url, '--sign-key', key.sec, '-'], { env, input: `${top}\n` });
   t.match(JSON.parse(again.stdout), { uploaded: 0, skipped: closure.length });
-  t.equal((await readFile(log, 'utf8')).trim().split('\n').length, 1, 'still one path-info');
+  t.same((await readFile(log, 'utf8')).trim().split('\n'), [`late: path-info --extra-experimental-features nix-command --json --recursive ${top}`], 'one path-info, run by the push');
 });
 
 t.test('what a push starts early: the path-info its push asks for, and a hashing thread; nothing for other command lines', { skip: needsNix }, async (t) => {
@@ -39,7 +43,7 @@ t.test('what a push starts early: the path-info its push asks for, and a hashing
   const worker = coreEarly.takeEarlyWorker(new URL('../../core/dist/pipe-worker.js', import.meta.url));
   t.ok(worker, "a thread of core's hashedFile");
   await worker?.terminate();
-  for (const argv of [['push', '--to', 'file:///c', './result'], ['push', `${p}.drv`], ['push', '-'], ['verify', p]]) {
+  for (const argv of [['push', '--to', 'file:///c', './no-such-result'], ['push', `${p}.drv`], ['push', 'web.nix'], ['push', '-'], ['verify', p]]) {
     early.startEarlyWork(root, argv);
     t.equal(coreEarly.takeEarly('nix', early.pathInfoArgs(argv.slice(-1), true)), undefined, `nothing for ${argv.join(' ')}`);
   }
