@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { IwpError, ErrorCode, badInput, parseJson, type Runner } from '@iwp/core';
+import early from './early.cjs';
 
 /** What nix/lib/image.nix's mkImage evaluates to. */
 export interface ImageSpec {
@@ -20,11 +21,10 @@ export interface ImageSpec {
 export async function evalSpec(run: Runner, target: string, attr?: string, system?: string): Promise<ImageSpec> {
   const path = resolve(target);
   if (!(await stat(path).then(() => true, () => false))) throw new IwpError(ErrorCode.FILE_NOT_FOUND, `image: ${target}: no such file or directory`);
-  const select = attr ? `.${attr.split('.').map((a) => JSON.stringify(a)).join('.')}` : '';
-  const expr = `let f = import ${JSON.stringify(path)}; v = if builtins.isFunction f then f { } else f; in v${select}`;
+  const expr = early.specExpr(path, attr);
   const nixArgs = system ? ['--option', 'system', system] : [];
-  const json = `let s = ${expr}; in if builtins.isAttrs s then builtins.removeAttrs s [ "drvs" ] else s`;
-  const r = await run('nix-instantiate', ['--eval', '--strict', '--json', ...nixArgs, '--expr', json], { reject: false });
+  // the arguments bin/run.js starts early for a build or plan (early.cts): runProcess adopts that run
+  const r = await run('nix-instantiate', early.specArgs(expr, nixArgs), { reject: false });
   if (r.exitCode !== 0) {
     const lines = r.stderr.split('\n').map((l) => l.trim());
     const msg = lines.find((l) => l.includes('mkImage:')) ?? lines.find((l) => l.startsWith('error:')) ?? r.stderr.trim();
