@@ -54,10 +54,10 @@ export async function pushClosure(cache: BinaryCache, paths: string[], opts: Pus
   const asked = queryPathInfo(opts.run, paths, true); // nix starts first,
   warmNarStreams(opts.jobs); // and the threads load while it answers
   const infos = await asked;
-  const held = await takeLease(cache.store, 'push', { paths: infos.map((i) => hashPart(i.path)), nars: infos.map((i) => narKeyOf(i, opts.compression)) }, opts.leaseMs ?? DEFAULT_LEASE_MS);
+  const hashes = infos.map((i) => hashPart(i.path));
+  const held = await takeLease(cache.store, 'push', { paths: hashes, nars: infos.map((i) => narKeyOf(i, opts.compression)) }, opts.leaseMs ?? DEFAULT_LEASE_MS);
   try {
     let told = false;
-    const hashes = infos.map((i) => hashPart(i.path));
     // what the cache has is asked while gc's leases are: after a wait for a gc, again
     const listed = opts.force ? undefined : cache.exists(hashes);
     listed?.catch(() => undefined);

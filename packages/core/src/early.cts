@@ -6,8 +6,9 @@
 // changes: what is never adopted is wasted, never used wrongly (a wrong guess at the command
 // line only costs a process that reads).
 //
-// CommonJS with only node: built-ins, like startup.cts: bin/run.js loads it before anything
-// else. The runs live on globalThis, so this copy and the one bundled into the CLI share them.
+// CommonJS with only node: built-ins, like startup.cts, whose startup() runs a tool's
+// dist/early.cjs (which uses this module) before the bundle loads. The runs live on
+// globalThis, so this copy and the one bundled into the CLI share them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

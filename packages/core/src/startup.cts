@@ -103,9 +103,17 @@ export function planStartup(root: string, argv: string[] = process.argv.slice(2)
   return { kind: 'bundle', url: pathToFileURL(join(root, 'dist', '.startup', 'cli.js')).href };
 }
 
-/** `planStartup`, and the printing done: what is left for bin/run.js is the bundle or oclif. */
+/**
+ * `planStartup`, and the printing done: what is left for bin/run.js is the bundle or oclif.
+ * Before the bundle loads, a tool with a `dist/early.cjs` starts there what the command
+ * about to run waits for first (early.cts: cache-ctl's push, nix-image's build and plan).
+ */
 export function startup(root: string): Exclude<Startup, { kind: 'print' }> | { kind: 'done' } {
   const next = planStartup(root);
+  if (next.kind === 'bundle') {
+    const early = join(root, 'dist', 'early.cjs');
+    if (statSync(early, { throwIfNoEntry: false })) (require(early) as { startEarlyWork(root: string, argv: string[]): void }).startEarlyWork(root, process.argv.slice(2));
+  }
   if (next.kind !== 'print') return next;
   writeAll(next.text);
   return { kind: 'done' };
