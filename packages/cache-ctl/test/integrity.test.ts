@@ -1,5 +1,5 @@
 import t from 'tap';
-import { appendFile, chmod, readFile, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -143,6 +143,14 @@ t.test('bad input: clear errors, exit 2 or 4', { skip: needsS3 }, async (t) => {
   const noBucket = await cli(['init', 's3://iwp-no-such-bucket-cache']);
   t.equal(noBucket.exitCode, 4);
   t.match(String(noBucket.stderr), /bucket iwp-no-such-bucket-cache not found/);
+  // exists too: a HEAD of a narinfo in a missing bucket answers 404 as for a missing path
+  const existsNoBucket = await cli(['exists', '--store', 's3://iwp-no-such-bucket-cache', top]);
+  t.equal(existsNoBucket.exitCode, 4, 'exists in a missing bucket: not found, not "missing"');
+  t.match(String(existsNoBucket.stderr), /bucket iwp-no-such-bucket-cache not found/);
+  await mkdir(join(dir, 'empty'));
+  const existsNoCache = await cli(['exists', '--store', `file://${join(dir, 'empty')}`, top]);
+  t.equal(existsNoCache.exitCode, 4, 'exists in a directory that is no cache');
+  t.match(String(existsNoCache.stderr), /is not a binary cache/);
   const notInStore = await cli(['push', '/nix/store/00000000000000000000000000000000-missing', '--to', cache, '--sign-key', key.sec]);
   t.equal(notInStore.exitCode, 4);
   t.match(String(notInStore.stderr), /00000000000000000000000000000000-missing is not in the local nix store/);

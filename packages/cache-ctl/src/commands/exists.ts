@@ -15,6 +15,8 @@ export default class Exists extends BaseCommand<typeof Exists> {
     const paths = (await pathsFromInput(this.positional)).map((p) => p.split('/').slice(0, 4).join('/'));
     const bad = paths.find((p) => !isStorePath(p));
     if (bad) throw badInput('PATHS', 'store paths (/nix/store/<hash>-<name>)', bad);
+    // a HEAD of a narinfo in a missing bucket answers 404 as for a missing path: the cache is checked first
+    await cache.mustExist();
     const found = await cache.exists(paths.map(hashPart));
     const present = paths.filter((p) => found.has(hashPart(p)));
     const missing = paths.filter((p) => !found.has(hashPart(p)));
