@@ -1,10 +1,8 @@
 // What cache-ctl starts from bin/run.js before its CLI loads (core's early.cts): for a `push`
-// of store paths, the `nix path-info` of their closure, the first thing the push waits for,
-// and a thread of core's hashedFile, which compresses and hashes the NARs. CommonJS with only
-// core's early module: it runs before anything else is loaded.
+// of store paths, the `nix path-info` of their closure, the first thing the push waits for.
+// CommonJS with only core's early module: it runs before anything else is loaded.
 import { realpathSync } from 'node:fs';
-import { join } from 'node:path';
-import { commandLine, startEarly, startEarlyWorker } from '@iwp/core/early';
+import { commandLine, startEarly } from '@iwp/core/early';
 
 const NIX_FLAGS = ['--extra-experimental-features', 'nix-command'];
 const TOP_STORE_PATH = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-[^/]+$/;
@@ -40,5 +38,4 @@ export function startEarlyWork(root: string, argv: readonly string[]): void {
   const paths = line.args.map(storePathOf);
   if (paths.length === 0 || !paths.every((p) => p !== undefined)) return;
   startEarly('nix', pathInfoArgs([...new Set(paths as string[])], true));
-  startEarlyWorker(join(require.resolve('@iwp/core/early'), '..', 'pipe-worker.js'));
 }

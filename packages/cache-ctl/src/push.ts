@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import pMap from 'p-map';
 import { ErrorCode, IwpError, withRetry, type Runner } from '@iwp/core';
 import type { BinaryCache } from './cache.js';
-import { compressor, EXT, type Compression } from './compression.js';
+import { EXT, type Compression } from './compression.js';
 import { DEFAULT_LEASE_MS, takeLease, waitForGc, type CacheLease } from './leases.js';
 import { signFingerprint, type SecretKey } from './keys.js';
 import { queryPathInfo, topoOrder, type PathInfo } from './localstore.js';
@@ -10,7 +10,7 @@ import { fingerprint, hashPart, type NarInfo } from './narinfo.js';
 import { toNix32 } from './nix32.js';
 import { deferred } from './deferred.js';
 import { verifyLocalPaths, type Verdict } from './local-verify.js';
-import { SMALL_NAR, streamNar, warmNarStreams, type StreamedNar } from './narstream.js';
+import { SMALL_NAR, streamNar, type StreamedNar } from './narstream.js';
 
 export interface PushOptions {
   /** runs nix (path-info of the closure) */
@@ -51,9 +51,7 @@ export const narKeyOf = (info: Pick<PathInfo, 'narHash'>, compression: Compressi
  * on a transient error after the store's own retries is pushed again from the start.
  */
 export async function pushClosure(cache: BinaryCache, paths: string[], opts: PushOptions): Promise<PushResult> {
-  const asked = queryPathInfo(opts.run, paths, true); // nix starts first,
-  warmNarStreams(opts.jobs); // and the threads load while it answers
-  const infos = await asked;
+  const infos = await queryPathInfo(opts.run, paths, true);
   const hashes = infos.map((i) => hashPart(i.path));
   const held = await takeLease(cache.store, 'push', { paths: hashes, nars: infos.map((i) => narKeyOf(i, opts.compression)) }, opts.leaseMs ?? DEFAULT_LEASE_MS);
   try {
@@ -101,17 +99,25 @@ async function pushMissing(cache: BinaryCache, missing: PathInfo[], opts: PushOp
     done.catch(() => undefined);
     published.set(info.path, done);
   }
+  // on a failure no more NARs start, and the push ends once those under way have ended (and
+  // removed their temp files), not while nix still writes them
+  const underway = new Set<Promise<void>>();
   await pMap(
     order,
-    async (info) => {
+    (info) => {
       const nar = nars.get(info.path)!;
-      await withRetry(() => uploadNar(cache, info, opts), { onRetry: (err) => opts.onRetry?.(info.path, err) }).then(nar.resolve, (err: unknown) => {
+      const upload = withRetry(() => uploadNar(cache, info, opts), { onRetry: (err) => opts.onRetry?.(info.path, err) }).then(nar.resolve, (err: unknown) => {
         nar.reject(err);
         throw err;
       });
+      underway.add(upload);
+      return upload.finally(() => underway.delete(upload));
     },
     { concurrency: opts.jobs },
-  );
+  ).catch(async (err: unknown) => {
+    await Promise.allSettled(underway);
+    throw err;
+  });
   await Promise.all(published.values());
   return bytes;
 }
@@ -120,7 +126,7 @@ async function pushMissing(cache: BinaryCache, missing: PathInfo[], opts: PushOp
  * One path: NAR first, narinfo last. Returns the bytes uploaded. `leaseLost` (a push's
  * lease could not be renewed) stops it before the narinfo: gc may no longer know the NAR.
  */
-export async function pushPath(cache: BinaryCache, info: PathInfo, opts: Pick<PushOptions, 'key' | 'compression'> & { leaseLost?: () => unknown }): Promise<number> {
+export async function pushPath(cache: BinaryCache, info: PathInfo, opts: Pick<PushOptions, 'run' | 'key' | 'compression'> & { leaseLost?: () => unknown }): Promise<number> {
   const verdict = verifyLocalPaths([info.path]);
   const narinfo = await uploadNar(cache, info, opts);
   await checked(cache, narinfo, verdict);
@@ -129,11 +135,11 @@ export async function pushPath(cache: BinaryCache, info: PathInfo, opts: Pick<Pu
 }
 
 /** Streams the path's NAR into the store; its narinfo, unsigned, whose NAR hash is the local store's (see `checked`). */
-export async function uploadNar(cache: BinaryCache, info: PathInfo, opts: Pick<PushOptions, 'compression'>): Promise<NarInfo> {
+export async function uploadNar(cache: BinaryCache, info: PathInfo, opts: Pick<PushOptions, 'run' | 'compression'>): Promise<NarInfo> {
   const narKey = narKeyOf(info, opts.compression);
   let nar: StreamedNar;
   try {
-    nar = await streamNar(cache.store, info.path, info.narSize, compressor(opts.compression), narKey);
+    nar = await streamNar(opts.run, cache.store, info, opts.compression, narKey);
   } catch (err) {
     throw new IwpError(ErrorCode.FAILED, `pushing ${info.path}: ${(err as Error).message}`, { cause: err });
   }

@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import pMap from 'p-map';
 import type { BinaryCache } from './cache.js';
-import { codec, parseCompression } from './compression.js';
+import { decompressor, parseCompression } from './compression.js';
 import { HashCounter } from '@iwp/core';
 import { verifyFingerprint, type PublicKey } from './keys.js';
 import { fingerprint, parseNarInfo, type NarInfo } from './narinfo.js';
@@ -36,7 +36,7 @@ export async function verifyEntry(cache: BinaryCache, hash: string, keys: Public
   const file = new HashCounter();
   const nar = new HashCounter();
   try {
-    const c = codec(parseCompression(n.compression, 'Compression'), 'decompress');
+    const c = decompressor(parseCompression(n.compression, 'Compression'));
     await Promise.all([pipeline(body, file, c.input), pipeline(c.output, nar, discard()), c.done]);
   } catch (err) {
     return bad(`NAR ${n.url} does not decompress (${n.compression}): ${(err as Error).message.split('\n')[0]}`);

@@ -25,7 +25,13 @@ t.test('a push of store paths runs nix path-info once, started before the CLI lo
   const r = await cliJson(['push', '--to', url, '--sign-key', key.sec, top, link], { env });
   t.match(r, { kind: 'CachePush', paths: closure.length, uploaded: closure.length });
   const calls = (await readFile(log, 'utf8')).trim().split('\n');
-  t.same(calls, [`early: path-info --extra-experimental-features nix-command --json --recursive ${top}`], 'one path-info, for the closure, the early one');
+  const pathInfos = calls.filter((c) => / path-info /.test(c));
+  t.same(pathInfos, [`early: path-info --extra-experimental-features nix-command --json --recursive ${top}`], 'one path-info, for the closure, the early one');
+  // each NAR compressed by a nix copy of its own into a temp cache, started by the push
+  const copies = calls.filter((c) => / copy /.test(c));
+  t.same(copies.map((c) => c.split(' ').pop()).sort(), [...closure].sort(), 'one nix copy a path');
+  t.ok(copies.every((c) => c.startsWith('late: copy --extra-experimental-features nix-command --no-recursive --to file://')), 'each started by the push, into a temp cache');
+  t.equal(calls.length, pathInfos.length + copies.length, 'no other nix call');
   // a command line it does not follow (stdin) starts nothing early: the push runs its own
   await writeFile(log, '');
   const again = await execa('node', [bin, 'push', '--json', '--to', url, '--sign-key', key.sec, '-'], { env, input: `${top}\n` });
@@ -33,16 +39,13 @@ t.test('a push of store paths runs nix path-info once, started before the CLI lo
   t.same((await readFile(log, 'utf8')).trim().split('\n'), [`late: path-info --extra-experimental-features nix-command --json --recursive ${top}`], 'one path-info, run by the push');
 });
 
-t.test('what a push starts early: the path-info its push asks for, and a hashing thread; nothing for other command lines', { skip: needsNix }, async (t) => {
+t.test('what a push starts early: the path-info its push asks for; nothing for other command lines', { skip: needsNix }, async (t) => {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const p = '/nix/store/00000000000000000000000000000000-x';
   early.startEarlyWork(root, ['push', '--to', 'file:///c', '--sign-key', 'k', p, p]);
   const run = coreEarly.takeEarly('nix', early.pathInfoArgs([p], true));
   t.ok(run, 'nix path-info of the closure, each path once');
   t.match(await run, { exitCode: 1 }, 'nix answers that the path is not there; the push reports it as it would have');
-  const worker = coreEarly.takeEarlyWorker(new URL('../../core/dist/pipe-worker.js', import.meta.url));
-  t.ok(worker, "a thread of core's hashedFile");
-  await worker?.terminate();
   for (const argv of [['push', '--to', 'file:///c', './no-such-result'], ['push', `${p}.drv`], ['push', 'web.nix'], ['push', '-'], ['verify', p]]) {
     early.startEarlyWork(root, argv);
     t.equal(coreEarly.takeEarly('nix', early.pathInfoArgs(argv.slice(-1), true)), undefined, `nothing for ${argv.join(' ')}`);

@@ -59,6 +59,7 @@ t.test('a store path changed since nix registered it is not published, nor anyth
   const registered = await nixHashOf(dep);
   const depNar = (await readdir(join(cache, 'nar')).catch(() => [] as string[])).filter((f) => f.startsWith(registered));
   t.same(depNar, [], 'and the changed path\'s NAR, uploaded meanwhile, is deleted');
+  t.same(files.filter((f) => f.endsWith('.tmp')), [], 'no temp cache of a nix copy is left in the store');
 });
 
 t.test('verify --repair re-uploads broken entries from the local store', { skip: needsNix }, async (t) => {

@@ -3,6 +3,7 @@
 // a directory keeps none and says so.
 import t from 'tap';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileStore, makeS3Client, S3Store } from '../src/index.js';
 import { tempDir, testBucket } from '../src/testing.js';
@@ -44,3 +45,16 @@ for (const kind of ['s3', 'file'] as const) {
     t.same(await store.list('x/', { limit: 1 }), [], 'none under the prefix');
   });
 }
+
+t.test('file://: a listing skips writes in progress, files and directories whose names end .tmp', async (t) => {
+  const dir = join(await tempDir(t), 'store');
+  const store = new FileStore(dir);
+  await store.put('nar/a.nar', 'a');
+  await mkdir(join(dir, 'nar', 'b.nar.1234.tmp'), { recursive: true });
+  await writeFile(join(dir, 'nar', 'c.nar.1234.tmp'), 'c');
+  await mkdir(join(dir, '.push-1-ab.tmp', 'nar'), { recursive: true });
+  await writeFile(join(dir, '.push-1-ab.tmp', 'x.narinfo'), 'x');
+  await writeFile(join(dir, '.push-1-ab.tmp', 'nar', 'x.nar'), 'x');
+  t.same((await store.list('')).map((o) => o.key), ['nar/a.nar']);
+  t.same((await store.list('nar/')).map((o) => o.key), ['nar/a.nar']);
+});

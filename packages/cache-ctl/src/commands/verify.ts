@@ -31,7 +31,7 @@ export default class Verify extends BaseCommand<typeof Verify> {
       let repaired: boolean | undefined;
       if (key) {
         const info = await queryPathInfo(runProcess, [p.storePath], false).catch(() => undefined);
-        if (info?.[0]) repaired = await pushPath(cache, info[0], { key, compression }).then(() => true, () => false);
+        if (info?.[0]) repaired = await pushPath(cache, info[0], { run: runProcess, key, compression }).then(() => true, () => false);
         else repaired = false;
       }
       failed.push({ storePath: p.storePath, problem: p.problem, ...(repaired === undefined ? {} : { repaired }) });

@@ -130,7 +130,8 @@ export class FileStore implements ObjectStore {
       const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
       for (const e of entries) {
         const p = join(dir, e.name);
-        if (e.isDirectory()) await walk(p);
+        // names ending .tmp are writes in progress, files and directories (a push's temp cache)
+        if (e.isDirectory() && !e.name.endsWith('.tmp')) await walk(p);
         else if (e.isFile() && !e.name.endsWith('.tmp') && !e.name.endsWith('.mutex')) {
           const key = relative(this.dir, p).split('/').join('/');
           if (!key.startsWith(prefix)) continue;
