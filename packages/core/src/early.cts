@@ -1,10 +1,10 @@
 // Work a tool starts from bin/run.js before its CLI has loaded, for the command it is about to
-// run: the command's first program (cache-ctl push's `nix path-info`) and the worker thread it
-// will use run while node evaluates the bundle and oclif parses the command line (~60-80 ms),
-// instead of after. The command adopts them when it asks for the same thing: runProcess for
-// the same program with the same arguments, a WorkerPool for the same module. Nothing else
-// changes: what is never adopted is wasted, never used wrongly (a wrong guess at the command
-// line only costs a process that reads).
+// run: the command's first program (cache-ctl push's `nix path-info`, nix-image build's
+// `nix-instantiate --eval`) runs while node evaluates the bundle and oclif parses the command
+// line (~60-80 ms), instead of after. The command adopts it when runProcess is asked for the
+// same program with the same arguments. Nothing else changes: what is never adopted is
+// wasted, never used wrongly (a wrong guess at the command line only costs a process that
+// reads).
 //
 // CommonJS with only node: built-ins, like startup.cts, whose startup() runs a tool's
 // dist/early.cjs (which uses this module) before the bundle loads. The runs live on
@@ -12,8 +12,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 
 /** How an early program ended: output as text, as node gave it. */
 export interface EarlyResult {
@@ -35,14 +33,13 @@ interface EarlyRun {
 
 interface Registry {
   runs: EarlyRun[];
-  workers: Map<string, Worker>;
 }
 
 const KEY = Symbol.for('iwp.early');
 
 function registry(): Registry {
   const g = globalThis as { [KEY]?: Registry };
-  g[KEY] ??= { runs: [], workers: new Map() };
+  g[KEY] ??= { runs: [] };
   return g[KEY];
 }
 
@@ -82,24 +79,6 @@ function hold(child: ChildProcess, on: boolean): void {
     if (on) h?.ref?.();
     else h?.unref?.();
   }
-}
-
-/** Starts a worker thread running `file` now, idle and not keeping the process alive, for a WorkerPool of that module to adopt. */
-export function startEarlyWorker(file: string): void {
-  const href = pathToFileURL(file).href;
-  if (registry().workers.has(href)) return;
-  const w = new Worker(file);
-  w.unref();
-  w.on('error', () => registry().workers.delete(href)); // a pool starts its own instead
-  registry().workers.set(href, w);
-}
-
-/** The early worker thread running `file`, if one was started and not adopted yet. */
-export function takeEarlyWorker(file: URL): Worker | undefined {
-  const workers = registry().workers;
-  const w = workers.get(file.href);
-  workers.delete(file.href);
-  return w;
 }
 
 /** Flags of a command as oclif's manifest describes them. */

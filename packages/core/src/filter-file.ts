@@ -1,9 +1,8 @@
 // Bytes -> sha256 -> a filter process (a compressor) whose stdout is a new file, which is
 // hashed as it grows: each byte crosses one pipe, as in `tar | zstd > file`, and nothing is
-// left to hash when the filter ends. nix-image writes its zstd layers this way; cache-ctl's
-// NARs (hashed-file.ts, in a worker thread) use the same file hashing and exit handling, with
-// the source writing into the filter directly. Only node's own modules: a worker thread
-// starts with little to load, and the CLIs import it at start-up.
+// left to hash when the filter ends. nix-image writes its zstd layers this way, in its layer
+// threads. Only node's own modules: a worker thread starts with little to load, and the CLIs
+// import it at start-up.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';

@@ -21,7 +21,6 @@ export * from './hashing.js';
 export * from './json-diff.js';
 export * from './descriptor.js';
 export * from './pool.js';
-export * from './pipes.js';
 export * from './workers.js';
 export * from './retry.js';
 export * from './heartbeat.js';

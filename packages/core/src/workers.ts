@@ -1,5 +1,4 @@
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
-import early from './early.cjs';
 
 interface Task<I, O> {
   input: I;
@@ -18,7 +17,7 @@ interface Thread<I, O> {
 /**
  * At most `size` worker threads running one module (which calls `serveWorker`), started on
  * first use and reused, each running up to `perThread` tasks at once (tasks that mostly wait
- * on child processes and files, such as hashedFile's, share a thread: each thread costs
+ * on child processes and files share a thread: each thread costs
  * ~30 ms of CPU to start); tasks wait for a free place. Idle threads do not keep the process
  * alive. Kept free of the rest of @iwp/core so a worker starts with only what it imports.
  */
@@ -52,8 +51,7 @@ export class WorkerPool<I, O> {
   }
 
   private start(): Thread<I, O> {
-    // a thread bin/run.js started for this module while the CLI loaded (early.cts), else a new one
-    const t: Thread<I, O> = { w: early.takeEarlyWorker(this.file) ?? new Worker(this.file), running: new Map() };
+    const t: Thread<I, O> = { w: new Worker(this.file), running: new Map() };
     this.threads.push(t);
     const fail = (err: Error): void => {
       const i = this.threads.indexOf(t);

@@ -8,7 +8,7 @@ import { runProcess } from '../src/runner.js';
 import { WorkerPool } from '../src/workers.js';
 
 // early.cts is CommonJS: ES modules get its exports as the default export
-const { commandLine, startEarly, startEarlyWorker, takeEarly, takeEarlyWorker } = earlyModule;
+const { commandLine, startEarly, takeEarly } = earlyModule;
 
 async function temp(t: { teardown(fn: () => unknown): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'iwp-early-'));
@@ -46,20 +46,6 @@ t.test('an early run is adopted only by the same arguments and options that woul
 t.test('an early run of a program that does not exist fails as runProcess would', async (t) => {
   startEarly('iwp-no-such-program', ['x']);
   await t.rejects(runProcess('iwp-no-such-program', ['x']), { code: 'PROCESS_FAILED', details: { notFound: true } });
-});
-
-t.test('a WorkerPool adopts the early thread started for its module', async (t) => {
-  const file = join(await temp(t), 'worker.mjs');
-  await writeFile(file, `import { serveWorker } from ${JSON.stringify(new URL('../dist/workers.js', import.meta.url).href)};\nserveWorker(async (n) => n + 1);\n`);
-  startEarlyWorker(file);
-  const early = takeEarlyWorker(pathToFileURL(file));
-  t.ok(early, 'the early thread is there until a pool takes it');
-  await early!.terminate();
-  startEarlyWorker(file);
-  const pool = new WorkerPool<number, number>(pathToFileURL(file), 1);
-  t.teardown(() => pool.close());
-  t.equal(await pool.run(1), 2);
-  t.equal(takeEarlyWorker(pathToFileURL(file)), undefined, 'the pool took it');
 });
 
 t.test('commandLine reads argv as oclif will, against the manifest', async (t) => {
