@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import pLimit from 'p-limit';
 import { dirname, join } from 'node:path';
@@ -51,12 +52,13 @@ function localDir(store: ObjectStore): string | undefined {
  * anything else and deleted with it. The NAR hash is checked by local-verify.ts, beside the
  * push: nix copy does not compare it with the registered one.
  */
-async function compressNar(run: Runner, info: NarSource, compression: Compression, tmp: string): Promise<{ file: string; sha256: string; size: number }> {
-  await mkdir(tmp, { recursive: true });
+async function compressNar(run: Runner, info: NarSource, compression: Compression, tmp: string, signal?: AbortSignal): Promise<{ file: string; sha256: string; size: number }> {
+  // a few small files, written in this turn: the nix copy starts before anything else runs
+  // on this thread (compressAhead: before the first request loads the AWS SDK)
   const stand = (ref: string) => `StorePath: ${ref}\nURL: nar/none\nNarHash: sha256:${'0'.repeat(52)}\nNarSize: 1\n`;
-  await Promise.all(info.references.filter((r) => r !== info.path).map((r) => writeFile(join(tmp, `${hashPart(r)}.narinfo`), stand(r))));
+  for (const r of info.references) if (r !== info.path) writeFileSync(join(tmp, `${hashPart(r)}.narinfo`), stand(r));
   const args = ['copy', '--extra-experimental-features', 'nix-command', '--no-recursive', '--to', `file://${tmp}?compression=${compression}`, info.path];
-  const r = await run('nix', args, { reject: false });
+  const r = await run('nix', args, { reject: false, ...(signal ? { signal } : {}) });
   const said = r.stderr.trim().split('\n').filter((l) => !l.startsWith('copying ')).slice(-3).join('; ');
   if (r.exitCode !== 0) throw new IwpError(ErrorCode.PROCESS_FAILED, `nix copy of ${info.path} into a temp cache failed (${r.signal ?? `exit ${r.exitCode}`}): ${said}`);
   const text = await readFile(join(tmp, `${hashPart(info.path)}.narinfo`), 'utf8').catch(() => '');
@@ -65,34 +67,72 @@ async function compressNar(run: Runner, info: NarSource, compression: Compressio
   return { file: join(tmp, m.url), sha256: fromNix32(m.hash, 32).toString('hex'), size: Number(m.size) };
 }
 
+/** A NAR compressed into its temp cache, `tmp`, which storeNar or discardNar removes. */
+export interface CompressedNar {
+  file: string;
+  sha256: string;
+  size: number;
+  tmp: string;
+}
+
 /**
- * The path's NAR, compressed (compressNar), stored under `key`. Into a directory the nix
- * copy goes to a directory beside the store's objects (a name ending `.tmp`, which listings
- * skip), and the file is renamed into place. Elsewhere (S3) it goes to a temp directory, and
- * the file is sent as one PutObject signed with the hash nix computed (`putFile`), as nix's
- * own S3 store compresses before it uploads: the body is not hashed again, and a retry
- * reads it again instead of running nix once more.
+ * The path's NAR compressed (compressNar) where `store` will take it from: into a directory
+ * store, a temp cache in that directory (a name ending `.tmp`, which listings skip), so the
+ * file is renamed into place; for any other store (S3) a temp directory of the system's.
+ * Waits for a place among the compressions (`compressing`), unless the NAR is small.
+ * `signal` stops the nix copy; the temp cache is then removed.
  */
-export async function streamNar(run: Runner, store: ObjectStore, info: NarSource, compression: Compression, key: string): Promise<StreamedNar> {
+export async function compressNarFor(run: Runner, store: ObjectStore, info: NarSource, compression: Compression, signal?: AbortSignal): Promise<CompressedNar> {
   const dir = localDir(store);
-  if (dir) {
-    const dest = join(dir, ...key.split('/'));
-    await mkdir(dirname(dest), { recursive: true });
-    const tmp = join(dir, `.push-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-    try {
-      const h = await placed(compressing, info.narSize, () => compressNar(run, info, compression, tmp));
-      await rename(h.file, dest);
-      return { fileSha256: h.sha256, fileSize: h.size };
-    } finally {
-      await rm(tmp, { recursive: true, force: true });
-    }
-  }
-  const tmp = await mkdtemp(join(tmpdir(), 'iwp-nar-'));
+  // in a directory store that is not there, nothing is created (mkdir fails)
+  const tmp = dir ? join(dir, `.push-${process.pid}-${randomBytes(4).toString('hex')}.tmp`) : mkdtempSync(join(tmpdir(), 'iwp-nar-'));
+  if (dir) mkdirSync(tmp);
   try {
-    const h = await placed(compressingForUpload, info.narSize, () => compressNar(run, info, compression, tmp));
-    await store.putFile(key, h.file, { size: h.size, sha256: h.sha256, contentType: 'application/x-nix-nar' });
-    return { fileSha256: h.sha256, fileSize: h.size };
-  } finally {
+    const h = await placed(dir ? compressing : compressingForUpload, info.narSize, async () => {
+      signal?.throwIfAborted();
+      return compressNar(run, info, compression, tmp, signal);
+    });
+    return { ...h, tmp };
+  } catch (err) {
     await rm(tmp, { recursive: true, force: true });
+    throw err;
   }
+}
+
+/** How many large NARs compress at once into `store` (compressNarFor). */
+export function compressionSlots(store: ObjectStore): number {
+  return localDir(store) ? cores : Math.max(1, cores - 1);
+}
+
+/**
+ * Stores a compressed NAR under `key`, and removes its temp cache: into a directory a
+ * rename; elsewhere (S3) one PutObject signed with the hash nix computed (`putFile`), as
+ * nix's own S3 store compresses before it uploads: the body is not hashed again, and a
+ * retry reads the file again instead of running nix once more.
+ */
+export async function storeNar(store: ObjectStore, nar: CompressedNar, key: string): Promise<StreamedNar> {
+  try {
+    const dir = localDir(store);
+    if (dir) {
+      const dest = join(dir, ...key.split('/'));
+      await mkdir(dirname(dest), { recursive: true });
+      await rename(nar.file, dest);
+    } else {
+      await store.putFile(key, nar.file, { size: nar.size, sha256: nar.sha256, contentType: 'application/x-nix-nar' });
+    }
+    return { fileSha256: nar.sha256, fileSize: nar.size };
+  } finally {
+    await rm(nar.tmp, { recursive: true, force: true });
+  }
+}
+
+/** Removes what a compression left, once it has ended (stopped or not). */
+export async function discardNar(nar: Promise<CompressedNar>): Promise<void> {
+  const n = await nar.catch(() => undefined);
+  if (n) await rm(n.tmp, { recursive: true, force: true });
+}
+
+/** The path's NAR compressed and stored under `key`. */
+export async function streamNar(run: Runner, store: ObjectStore, info: NarSource, compression: Compression, key: string): Promise<StreamedNar> {
+  return storeNar(store, await compressNarFor(run, store, info, compression), key);
 }

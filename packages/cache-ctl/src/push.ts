@@ -10,7 +10,7 @@ import { fingerprint, hashPart, type NarInfo } from './narinfo.js';
 import { toNix32 } from './nix32.js';
 import { deferred } from './deferred.js';
 import { verifyLocalPaths, type Verdict } from './local-verify.js';
-import { SMALL_NAR, streamNar, type StreamedNar } from './narstream.js';
+import { compressionSlots, compressNarFor, discardNar, SMALL_NAR, storeNar, streamNar, type CompressedNar, type StreamedNar } from './narstream.js';
 
 export interface PushOptions {
   /** runs nix (path-info of the closure) */
@@ -40,36 +40,87 @@ export const narKeyOf = (info: Pick<PathInfo, 'narHash'>, compression: Compressi
 /**
  * Pushes the closures of `paths`: one existence check for the whole closure, then only the
  * missing paths (pushMissing: NARs of at most 1 MiB first, then in dependency order, `jobs`
- * at a time, each narinfo after those of its references). Each NAR is streamed from
- * `nix-store --dump` through the compressor into the store's file (into S3 a temp file,
- * then one PutObject; see narstream.ts), while nix checks the path's contents against the
- * NAR hash it registered (local-verify.ts); its narinfo, signed, is written only after the
- * NAR is in place and the check has passed.
+ * at a time, each narinfo after those of its references). nix compresses each NAR into a
+ * temp cache, whose file is renamed into a directory store or sent to S3 as one PutObject
+ * (narstream.ts), while nix checks the path's contents against the NAR hash it registered
+ * (local-verify.ts); its narinfo, signed, is written only after the NAR is in place and the
+ * check has passed. The first large NARs start compressing as soon as the closure is known
+ * (compressAhead), while the push takes its lease and asks the cache what it has.
  *
- * Before anything else the push writes a lease naming its closure and NAR keys, renewed
+ * Before anything reaches the store the push checks that the cache exists (bucket or
+ * directory, and nix-cache-info), then writes a lease naming its closure and NAR keys, renewed
  * while it runs, so a concurrent `gc` keeps them (see leases.ts); a path whose upload fails
  * on a transient error after the store's own retries is pushed again from the start.
  */
 export async function pushClosure(cache: BinaryCache, paths: string[], opts: PushOptions): Promise<PushResult> {
   const infos = await queryPathInfo(opts.run, paths, true);
   const hashes = infos.map((i) => hashPart(i.path));
-  const held = await takeLease(cache.store, 'push', { paths: hashes, nars: infos.map((i) => narKeyOf(i, opts.compression)) }, opts.leaseMs ?? DEFAULT_LEASE_MS);
+  const ahead = compressAhead(cache, infos, opts);
   try {
-    let told = false;
-    // what the cache has is asked while gc's leases are: after a wait for a gc, again
-    const listed = opts.force ? undefined : cache.exists(hashes);
-    listed?.catch(() => undefined);
-    await waitForGc(cache.store, (gc) => {
-      if (!told) opts.onWaitForGc?.(gc);
-      told = true;
-    });
-    const present = opts.force ? new Set<string>() : await (told ? cache.exists(hashes) : listed!);
-    const missing = infos.filter((i) => !present.has(hashPart(i.path)));
-    const bytes = await pushMissing(cache, missing, { ...opts, leaseLost: held.heartbeat.failure });
-    return { paths: infos.length, uploaded: missing.length, skipped: infos.length - missing.length, bytes, storePaths: infos.map((i) => i.path).sort() };
+    // the cache is checked once the nix copies have started: its first request loads the
+    // AWS SDK (~30 ms of this thread), which would otherwise come before them
+    await new Promise((resolve) => setImmediate(resolve));
+    await cache.mustExist();
+    const held = await takeLease(cache.store, 'push', { paths: hashes, nars: infos.map((i) => narKeyOf(i, opts.compression)) }, opts.leaseMs ?? DEFAULT_LEASE_MS);
+    try {
+      let told = false;
+      // what the cache has is asked while gc's leases are: after a wait for a gc, again
+      const listed = opts.force ? undefined : cache.exists(hashes);
+      listed?.catch(() => undefined);
+      await waitForGc(cache.store, (gc) => {
+        if (!told) opts.onWaitForGc?.(gc);
+        told = true;
+      });
+      const present = opts.force ? new Set<string>() : await (told ? cache.exists(hashes) : listed!);
+      const missing = infos.filter((i) => !present.has(hashPart(i.path)));
+      await dropAhead(ahead, new Set(missing.map((i) => i.path)));
+      const bytes = await pushMissing(cache, missing, { ...opts, leaseLost: held.heartbeat.failure }, ahead);
+      return { paths: infos.length, uploaded: missing.length, skipped: infos.length - missing.length, bytes, storePaths: infos.map((i) => i.path).sort() };
+    } finally {
+      await held.release();
+    }
   } finally {
-    await held.release();
+    await dropAhead(ahead);
   }
+}
+
+/** Compressions started before the push knows which paths the cache is missing. */
+type Ahead = Map<string, { nar: Promise<CompressedNar>; stop: AbortController }>;
+
+/**
+ * Starts compressing the NARs the push would compress first (as many large ones as
+ * compress at once), into temp caches, before the lease and the existence check: nothing
+ * reaches the store before those, and the three round trips to S3 (~0.1 s with start-up's
+ * remains) or the directory's checks no longer come before the first compression. Those
+ * of paths the cache has are stopped as soon as it says so (dropAhead): a push with
+ * nothing to do spends that much of a core's time, and its answer does not wait for it.
+ */
+function compressAhead(cache: BinaryCache, infos: PathInfo[], opts: PushOptions): Ahead {
+  const first = pushOrder(infos).order.filter((i) => i.narSize > SMALL_NAR).slice(0, compressionSlots(cache.store));
+  return new Map(
+    first.map((info) => {
+      const stop = new AbortController();
+      const nar = compressNarFor(opts.run, cache.store, info, opts.compression, stop.signal);
+      nar.catch(() => undefined); // taken by pushMissing, or discarded
+      return [info.path, { nar, stop }];
+    }),
+  );
+}
+
+/** Stops and removes the compressions started ahead, but those of paths in `keep`. */
+async function dropAhead(ahead: Ahead, keep?: Set<string>): Promise<void> {
+  const dropped = [...ahead].filter(([path]) => !keep?.has(path));
+  for (const [path, a] of dropped) {
+    ahead.delete(path);
+    a.stop.abort();
+  }
+  await Promise.all(dropped.map(([, a]) => discardNar(a.nar)));
+}
+
+/** NARs of at most 1 MiB first whatever their level (narstream.ts: they take no place among the compressions), then the others in dependency order (`levels`). */
+function pushOrder(paths: PathInfo[]): { levels: PathInfo[]; order: PathInfo[] } {
+  const levels = topoOrder(paths).flatMap((level) => level.sort((a, b) => a.narSize - b.narSize));
+  return { levels, order: [...levels.filter((i) => i.narSize <= SMALL_NAR), ...levels.filter((i) => i.narSize > SMALL_NAR)] };
 }
 
 /**
@@ -79,11 +130,9 @@ export async function pushClosure(cache: BinaryCache, paths: string[], opts: Pus
  * are in place. A NAR never waits for another path's narinfo; a narinfo never appears
  * before those of its references. Returns bytes.
  */
-async function pushMissing(cache: BinaryCache, missing: PathInfo[], opts: PushOptions & { leaseLost: () => unknown }): Promise<number> {
-  const levels = topoOrder(missing).flatMap((level) => level.sort((a, b) => a.narSize - b.narSize));
-  // NARs: small ones first whatever their level (narstream.ts: they take no compressor's
-  // place); narinfos: in dependency order (`levels`), each chained to its references'
-  const order = [...levels.filter((i) => i.narSize <= SMALL_NAR), ...levels.filter((i) => i.narSize > SMALL_NAR)];
+async function pushMissing(cache: BinaryCache, missing: PathInfo[], opts: PushOptions & { leaseLost: () => unknown }, ahead: Ahead): Promise<number> {
+  // NARs in `order`; narinfos in dependency order (`levels`), each chained to its references'
+  const { levels, order } = pushOrder(missing);
   const verdict = verifyLocalPaths(order.map((i) => i.path)); // in the order the NARs go
   const nars = new Map(order.map((i) => [i.path, deferred<NarInfo>()]));
   const published = new Map<string, Promise<void>>();
@@ -106,7 +155,14 @@ async function pushMissing(cache: BinaryCache, missing: PathInfo[], opts: PushOp
     order,
     (info) => {
       const nar = nars.get(info.path)!;
-      const upload = withRetry(() => uploadNar(cache, info, opts), { onRetry: (err) => opts.onRetry?.(info.path, err) }).then(nar.resolve, (err: unknown) => {
+      let early = ahead.get(info.path)?.nar; // the first attempt takes what was compressed ahead
+      ahead.delete(info.path);
+      const attempt = () => {
+        const compressed = early;
+        early = undefined;
+        return uploadNar(cache, info, opts, compressed);
+      };
+      const upload = withRetry(attempt, { onRetry: (err) => opts.onRetry?.(info.path, err) }).then(nar.resolve, (err: unknown) => {
         nar.reject(err);
         throw err;
       });
@@ -134,12 +190,15 @@ export async function pushPath(cache: BinaryCache, info: PathInfo, opts: Pick<Pu
   return narinfo.fileSize ?? 0;
 }
 
-/** Streams the path's NAR into the store; its narinfo, unsigned, whose NAR hash is the local store's (see `checked`). */
-export async function uploadNar(cache: BinaryCache, info: PathInfo, opts: Pick<PushOptions, 'run' | 'compression'>): Promise<NarInfo> {
+/**
+ * Puts the path's NAR into the store (`compressed`: already compressed, into a temp cache);
+ * its narinfo, unsigned, whose NAR hash is the local store's (see `checked`).
+ */
+export async function uploadNar(cache: BinaryCache, info: PathInfo, opts: Pick<PushOptions, 'run' | 'compression'>, compressed?: Promise<CompressedNar>): Promise<NarInfo> {
   const narKey = narKeyOf(info, opts.compression);
   let nar: StreamedNar;
   try {
-    nar = await streamNar(opts.run, cache.store, info, opts.compression, narKey);
+    nar = compressed ? await storeNar(cache.store, await compressed, narKey) : await streamNar(opts.run, cache.store, info, opts.compression, narKey);
   } catch (err) {
     throw new IwpError(ErrorCode.FAILED, `pushing ${info.path}: ${(err as Error).message}`, { cause: err });
   }

@@ -27,7 +27,6 @@ export default class Push extends BaseCommand<typeof Push> {
     const key = await readSecretKey(this.flags['sign-key']);
     const compression = parseCompression(this.flags.compression);
     const paths = await resolveInstallables(runProcess, await pathsFromInput(this.positional));
-    await cache.mustExist();
     const started = performance.now();
     const r = await pushClosure(cache, paths, {
       run: runProcess,

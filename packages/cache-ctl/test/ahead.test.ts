@@ -1,0 +1,65 @@
+import t from 'tap';
+import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { bucket, buildClosure, cliJson, fileCache, needsNix, needsS3, tempDir } from './helpers.js';
+
+// A push starts compressing its first large NARs as soon as it knows the closure, before it
+// asks the cache what it has (push.ts, compressAhead); those of paths the cache has are
+// stopped and removed. `nix` is a wrapper that logs each call; TMPDIR is the test's own, so
+// what a push into S3 leaves in it can be seen.
+async function setup(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+  const shims = await tempDir(t, 'iwp-nix-log-');
+  const log = join(shims, 'calls');
+  const nix = (await execa('sh', ['-c', 'command -v nix'])).stdout.trim();
+  await writeFile(join(shims, 'nix'), `#!/bin/sh\necho "$*" >> ${JSON.stringify(log)}\nexec ${JSON.stringify(nix)} "$@"\n`);
+  await chmod(join(shims, 'nix'), 0o755);
+  const tmp = await tempDir(t, 'iwp-tmpdir-');
+  const env = { PATH: `${shims}:${process.env.PATH}`, TMPDIR: tmp };
+  const copies = async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter((l) => l.startsWith('copy '));
+  return { env, tmp, log, copies };
+}
+
+t.test('into a directory: the large NAR compressed ahead is the one stored; a push with nothing to do leaves no temp cache', { skip: needsNix }, async (t) => {
+  const { env, log, copies } = await setup(t);
+  const { top, closure } = await buildClosure(3, t); // top, dep, and a 3 MiB path: one large NAR
+  const big = closure.find((p) => p.endsWith('-cc-big'))!;
+  const { url, path, key } = await fileCache(t);
+  const first = await cliJson(['push', top, '--to', url, '--sign-key', key.sec], { env });
+  t.match(first, { uploaded: closure.length, skipped: 0 });
+  t.same((await copies()).map((c) => c.split(' ').pop()).sort(), [...closure].sort(), 'one nix copy a path: the large one was not compressed twice');
+  t.same((await readdir(path)).filter((f) => f.endsWith('.tmp')), []);
+  const nars = (await readdir(join(path, 'nar'))).sort();
+  t.equal(nars.length, closure.length);
+
+  await writeFile(log, '');
+  const again = await cliJson(['push', top, '--to', url, '--sign-key', key.sec], { env });
+  t.match(again, { uploaded: 0, skipped: closure.length });
+  t.ok((await copies()).every((c) => c.endsWith(` ${big}`)), 'nothing compressed but, perhaps, the large NAR ahead');
+  t.same((await readdir(path)).filter((f) => f.endsWith('.tmp')), [], 'which was stopped and removed');
+  t.same((await readdir(join(path, 'nar'))).sort(), nars, 'no NAR added or changed');
+});
+
+t.test('into S3: nothing is left in the temp directory, after a push and after one with nothing to do', { skip: needsS3 }, async (t) => {
+  const { env, tmp } = await setup(t);
+  const { top, closure } = await buildClosure(3, t);
+  const dir = await tempDir(t);
+  const key = await cliJson(['keygen', '--name', 'ahead-1', '--secret-key', join(dir, 'k.sec'), '--public-key', join(dir, 'k.pub')]);
+  t.ok(key.publicKey);
+  const store = `s3://${await bucket('ahead')}`;
+  await cliJson(['init', store]);
+  t.match(await cliJson(['push', top, '--to', store, '--sign-key', join(dir, 'k.sec')], { env }), { uploaded: closure.length });
+  t.same(await readdir(tmp), [], 'no temp cache left');
+  t.match(await cliJson(['push', top, '--to', store, '--sign-key', join(dir, 'k.sec')], { env }), { uploaded: 0, skipped: closure.length });
+  t.same(await readdir(tmp), [], 'none after a push with nothing to do either');
+});
+
+t.test('a missing directory store is not created by a compression started ahead', { skip: needsNix }, async (t) => {
+  const { env } = await setup(t);
+  const { top } = await buildClosure(3, t);
+  const dir = await tempDir(t);
+  const { key } = await fileCache(t);
+  const r = await execa('node', [join(import.meta.dirname, '..', 'bin', 'run.js'), 'push', top, '--to', `file://${dir}/missing`, '--sign-key', key.sec], { env, reject: false });
+  t.equal(r.exitCode, 4, String(r.stderr));
+  t.same(await readdir(dir), [], 'nothing written');
+});
