@@ -10,7 +10,7 @@ import type { ObjectStore } from './types.js';
 export function openStore(url: string, field = '--store'): ObjectStore {
   if (url.startsWith('s3://')) {
     const loc = parseS3Url(url, field);
-    return new S3Store(makeS3Client(loc), loc);
+    return new S3Store(() => makeS3Client(loc), loc);
   }
   if (url.startsWith('file://')) {
     let dir: string;

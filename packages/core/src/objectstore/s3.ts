@@ -21,12 +21,27 @@ export class S3Store implements ObjectStore {
   readonly endpoint: string | undefined;
   readonly keepsMetadata = true;
 
+  private client: S3Client | undefined;
+  private readonly makeClient: (() => S3Client) | undefined;
+
+  /**
+   * `client`: an S3 client, or what makes one on the first request (openStore: a command
+   * that opens a store loads the AWS SDK, ~30 ms here, when it first talks to it, after
+   * whatever it starts before that, not when it reads its flags).
+   */
   constructor(
-    private readonly s3: S3Client,
+    client: S3Client | (() => S3Client),
     private readonly loc: S3Location,
   ) {
     this.url = `s3://${loc.bucket}${loc.prefix ? `/${loc.prefix}` : ''}`;
     this.endpoint = s3Endpoint(loc.endpoint);
+    if (typeof client === 'function') this.makeClient = client;
+    else this.client = client;
+  }
+
+  private get s3(): S3Client {
+    this.client ??= this.makeClient!();
+    return this.client;
   }
 
   private key(rel: string): string {
