@@ -1,5 +1,7 @@
 // What cache-ctl starts from bin/run.js before its CLI loads (core's early.cts): for a `push`
-// of store paths, the `nix path-info` of their closure, the first thing the push waits for.
+// of store paths, the `nix path-info` of their closure, the first thing the push waits for,
+// and the check of the closure's contents (`nix store verify`), which then runs on the core
+// node's loading leaves idle.
 // CommonJS with only core's early module: it runs before anything else is loaded.
 import { realpathSync } from 'node:fs';
 import { commandLine, startEarly } from '@iwp/core/early';
@@ -31,11 +33,21 @@ export function pathInfoArgs(paths: readonly string[], closure: boolean): string
   return ['path-info', ...NIX_FLAGS, '--json', ...(closure ? ['--recursive'] : []), ...paths];
 }
 
+/**
+ * `nix` arguments that check the contents of the closures of `paths` against the NAR hashes
+ * the local store registered, signatures aside (local-verify.ts reads its output).
+ */
+export function verifyArgs(paths: readonly string[]): string[] {
+  return ['store', 'verify', ...NIX_FLAGS, '--no-trust', '--recursive', ...paths];
+}
+
 /** Starts what `argv` will need first, when it is a push of store paths (or links into the store) named on the command line. */
 export function startEarlyWork(root: string, argv: readonly string[]): void {
   const line = commandLine(root, argv);
   if (line?.id !== 'push') return;
   const paths = line.args.map(storePathOf);
   if (paths.length === 0 || !paths.every((p) => p !== undefined)) return;
-  startEarly('nix', pathInfoArgs([...new Set(paths as string[])], true));
+  const tops = [...new Set(paths as string[])];
+  startEarly('nix', pathInfoArgs(tops, true));
+  startEarly('nix', verifyArgs(tops));
 }

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { ErrorCode, IwpError } from '@iwp/core';
+import type { EarlyResult } from '@iwp/core/early';
 import { deferred, type Deferred } from './deferred.js';
 
 /** Settles when a path's contents have been checked: rejects when they differ from the local store's NAR hash. */
@@ -16,12 +17,50 @@ const ANSI = /\x1b\[[0-9;]*m/g;
  * as `nix-store --verify-path` does (nix reads and hashes each path in C++): one process for
  * up to 1000 paths, in the order given, while the push compresses them. Each path's verdict
  * settles as soon as nix moves on to the next path (`-v` names each one as it starts), so a
- * narinfo waits for its own path's check, not for the whole closure's.
+ * narinfo waits for its own path's check, not for the whole closure's. With `early`, the
+ * check bin/run.js started before the CLI loaded is adopted instead (adoptEarlyCheck).
  *
- * A push thus hashes each NAR once, in nix, as nix copy does; nix copy itself does not
- * compare that hash with the registered one, and this does, before a narinfo is written.
+ * nix copy, which compresses the NARs (narstream.ts), does not compare the NAR hash with the
+ * registered one; this does, before a narinfo is written.
  */
-export function verifyLocalPaths(paths: string[]): Verdict {
+export function verifyLocalPaths(paths: string[], early?: Promise<EarlyResult>): Verdict {
+  return early ? adoptEarlyCheck(paths, early) : checkPaths(paths);
+}
+
+const MODIFIED = /path '([^']+)' was modified! expected hash '([^']+)', got '([^']+)'/g;
+
+/**
+ * The verdicts of `nix store verify --no-trust --recursive` over the closures `paths` come
+ * from (early.cts: started before the CLI loaded, on the core node's loading leaves idle),
+ * all at once when it ends. A path it names as modified is rejected; when it ends cleanly
+ * every other path passes; when it does not (an error, a signal), the paths it did not name
+ * are checked again here (checkPaths), so a run that failed for any other reason never
+ * passes a path it may not have read.
+ */
+function adoptEarlyCheck(paths: string[], early: Promise<EarlyResult>): Verdict {
+  const verdicts = new Map(paths.map((p) => [p, deferred<void>()]));
+  void early.then(
+    (r) => {
+      const modified = new Set<string>();
+      for (const [, path, registered, got] of r.stderr.replace(ANSI, '').matchAll(MODIFIED)) {
+        modified.add(path!);
+        verdicts.get(path!)?.reject(changedError(path!, registered!, got!));
+      }
+      const rest = paths.filter((p) => !modified.has(p));
+      if (r.exitCode === 0 && !r.error) for (const p of rest) verdicts.get(p)!.resolve();
+      else follow(verdicts, rest, checkPaths(rest));
+    },
+    () => follow(verdicts, paths, checkPaths(paths)),
+  );
+  return (path) => verdicts.get(path)?.promise ?? Promise.reject(new Error(`verifyLocalPaths: ${path} was not checked`));
+}
+
+function follow(verdicts: Map<string, Deferred<void>>, paths: string[], verdict: Verdict): void {
+  for (const p of paths) verdict(p).then(verdicts.get(p)!.resolve, verdicts.get(p)!.reject);
+}
+
+/** The paths' checks, in order, by `nix-store --verify-path -v` (see verifyLocalPaths). */
+function checkPaths(paths: string[]): Verdict {
   const verdicts = new Map(paths.map((p) => [p, deferred<void>()]));
   const batches = Array.from({ length: Math.ceil(paths.length / BATCH) }, (_, i) => paths.slice(i * BATCH, (i + 1) * BATCH));
   const failAll = (err: unknown) => {

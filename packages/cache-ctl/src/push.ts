@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import coreEarly, { type EarlyResult } from '@iwp/core/early';
 import pMap from 'p-map';
 import { ErrorCode, IwpError, withRetry, type Runner } from '@iwp/core';
 import type { BinaryCache } from './cache.js';
@@ -6,6 +7,7 @@ import { EXT, type Compression } from './compression.js';
 import { DEFAULT_LEASE_MS, takeLease, waitForGc, type CacheLease } from './leases.js';
 import { signFingerprint, type SecretKey } from './keys.js';
 import { queryPathInfo, topoOrder, type PathInfo } from './localstore.js';
+import early from './early.cjs';
 import { fingerprint, hashPart, type NarInfo } from './narinfo.js';
 import { toNix32 } from './nix32.js';
 import { deferred } from './deferred.js';
@@ -74,7 +76,9 @@ export async function pushClosure(cache: BinaryCache, paths: string[], opts: Pus
       const present = opts.force ? new Set<string>() : await (told ? cache.exists(hashes) : listed!);
       const missing = infos.filter((i) => !present.has(hashPart(i.path)));
       await dropAhead(ahead, new Set(missing.map((i) => i.path)));
-      const bytes = await pushMissing(cache, missing, { ...opts, leaseLost: held.heartbeat.failure }, ahead);
+      // the check of the closure bin/run.js started (early.cts): adopted, or stopped when unneeded
+      const checking = missing.length > 0 ? coreEarly.takeEarly('nix', early.verifyArgs(paths)) : void coreEarly.dropEarly('nix', early.verifyArgs(paths));
+      const bytes = await pushMissing(cache, missing, { ...opts, leaseLost: held.heartbeat.failure }, ahead, checking);
       return { paths: infos.length, uploaded: missing.length, skipped: infos.length - missing.length, bytes, storePaths: infos.map((i) => i.path).sort() };
     } finally {
       await held.release();
@@ -130,10 +134,10 @@ function pushOrder(paths: PathInfo[]): { levels: PathInfo[]; order: PathInfo[] }
  * are in place. A NAR never waits for another path's narinfo; a narinfo never appears
  * before those of its references. Returns bytes.
  */
-async function pushMissing(cache: BinaryCache, missing: PathInfo[], opts: PushOptions & { leaseLost: () => unknown }, ahead: Ahead): Promise<number> {
+async function pushMissing(cache: BinaryCache, missing: PathInfo[], opts: PushOptions & { leaseLost: () => unknown }, ahead: Ahead, checking?: Promise<EarlyResult>): Promise<number> {
   // NARs in `order`; narinfos in dependency order (`levels`), each chained to its references'
   const { levels, order } = pushOrder(missing);
-  const verdict = verifyLocalPaths(order.map((i) => i.path)); // in the order the NARs go
+  const verdict = verifyLocalPaths(order.map((i) => i.path), checking); // in the order the NARs go
   const nars = new Map(order.map((i) => [i.path, deferred<NarInfo>()]));
   const published = new Map<string, Promise<void>>();
   let bytes = 0;

@@ -4,7 +4,7 @@
 // line (~60-80 ms), instead of after. The command adopts it when runProcess is asked for the
 // same program with the same arguments. Nothing else changes: what is never adopted is
 // wasted, never used wrongly (a wrong guess at the command line only costs a process that
-// reads).
+// reads), and stopped when the process ends or the command drops it (dropEarly).
 //
 // CommonJS with only node: built-ins, like startup.cts, whose startup() runs a tool's
 // dist/early.cjs (which uses this module) before the bundle loads. The runs live on
@@ -33,6 +33,8 @@ interface EarlyRun {
 
 interface Registry {
   runs: EarlyRun[];
+  /** the exit handler that stops runs never adopted is in place */
+  reaping?: boolean;
 }
 
 const KEY = Symbol.for('iwp.early');
@@ -61,7 +63,25 @@ export function startEarly(file: string, args: readonly string[]): void {
     child.on('close', (exitCode, signal) => resolve({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), exitCode, signal }));
   });
   hold(child, false);
-  registry().runs.push({ file, args: [...args], child, result });
+  const reg = registry();
+  reg.runs.push({ file, args: [...args], child, result });
+  if (!reg.reaping) {
+    // a run never adopted is stopped when the process ends, not left running after it
+    reg.reaping = true;
+    process.on('exit', () => {
+      for (const run of registry().runs.splice(0)) run.child.kill();
+    });
+  }
+}
+
+/** Stops an early run of exactly `file args` that is not wanted after all (SIGTERM); true if there was one. */
+export function dropEarly(file: string, args: readonly string[]): boolean {
+  const runs = registry().runs;
+  const i = runs.findIndex((r) => r.file === file && sameArgs(r.args, args));
+  if (i < 0) return false;
+  const [run] = runs.splice(i, 1);
+  run!.child.kill();
+  return true;
 }
 
 /** The result of an early run of exactly `file args`, if one was started and not adopted yet (it is then the caller's). */

@@ -2,13 +2,13 @@ import t from 'tap';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import earlyModule from '../src/early.cjs';
 import { runProcess } from '../src/runner.js';
-import { WorkerPool } from '../src/workers.js';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 // early.cts is CommonJS: ES modules get its exports as the default export
-const { commandLine, startEarly, takeEarly } = earlyModule;
+const { commandLine, dropEarly, startEarly, takeEarly } = earlyModule;
 
 async function temp(t: { teardown(fn: () => unknown): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'iwp-early-'));
@@ -46,6 +46,26 @@ t.test('an early run is adopted only by the same arguments and options that woul
 t.test('an early run of a program that does not exist fails as runProcess would', async (t) => {
   startEarly('iwp-no-such-program', ['x']);
   await t.rejects(runProcess('iwp-no-such-program', ['x']), { code: 'PROCESS_FAILED', details: { notFound: true } });
+});
+
+/** whether a process whose command line contains `marker` is running */
+const alive = (marker: string) => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').some((l) => l.includes(marker));
+
+t.test('an early run the command drops is stopped, and so is one never adopted when the process ends', async (t) => {
+  const marker = `${Date.now() % 1e6}.5`;
+  startEarly('sleep', [`3${marker}`]);
+  t.ok(alive(`sleep 3${marker}`), 'running');
+  t.equal(dropEarly('sleep', [`3${marker}`]), true);
+  await new Promise((r) => setTimeout(r, 100));
+  t.notOk(alive(`sleep 3${marker}`), 'stopped by dropEarly');
+  t.equal(takeEarly('sleep', [`3${marker}`]), undefined, 'and gone');
+  t.equal(dropEarly('sleep', [`3${marker}`]), false, 'nothing to drop twice');
+
+  // a process that starts one and ends without adopting it
+  const early = fileURLToPath(new URL('../dist/early.cjs', import.meta.url));
+  execFileSync(process.execPath, ['-e', `require(${JSON.stringify(early)}).startEarly('sleep', ['4${marker}'])`]);
+  await new Promise((r) => setTimeout(r, 100));
+  t.notOk(alive(`sleep 4${marker}`), 'stopped when the process that started it ended');
 });
 
 t.test('commandLine reads argv as oclif will, against the manifest', async (t) => {
