@@ -117,7 +117,7 @@ try {
   // 2 and 3 against the S3 emulator: a cache of 10,000 narinfos
   if (!process.env.AWS_ENDPOINT_URL) throw new Error('AWS_ENDPOINT_URL not set: run through scripts/bench');
   const require = createRequire(new URL('../../packages/cache-ctl/package.json', import.meta.url));
-  const { CreateBucketCommand } = require('@aws-sdk/client-s3');
+  const { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } = require('@aws-sdk/client-s3');
   let requests = 0;
   const counted = (client) => {
     client.middlewareStack.add((next) => (args) => { requests++; return next(args); }, { step: 'finalizeRequest', name: 'count' });
@@ -132,15 +132,30 @@ try {
     // the file's known hash, on the same client) as soon as nix has written the narinfo,
     // while nix compresses the next paths. Plain nix copy --to file:// is printed beside it.
     const s3T = [], nixT = [], fileT = [];
+    // Every push leaves ~160 MB in the emulator, which holds objects in memory: each bucket is
+    // emptied and deleted once measured, so later rounds do not meet a bigger and bigger
+    // emulator (kept, half an hour of such runs left its process at 800 MB, and nix copy +
+    // PUTs took 1.28-1.38 s against it where a fresh one took 1.03-1.11 s)
+    const dropBucket = async (b) => {
+      for (let l; (l = await s3.send(new ListObjectsV2Command({ Bucket: b }))).Contents?.length; ) {
+        await s3.send(new DeleteObjectsCommand({ Bucket: b, Delete: { Objects: l.Contents.map((o) => ({ Key: o.Key })) } }));
+      }
+      await s3.send(new DeleteBucketCommand({ Bucket: b }));
+    };
+    const measured = async (b, m) => {
+      const r = await m;
+      await dropBucket(b);
+      return r;
+    };
     const toS3 = async (round) => {
       await s3.send(new CreateBucketCommand({ Bucket: `${bucket}-push${round}` }));
-      return push(new BinaryCache(new S3Store(s3, { bucket: `${bucket}-push${round}`, prefix: '' })));
+      return measured(`${bucket}-push${round}`, push(new BinaryCache(new S3Store(s3, { bucket: `${bucket}-push${round}`, prefix: '' }))));
     };
     const nixToS3 = async (round) => {
       const d = join(dir, `nixput-${round}`);
       const store = new S3Store(s3, { bucket: `${bucket}-nix${round}`, prefix: '' });
       await s3.send(new CreateBucketCommand({ Bucket: `${bucket}-nix${round}` }));
-      return measure(async () => {
+      return measured(`${bucket}-nix${round}`, measure(async () => {
         const sent = new Set(), uploads = [];
         const send = async (name) => {
           const text = readFileSync(join(d, name), 'utf8');
@@ -160,7 +175,7 @@ try {
         }
         sweep();
         await Promise.all(uploads);
-      }).finally(() => settle(d));
+      }).finally(() => settle(d)));
     };
     // the command, start-up included, into a bucket of its own (the emulator from the environment)
     const cliT = [], cliNoCaT = [];
@@ -168,13 +183,13 @@ try {
       const b = `${bucket}-cli${round}${env ? '-env' : ''}`;
       await s3.send(new CreateBucketCommand({ Bucket: b }));
       await new BinaryCache(new S3Store(s3, { bucket: b, prefix: '' })).init(cacheInfo);
-      return cliPush(`s3://${b}`, env);
+      return measured(b, cliPush(`s3://${b}`, env));
     };
     const order = [(r) => toS3(r).then((x) => s3T.push(x)), (r) => nixToS3(r).then((x) => nixT.push(x)), (r) => nixCopy(`s3-${r}`).then((x) => fileT.push(x)), (r) => cliToS3(r).then((x) => cliT.push(x))];
     if (extraCa) order.push((r) => cliToS3(r, noExtraCa).then((x) => cliNoCaT.push(x)));
     for (const c of order) await c(-1); // not counted, as above
     for (const times of [s3T, nixT, fileT, cliT, cliNoCaT]) times.length = 0;
-    for (let round = 0; round < 3; round++) for (let i = 0; i < order.length; i++) await order[(i + round) % order.length](round);
+    for (let round = 0; round < rounds; round++) for (let i = 0; i < order.length; i++) await order[(i + round) % order.length](round);
     const nixS3 = `nix copy --to file://?compression=${compression}, each file then PutObject into S3 as nix writes it (nix's S3 store)`;
     report(`push ${compression} into S3 through the CLI (start-up included; moto's CPU not counted)`, cliT, nixT, 1.2, nixS3);
     if (extraCa) report(`push ${compression} into S3 through the CLI without NODE_EXTRA_CA_CERTS`, cliNoCaT, nixT, undefined, nixS3);

@@ -12,7 +12,7 @@ import { fingerprint, hashPart, type NarInfo } from './narinfo.js';
 import { toNix32 } from './nix32.js';
 import { deferred } from './deferred.js';
 import { verifyLocalPaths, type Verdict } from './local-verify.js';
-import { compressionSlots, compressNarFor, discardNar, SMALL_NAR, storeNar, streamNar, type CompressedNar, type StreamedNar } from './narstream.js';
+import { COMPRESSION_SLOTS, compressNarFor, discardNar, SMALL_NAR, storeNar, streamNar, type CompressedNar, type StreamedNar } from './narstream.js';
 
 export interface PushOptions {
   /** runs nix (path-info of the closure) */
@@ -100,7 +100,7 @@ type Ahead = Map<string, { nar: Promise<CompressedNar>; stop: AbortController }>
  * nothing to do spends that much of a core's time, and its answer does not wait for it.
  */
 function compressAhead(cache: BinaryCache, infos: PathInfo[], opts: PushOptions): Ahead {
-  const first = pushOrder(infos).order.filter((i) => i.narSize > SMALL_NAR).slice(0, compressionSlots(cache.store));
+  const first = pushOrder(infos).order.filter((i) => i.narSize > SMALL_NAR).slice(0, COMPRESSION_SLOTS);
   return new Map(
     first.map((info) => {
       const stop = new AbortController();
