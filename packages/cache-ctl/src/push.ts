@@ -12,7 +12,7 @@ import { fingerprint, hashPart, type NarInfo } from './narinfo.js';
 import { toNix32 } from './nix32.js';
 import { deferred } from './deferred.js';
 import { verifyLocalPaths, type Verdict } from './local-verify.js';
-import { COMPRESSION_SLOTS, compressNarFor, discardNar, SMALL_NAR, storeNar, streamNar, type CompressedNar, type StreamedNar } from './narstream.js';
+import { COMPRESSION_SLOTS, compressNarFor, compressSmallNars, discardNar, SMALL_NAR, storeNar, streamNar, type CompressedNar, type StreamedNar } from './narstream.js';
 
 export interface PushOptions {
   /** runs nix (path-info of the closure) */
@@ -76,6 +76,7 @@ export async function pushClosure(cache: BinaryCache, paths: string[], opts: Pus
       const present = opts.force ? new Set<string>() : await (told ? cache.exists(hashes) : listed!);
       const missing = infos.filter((i) => !present.has(hashPart(i.path)));
       await dropAhead(ahead, new Set(missing.map((i) => i.path)));
+      compressSmall(cache, missing, opts, ahead);
       // the check of the closure bin/run.js started (early.cts): adopted, or stopped when unneeded
       const checking = missing.length > 0 ? coreEarly.takeEarly('nix', early.verifyArgs(paths)) : void coreEarly.dropEarly('nix', early.verifyArgs(paths));
       const bytes = await pushMissing(cache, missing, { ...opts, leaseLost: held.heartbeat.failure }, ahead, checking);
@@ -109,6 +110,17 @@ function compressAhead(cache: BinaryCache, infos: PathInfo[], opts: PushOptions)
       return [info.path, { nar, stop }];
     }),
   );
+}
+
+/**
+ * The small NARs of the missing paths, compressed in batches by one nix copy each
+ * (narstream.ts, compressSmallNars) instead of a nix process a path, for pushMissing to take
+ * as it takes those compressed ahead; what it does not take is dropped with them.
+ */
+function compressSmall(cache: BinaryCache, missing: PathInfo[], opts: PushOptions, ahead: Ahead): void {
+  const stop = new AbortController();
+  const small = pushOrder(missing).order.filter((i) => i.narSize <= SMALL_NAR && !ahead.has(i.path));
+  for (const [path, nar] of compressSmallNars(opts.run, cache.store, small, opts.compression, stop.signal)) ahead.set(path, { nar, stop });
 }
 
 /** Stops and removes the compressions started ahead, but those of paths in `keep`. */

@@ -1,33 +1,23 @@
 import t from 'tap';
-import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { bucket, buildClosure, cliJson, fileCache, needsNix, needsS3, tempDir } from './helpers.js';
+import { bucket, buildClosure, cliJson, fileCache, loggedNix, needsNix, needsS3, storePathsOf, tempDir } from './helpers.js';
 
 // A push starts compressing its first large NARs as soon as it knows the closure, before it
 // asks the cache what it has (push.ts, compressAhead); those of paths the cache has are
 // stopped and removed. `nix` is a wrapper that logs each call; TMPDIR is the test's own, so
-// what a push into S3 leaves in it can be seen.
-async function setup(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
-  const shims = await tempDir(t, 'iwp-nix-log-');
-  const log = join(shims, 'calls');
-  const nix = (await execa('sh', ['-c', 'command -v nix'])).stdout.trim();
-  await writeFile(join(shims, 'nix'), `#!/bin/sh\necho "$*" >> ${JSON.stringify(log)}\nexec ${JSON.stringify(nix)} "$@"\n`);
-  await chmod(join(shims, 'nix'), 0o755);
-  const tmp = await tempDir(t, 'iwp-tmpdir-');
-  const env = { PATH: `${shims}:${process.env.PATH}`, TMPDIR: tmp };
-  const copies = async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter((l) => l.startsWith('copy '));
-  return { env, tmp, log, copies };
-}
-
+// what a push into S3 leaves in it can be seen (helpers.ts, loggedNix).
 t.test('into a directory: the large NAR compressed ahead is the one stored; a push with nothing to do leaves no temp cache', { skip: needsNix }, async (t) => {
-  const { env, log, copies } = await setup(t);
+  const { env, log, copies } = await loggedNix(t);
   const { top, closure } = await buildClosure(3, t); // top, dep, and a 3 MiB path: one large NAR
   const big = closure.find((p) => p.endsWith('-cc-big'))!;
   const { url, path, key } = await fileCache(t);
   const first = await cliJson(['push', top, '--to', url, '--sign-key', key.sec], { env });
   t.match(first, { uploaded: closure.length, skipped: 0 });
-  t.same((await copies()).map((c) => c.split(' ').pop()).sort(), [...closure].sort(), 'one nix copy a path: the large one was not compressed twice');
+  const copied = (await copies()).flatMap(storePathsOf);
+  t.same(copied.sort(), [...closure].sort(), 'each path compressed once: the large one not twice');
+  t.equal((await copies()).length, 2, 'by two nix copies: the large NAR alone, the small ones in one batch');
   t.same((await readdir(path)).filter((f) => f.endsWith('.tmp')), []);
   const nars = (await readdir(join(path, 'nar'))).sort();
   t.equal(nars.length, closure.length);
@@ -41,7 +31,7 @@ t.test('into a directory: the large NAR compressed ahead is the one stored; a pu
 });
 
 t.test('into S3: nothing is left in the temp directory, after a push and after one with nothing to do', { skip: needsS3 }, async (t) => {
-  const { env, tmp } = await setup(t);
+  const { env, tmp } = await loggedNix(t);
   const { top, closure } = await buildClosure(3, t);
   const dir = await tempDir(t);
   const key = await cliJson(['keygen', '--name', 'ahead-1', '--secret-key', join(dir, 'k.sec'), '--public-key', join(dir, 'k.pub')]);
@@ -55,7 +45,7 @@ t.test('into S3: nothing is left in the temp directory, after a push and after o
 });
 
 t.test('a missing directory store is not created by a compression started ahead', { skip: needsNix }, async (t) => {
-  const { env } = await setup(t);
+  const { env } = await loggedNix(t);
   const { top } = await buildClosure(3, t);
   const dir = await tempDir(t);
   const { key } = await fileCache(t);

@@ -1,3 +1,4 @@
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash, randomUUID } from 'node:crypto';
@@ -77,3 +78,23 @@ export async function fileCache(t: T, name = 'cache') {
   await cliJson(['init', `file://${path}`]);
   return { dir, key, path, url: `file://${path}` };
 }
+
+/**
+ * A `nix` on PATH that logs each call's arguments (`log`) and runs nix, and a TMPDIR of the
+ * test's own (`tmp`), so what a push leaves there can be seen; `copies` gives the logged
+ * `nix copy` calls.
+ */
+export async function loggedNix(t: T) {
+  const shims = await tempDir(t, 'iwp-nix-log-');
+  const log = join(shims, 'calls');
+  const nix = (await execa('sh', ['-c', 'command -v nix'])).stdout.trim();
+  await writeFile(join(shims, 'nix'), `#!/bin/sh\necho "$*" >> ${JSON.stringify(log)}\nexec ${JSON.stringify(nix)} "$@"\n`);
+  await chmod(join(shims, 'nix'), 0o755);
+  const tmp = await tempDir(t, 'iwp-tmpdir-');
+  const env = { PATH: `${shims}:${process.env.PATH}`, TMPDIR: tmp };
+  const copies = async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter((l) => l.startsWith('copy '));
+  return { env, tmp, log, copies };
+}
+
+/** The store paths among a logged call's arguments. */
+export const storePathsOf = (call: string) => call.split(' ').filter((w) => w.startsWith('/nix/store/'));
