@@ -107,7 +107,8 @@ t.test('an interrupted push leaves no narinfo without its NAR', { skip: needsS3 
   const store = `s3://${b}`;
   await cliJson(['init', store]);
   const { top, closure } = await buildClosure(48, t);
-  const push = execa('node', [bin, 'push', top, '--to', store, '--sign-key', key.sec, '--compression', 'xz', '--jobs', '1'], { reject: false });
+  // its temp caches, which a killed push cannot remove, in the test's own directory
+  const push = execa('node', [bin, 'push', top, '--to', store, '--sign-key', key.sec, '--compression', 'xz', '--jobs', '1'], { reject: false, env: { TMPDIR: dir } });
   const s3 = makeS3Client({});
   const list = async () => ((await s3.send(new ListObjectsV2Command({ Bucket: b }))).Contents ?? []).map((o) => o.Key!);
   for (let i = 0; i < 200 && !(await list()).some((k) => k.endsWith('.narinfo')); i++) await sleep(50);
