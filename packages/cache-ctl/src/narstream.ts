@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFile, mkdir, readFile, readlink, rename, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import pLimit from 'p-limit';
 import { dirname, join } from 'node:path';
@@ -84,16 +84,29 @@ export interface CompressedNar {
   release: () => Promise<void>;
 }
 
-/** A fresh temp cache where `store` will take its files from (see compressNarFor); a directory store that is not there is not created (mkdir fails). */
+/**
+ * A fresh temp cache where `store` will take its files from (see compressNarFor); a directory
+ * store that is not there is not created (mkdir fails). nix reads a store URL's path up to
+ * its first '?' and decodes nothing, so a temp cache whose path has one (or a '#') is given to
+ * nix as a link to it from the system's temp directory.
+ */
 function tempCache(store: ObjectStore): string {
   const dir = localDir(store);
   if (!dir) return mkdtempSync(join(tmpdir(), 'iwp-nar-'));
   const tmp = join(dir, `.push-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   mkdirSync(tmp);
-  return tmp;
+  if (!/[?#]/.test(tmp)) return tmp;
+  const link = join(mkdtempSync(join(tmpdir(), 'iwp-nar-')), 'cache');
+  symlinkSync(tmp, link);
+  return link;
 }
 
-const removing = (tmp: string) => () => rm(tmp, { recursive: true, force: true });
+/** Removes a temp cache (tempCache): the directory, and the link nix was given to it, if any. */
+const removing = (tmp: string) => async () => {
+  const target = await readlink(tmp).catch(() => undefined);
+  if (target) await rm(target, { recursive: true, force: true });
+  await rm(target ? dirname(tmp) : tmp, { recursive: true, force: true });
+};
 const once = (fn: () => Promise<void>) => {
   let done: Promise<void> | undefined;
   return () => (done ??= fn());

@@ -1,6 +1,7 @@
 import t from 'tap';
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { bucket, buildClosure, cliJson, fileCache, loggedNix, needsNix, needsS3, storePathsOf, tempDir } from './helpers.js';
 
@@ -52,4 +53,23 @@ t.test('a missing directory store is not created by a compression started ahead'
   const r = await execa('node', [join(import.meta.dirname, '..', 'bin', 'run.js'), 'push', top, '--to', `file://${dir}/missing`, '--sign-key', key.sec], { env, reject: false });
   t.equal(r.exitCode, 4, String(r.stderr));
   t.same(await readdir(dir), [], 'nothing written');
+});
+
+t.test("a directory store whose path has a '?': nix gets its temp caches through links, nothing is written elsewhere", { skip: needsNix }, async (t) => {
+  const { env, tmp } = await loggedNix(t);
+  const { top, closure } = await buildClosure(3, t); // a large NAR alone, two small ones in a batch
+  const parent = await tempDir(t);
+  const path = join(parent, 'c?ache');
+  await mkdir(path);
+  const url = pathToFileURL(path).href; // file:///…/c%3Fache
+  const key = await cliJson(['keygen', '--name', 'ahead-q-1', '--secret-key', join(parent, 'k.sec'), '--public-key', join(parent, 'k.pub')]);
+  await cliJson(['init', url]);
+  t.match(await cliJson(['push', top, '--to', url, '--sign-key', join(parent, 'k.sec')], { env }), { uploaded: closure.length });
+  t.same((await readdir(parent)).sort(), ['c?ache', 'k.pub', 'k.sec'], 'nothing written beside the store (nix, given the path up to its ?, would have written into …/c)');
+  const files = await readdir(path);
+  t.equal(files.filter((f) => f.endsWith('.narinfo')).length, closure.length);
+  t.same(files.filter((f) => f.endsWith('.tmp')), [], 'no temp cache left in the store');
+  t.same(await readdir(tmp), [], 'nor a link in TMPDIR');
+  const verified = await cliJson(['verify', '--store', url, '--trusted-key', String(key.publicKey)]);
+  t.same([verified.checked, verified.ok, verified.failed], [closure.length, closure.length, []]);
 });
