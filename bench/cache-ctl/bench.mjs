@@ -61,9 +61,9 @@ try {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
   const ours = [], nix = [], cli = [];
   let cache;
-  const nixCopy = async (round) => {
+  const nixCopy = async (round, path = top) => {
     const d = join(dir, `nix-${round}`);
-    const m = await measure(() => run('nix', ['copy', '--extra-experimental-features', 'nix-command', '--to', `file://${d}?compression=${compression}`, top]));
+    const m = await measure(() => run('nix', ['copy', '--extra-experimental-features', 'nix-command', '--to', `file://${d}?compression=${compression}`, path]));
     settle(d);
     return m;
   };
@@ -83,12 +83,12 @@ try {
   execFileSync('node', [join(here, '../../scripts/build-cli.mjs'), 'cache-ctl'], { stdio: 'ignore' });
   const signKey = join(dir, 'bench.sec');
   writeFileSync(signKey, pair.secret);
-  const cliPush = (url, env = process.env) => measure(() => run('node', [bin, 'push', '--to', url, '--sign-key', signKey, '--compression', compression, '--json', top], { env }));
-  const viaCli = async (round, env) => {
+  const cliPush = (url, env = process.env, path = top) => measure(() => run('node', [bin, 'push', '--to', url, '--sign-key', signKey, '--compression', compression, '--json', path], { env }));
+  const viaCli = async (round, env, path = top) => {
     const d = join(dir, `cli-${round}${env ? '-env' : ''}`);
     await mkdir(d);
     await new BinaryCache(new FileStore(d)).init(cacheInfo);
-    const m = await cliPush(`file://${d}`, env);
+    const m = await cliPush(`file://${d}`, env, path);
     settle(d);
     return m;
   };
@@ -120,20 +120,7 @@ try {
   const many = execFileSync('nix-build', ['--no-out-link', join(here, '../../packages/cache-ctl/test/fixtures/many.nix'), '--argstr', 'nonce', String(Date.now()), '--arg', 'n', '100'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
   const manyCount = execFileSync('nix-store', ['-qR', many]).toString().trim().split('\n').length;
   const manyCli = [], manyNix = [];
-  const manyRound = [
-    async (r) => {
-      const d = join(dir, `many-cli-${r}`);
-      await mkdir(d);
-      await new BinaryCache(new FileStore(d)).init(cacheInfo);
-      manyCli.push(await measure(() => run('node', [bin, 'push', '--to', `file://${d}`, '--sign-key', signKey, '--compression', compression, '--json', many])));
-      settle(d);
-    },
-    async (r) => {
-      const d = join(dir, `many-nix-${r}`);
-      manyNix.push(await measure(() => run('nix', ['copy', '--extra-experimental-features', 'nix-command', '--to', `file://${d}?compression=${compression}`, many])));
-      settle(d);
-    },
-  ];
+  const manyRound = [async (r) => manyCli.push(await viaCli(`many-${r}`, undefined, many)), async (r) => manyNix.push(await nixCopy(`many-${r}`, many))];
   for (const c of manyRound) await c(-1);
   manyCli.length = manyNix.length = 0;
   for (let round = 0; round < rounds; round++) for (let i = 0; i < 2; i++) await manyRound[(round + i) % 2](round);

@@ -76,7 +76,6 @@ export async function pushClosure(cache: BinaryCache, paths: string[], opts: Pus
       const present = opts.force ? new Set<string>() : await (told ? cache.exists(hashes) : listed!);
       const missing = infos.filter((i) => !present.has(hashPart(i.path)));
       await dropAhead(ahead, new Set(missing.map((i) => i.path)));
-      compressSmall(cache, missing, opts, ahead);
       // the check of the closure bin/run.js started (early.cts): adopted, or stopped when unneeded
       const checking = missing.length > 0 ? coreEarly.takeEarly('nix', early.verifyArgs(paths)) : void coreEarly.dropEarly('nix', early.verifyArgs(paths));
       const bytes = await pushMissing(cache, missing, { ...opts, leaseLost: held.heartbeat.failure }, ahead, checking);
@@ -112,17 +111,6 @@ function compressAhead(cache: BinaryCache, infos: PathInfo[], opts: PushOptions)
   );
 }
 
-/**
- * The small NARs of the missing paths, compressed in batches by one nix copy each
- * (narstream.ts, compressSmallNars) instead of a nix process a path, for pushMissing to take
- * as it takes those compressed ahead; what it does not take is dropped with them.
- */
-function compressSmall(cache: BinaryCache, missing: PathInfo[], opts: PushOptions, ahead: Ahead): void {
-  const stop = new AbortController();
-  const small = pushOrder(missing).order.filter((i) => i.narSize <= SMALL_NAR && !ahead.has(i.path));
-  for (const [path, nar] of compressSmallNars(opts.run, cache.store, small, opts.compression, stop.signal)) ahead.set(path, { nar, stop });
-}
-
 /** Stops and removes the compressions started ahead, but those of paths in `keep`. */
 async function dropAhead(ahead: Ahead, keep?: Set<string>): Promise<void> {
   const dropped = [...ahead].filter(([path]) => !keep?.has(path));
@@ -150,6 +138,11 @@ async function pushMissing(cache: BinaryCache, missing: PathInfo[], opts: PushOp
   // NARs in `order`; narinfos in dependency order (`levels`), each chained to its references'
   const { levels, order } = pushOrder(missing);
   const verdict = verifyLocalPaths(order.map((i) => i.path), checking); // in the order the NARs go
+  // the small NARs in batches, one nix copy each (narstream.ts), taken below as those
+  // compressed ahead are; what is not taken is dropped with them
+  const batches = new AbortController();
+  const small = order.filter((i) => i.narSize <= SMALL_NAR);
+  for (const [path, nar] of compressSmallNars(opts.run, cache.store, small, opts.compression, batches.signal)) ahead.set(path, { nar, stop: batches });
   const nars = new Map(order.map((i) => [i.path, deferred<NarInfo>()]));
   const published = new Map<string, Promise<void>>();
   let bytes = 0;
