@@ -1,7 +1,8 @@
 // What cache-ctl starts from bin/run.js before its CLI loads (core's early.cts): for a `push`
 // of store paths, the `nix path-info` of their closure, the first thing the push waits for,
-// and the check of the closure's contents (`nix store verify`), which then runs on the core
-// node's loading leaves idle.
+// and, into a directory store, the check of the closure's contents (`nix store verify`),
+// which then runs on the core node's loading leaves idle. Into S3 the push checks only the
+// paths it uploads, once the compressions leave a core free (push.ts).
 // CommonJS with only core's early module: it runs before anything else is loaded.
 import { realpathSync } from 'node:fs';
 import { commandLine, startEarly } from '@iwp/core/early';
@@ -41,13 +42,18 @@ export function verifyArgs(paths: readonly string[]): string[] {
   return ['store', 'verify', ...NIX_FLAGS, '--no-trust', '--recursive', ...paths];
 }
 
-/** Starts what `argv` will need first, when it is a push of store paths (or links into the store) named on the command line. */
-export function startEarlyWork(root: string, argv: readonly string[]): void {
+/**
+ * Starts what `argv` will need first, when it is a push of store paths (or links into the
+ * store) named on the command line: their closure's path infos, and, when the cache is a
+ * directory (`--to file://…`, or `IWP_CACHE`), the check of the closure.
+ */
+export function startEarlyWork(root: string, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): void {
   const line = commandLine(root, argv);
   if (line?.id !== 'push') return;
   const paths = line.args.map(storePathOf);
   if (paths.length === 0 || !paths.every((p) => p !== undefined)) return;
   const tops = [...new Set(paths as string[])];
   startEarly('nix', pathInfoArgs(tops, true));
-  startEarly('nix', verifyArgs(tops));
+  const to = line.flags.to ?? env.IWP_CACHE;
+  if (typeof to === 'string' && to.startsWith('file://')) startEarly('nix', verifyArgs(tops));
 }

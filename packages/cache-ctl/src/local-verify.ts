@@ -15,16 +15,21 @@ const ANSI = /\x1b\[[0-9;]*m/g;
 /**
  * Checks that the store paths still hash to the NAR hash the local store registered for them,
  * as `nix-store --verify-path` does (nix reads and hashes each path in C++): one process for
- * up to 1000 paths, in the order given, while the push compresses them. Each path's verdict
- * settles as soon as nix moves on to the next path (`-v` names each one as it starts), so a
- * narinfo waits for its own path's check, not for the whole closure's. With `early`, the
- * check bin/run.js started before the CLI loaded is adopted instead (adoptEarlyCheck).
+ * up to 1000 paths, in the order given. Each path's verdict settles as soon as nix moves on
+ * to the next path (`-v` names each one as it starts), so a narinfo waits for its own path's
+ * check, not for the whole closure's. The check starts at once, or once `after` is fulfilled
+ * (never, if it is rejected); with `early`, the check bin/run.js started before the CLI
+ * loaded is adopted instead (adoptEarlyCheck).
  *
  * nix copy, which compresses the NARs (narstream.ts), does not compare the NAR hash with the
  * registered one; this does, before a narinfo is written.
  */
-export function verifyLocalPaths(paths: string[], early?: Promise<EarlyResult>): Verdict {
-  return early ? adoptEarlyCheck(paths, early) : checkPaths(paths);
+export function verifyLocalPaths(paths: string[], when: { early?: Promise<EarlyResult>; after?: Promise<unknown> } = {}): Verdict {
+  if (when.early) return adoptEarlyCheck(paths, when.early);
+  if (!when.after) return checkPaths(paths);
+  const check = when.after.then(() => checkPaths(paths));
+  check.catch(() => undefined); // a push that failed before: its narinfos are not written
+  return (path) => check.then((verdict) => verdict(path));
 }
 
 const MODIFIED = /path '([^']+)' was modified! expected hash '([^']+)', got '([^']+)'/g;

@@ -211,8 +211,3 @@ export async function discardNar(nar: Promise<CompressedNar>): Promise<void> {
   const n = await nar.catch(() => undefined);
   if (n) await n.release();
 }
-
-/** The path's NAR compressed and stored under `key`. */
-export async function streamNar(run: Runner, store: ObjectStore, info: NarSource, compression: Compression, key: string): Promise<StreamedNar> {
-  return storeNar(store, await compressNarFor(run, store, info, compression), key);
-}

@@ -7,9 +7,10 @@ import coreEarly from '@iwp/core/early';
 import early from '../src/early.cjs';
 import { bin, buildClosure, cliJson, fileCache, needsNix, storePathsOf, tempDir } from './helpers.js';
 
-// bin/run.js starts a push's `nix path-info` and `nix store verify` before the CLI loads
-// (src/early.cts); the push adopts those runs instead of starting its own. `nix` here is a
-// wrapper that logs each call.
+// bin/run.js starts a push's `nix path-info` and, into a directory store, its `nix store
+// verify` before the CLI loads (src/early.cts); the push adopts those runs instead of
+// starting its own (check.test.ts: when it does not). `nix` here is a wrapper that logs
+// each call.
 t.test('a push of store paths runs nix path-info and the check once each, started before the CLI loaded', { skip: needsNix }, async (t) => {
   const { top, closure } = await buildClosure(0, t);
   const { url, key } = await fileCache(t);

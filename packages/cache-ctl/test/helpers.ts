@@ -80,16 +80,18 @@ export async function fileCache(t: T, name = 'cache') {
 }
 
 /**
- * A `nix` on PATH that logs each call's arguments (`log`) and runs nix, and a TMPDIR of the
- * test's own (`tmp`), so what a push leaves there can be seen; `copies` gives the logged
- * `nix copy` calls.
+ * A `nix` on PATH that logs each call's arguments (`log`) and runs nix, and a `nix-store`
+ * that logs its calls as `nix-store ARGS`; and a TMPDIR of the test's own (`tmp`), so what a
+ * push leaves there can be seen; `copies` gives the logged `nix copy` calls.
  */
 export async function loggedNix(t: T) {
   const shims = await tempDir(t, 'iwp-nix-log-');
   const log = join(shims, 'calls');
-  const nix = (await execa('sh', ['-c', 'command -v nix'])).stdout.trim();
-  await writeFile(join(shims, 'nix'), `#!/bin/sh\necho "$*" >> ${JSON.stringify(log)}\nexec ${JSON.stringify(nix)} "$@"\n`);
-  await chmod(join(shims, 'nix'), 0o755);
+  for (const [name, prefix] of [['nix', ''], ['nix-store', 'nix-store ']] as const) {
+    const real = (await execa('sh', ['-c', `command -v ${name}`])).stdout.trim();
+    await writeFile(join(shims, name), `#!/bin/sh\necho "${prefix}$*" >> ${JSON.stringify(log)}\nexec ${JSON.stringify(real)} "$@"\n`);
+    await chmod(join(shims, name), 0o755);
+  }
   const tmp = await tempDir(t, 'iwp-tmpdir-');
   const env = { PATH: `${shims}:${process.env.PATH}`, TMPDIR: tmp };
   const copies = async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter((l) => l.startsWith('copy '));
