@@ -1,6 +1,6 @@
 // Prints "name: value" lines and ratios against nix run in the same process tree.
 import { execFileSync, execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { mkdtemp, rm, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -142,7 +142,13 @@ try {
     // into a file, then sends that file as one PutObject; the peer does the same around
     // nix copy --to file://: each NAR and narinfo goes up (one PutObject each, signed with
     // the file's known hash, on the same client) as soon as nix has written the narinfo,
-    // while nix compresses the next paths. Plain nix copy --to file:// is printed beside it.
+    // while nix compresses the next paths. That is the goal's peer, though nix 2.8 itself
+    // does not overlap them: its copyPaths adds the paths one after the other
+    // (Store::addMultipleToStore, one thread: nix copy --to file:// takes one core) and its
+    // S3 store's upsertFile waits for each PutObject, so it compresses a path, sends its NAR,
+    // then its narinfo, then goes on to the next path. That serial order is measured too
+    // (nix copy --to file://, then the files sent one at a time in the order nix wrote
+    // them), printed without a goal. Plain nix copy --to file:// is printed beside both.
     const s3T = [], nixT = [], fileT = [];
     // Every push leaves ~160 MB in the emulator, which holds objects in memory: each bucket is
     // emptied and deleted once measured, so later rounds do not meet a bigger and bigger
@@ -153,6 +159,15 @@ try {
         await s3.send(new DeleteObjectsCommand({ Bucket: b, Delete: { Objects: l.Contents.map((o) => ({ Key: o.Key })) } }));
       }
       await s3.send(new DeleteBucketCommand({ Bucket: b }));
+    };
+    // a path of nix's binary cache in `d` into S3 as nix's S3 store sends it: its NAR, one
+    // PutObject signed with the hash nix computed, then its narinfo
+    const sendFiles = async (store, d, name) => {
+      const text = readFileSync(join(d, name), 'utf8');
+      const field = (f) => new RegExp(`^${f}: (.*)$`, 'm').exec(text)[1];
+      const sha256 = fromNix32(field('FileHash').slice('sha256:'.length), 32).toString('hex');
+      await store.putFile(field('URL'), join(d, field('URL')), { size: Number(field('FileSize')), sha256 });
+      await store.put(name, text);
     };
     const measured = async (b, m) => {
       const r = await m;
@@ -169,13 +184,7 @@ try {
       await s3.send(new CreateBucketCommand({ Bucket: `${bucket}-nix${round}` }));
       return measured(`${bucket}-nix${round}`, measure(async () => {
         const sent = new Set(), uploads = [];
-        const send = async (name) => {
-          const text = readFileSync(join(d, name), 'utf8');
-          const field = (f) => new RegExp(`^${f}: (.*)$`, 'm').exec(text)[1];
-          const sha256 = fromNix32(field('FileHash').slice('sha256:'.length), 32).toString('hex');
-          await store.putFile(field('URL'), join(d, field('URL')), { size: Number(field('FileSize')), sha256 });
-          await store.put(name, text);
-        };
+        const send = (name) => sendFiles(store, d, name);
         const sweep = () => {
           for (const f of existsSync(d) ? readdirSync(d) : []) if (f.endsWith('.narinfo') && !sent.has(f)) { sent.add(f); uploads.push(send(f)); }
         };
@@ -189,6 +198,18 @@ try {
         await Promise.all(uploads);
       }).finally(() => settle(d)));
     };
+    const nixSerialT = [];
+    const nixToS3Serial = async (round) => {
+      const d = join(dir, `nixserial-${round}`);
+      const b = `${bucket}-serial${round}`;
+      const store = new S3Store(s3, { bucket: b, prefix: '' });
+      await s3.send(new CreateBucketCommand({ Bucket: b }));
+      return measured(b, measure(async () => {
+        await run('nix', ['copy', '--extra-experimental-features', 'nix-command', '--to', `file://${d}?compression=${compression}`, top]);
+        const written = readdirSync(d).filter((f) => f.endsWith('.narinfo')).map((f) => [f, statSync(join(d, f)).mtimeMs]).sort((x, y) => x[1] - y[1]);
+        for (const [name] of written) await sendFiles(store, d, name);
+      }).finally(() => settle(d)));
+    };
     // the command, start-up included, into a bucket of its own (the emulator from the environment)
     const cliT = [], cliNoCaT = [];
     const cliToS3 = async (round, env) => {
@@ -197,16 +218,17 @@ try {
       await new BinaryCache(new S3Store(s3, { bucket: b, prefix: '' })).init(cacheInfo);
       return measured(b, cliPush(`s3://${b}`, env));
     };
-    const order = [(r) => toS3(r).then((x) => s3T.push(x)), (r) => nixToS3(r).then((x) => nixT.push(x)), (r) => nixCopy(`s3-${r}`).then((x) => fileT.push(x)), (r) => cliToS3(r).then((x) => cliT.push(x))];
+    const order = [(r) => toS3(r).then((x) => s3T.push(x)), (r) => nixToS3(r).then((x) => nixT.push(x)), (r) => nixCopy(`s3-${r}`).then((x) => fileT.push(x)), (r) => cliToS3(r).then((x) => cliT.push(x)), (r) => nixToS3Serial(r).then((x) => nixSerialT.push(x))];
     if (extraCa) order.push((r) => cliToS3(r, noExtraCa).then((x) => cliNoCaT.push(x)));
     for (const c of order) await c(-1); // not counted, as above
-    for (const times of [s3T, nixT, fileT, cliT, cliNoCaT]) times.length = 0;
+    for (const times of [s3T, nixT, fileT, cliT, cliNoCaT, nixSerialT]) times.length = 0;
     for (let round = 0; round < rounds; round++) for (let i = 0; i < order.length; i++) await order[(i + round) % order.length](round);
     const nixS3 = `nix copy --to file://?compression=${compression}, each file then PutObject into S3 as nix writes it (nix's S3 store)`;
     report(`push ${compression} into S3 through the CLI (start-up included; moto's CPU not counted)`, cliT, nixT, 1.2, nixS3);
     if (extraCa) report(`push ${compression} into S3 through the CLI without NODE_EXTRA_CA_CERTS`, cliNoCaT, nixT, undefined, nixS3);
     report(`push ${compression} into S3 (library, in this process; moto's CPU not counted)`, s3T, nixT, undefined, nixS3);
     report(`push ${compression} into S3 (moto; its CPU not counted)`, s3T, fileT, undefined);
+    report(`push ${compression} into S3 through the CLI (start-up included), against nix 2.8's own order`, cliT, nixSerialT, undefined, `nix copy --to file://?compression=${compression}, then each NAR and narinfo PutObject one at a time (nix 2.8's S3 store: a path compressed, its NAR sent, its narinfo, then the next)`);
   }
   const alphabet = '0123456789abcdfghijklmnpqrsvwxyz';
   const fakeHash = (i) => Array.from({ length: 32 }, (_, k) => alphabet[(i * 7919 + k * 104729 + (i >> k)) % 32]).join('').slice(0, 26) + i.toString(32).padStart(6, '0').replace(/[eotu]/g, 'a');
