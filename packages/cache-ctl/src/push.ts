@@ -12,6 +12,7 @@ import { fingerprint, hashPart, type NarInfo } from './narinfo.js';
 import { toNix32 } from './nix32.js';
 import { deferred } from './deferred.js';
 import { verifyLocalPaths, type Verdict } from './local-verify.js';
+import { checkStart } from './check-start.js';
 import { COMPRESSION_SLOTS, compressNarFor, compressSmallNars, discardNar, SMALL_NAR, storeNar, type CompressedNar, type StreamedNar } from './narstream.js';
 
 export interface PushOptions {
@@ -149,22 +150,15 @@ function pushOrder(paths: PathInfo[]): { levels: PathInfo[]; order: PathInfo[] }
  *
  * The check of the paths (local-verify.ts), unless the one bin/run.js started is adopted
  * (`checking`): into a directory it starts at once, beside the compressions, as the push
- * ends when they do; into S3 once the large NARs left to compress are fewer than the cores,
- * so it takes a core they leave free while the last uploads go on, instead of one they need
- * (alternated, 9 pushes each of the bench's 215 MB closure into the emulator: median 1.06 s
- * against 1.15 s with the check beside them from the start).
+ * ends when they do; into S3 once the compressions leave a core free, or have done 512 MiB
+ * (check-start.ts; alternated, 9 pushes each of the bench's 215 MB closure into the
+ * emulator: median 1.06 s against 1.15 s with the check beside them from the start).
  */
 async function pushMissing(cache: BinaryCache, missing: PathInfo[], opts: PushOptions & { leaseLost: () => unknown }, ahead: Ahead, checking?: Promise<EarlyResult>): Promise<number> {
   // NARs in `order`; narinfos in dependency order (`levels`), each chained to its references'
   const { levels, order } = pushOrder(missing);
-  const toCompress = new Set(order.filter((i) => i.narSize > SMALL_NAR).map((i) => i.path));
-  const coreFree = deferred<void>();
-  const compressedNar = (path?: string) => {
-    if (path) toCompress.delete(path);
-    if (toCompress.size < COMPRESSION_SLOTS) coreFree.resolve();
-  };
-  compressedNar();
-  const after = checking || cache.store instanceof FileStore ? undefined : coreFree.promise;
+  const start = checkStart(order);
+  const after = checking || cache.store instanceof FileStore ? undefined : start.started;
   const verdict = verifyLocalPaths(order.map((i) => i.path), { early: checking, after }); // in the order the NARs go
   // the small NARs in batches, one nix copy each (narstream.ts), taken below as those
   // compressed ahead are; what is not taken is dropped with them
@@ -197,7 +191,7 @@ async function pushMissing(cache: BinaryCache, missing: PathInfo[], opts: PushOp
       const attempt = () => {
         const compressed = early;
         early = undefined;
-        return uploadNar(cache, info, opts, compressed, () => compressedNar(info.path));
+        return uploadNar(cache, info, opts, compressed, () => start.compressed(info.path));
       };
       const upload = withRetry(attempt, { onRetry: (err) => opts.onRetry?.(info.path, err) }).then(nar.resolve, (err: unknown) => {
         nar.reject(err);
