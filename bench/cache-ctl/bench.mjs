@@ -223,7 +223,7 @@ try {
     for (const c of order) await c(-1); // not counted, as above
     for (const times of [s3T, nixT, fileT, cliT, cliNoCaT, nixSerialT]) times.length = 0;
     for (let round = 0; round < rounds; round++) for (let i = 0; i < order.length; i++) await order[(i + round) % order.length](round);
-    const nixS3 = `nix copy --to file://?compression=${compression}, each file then PutObject into S3 as nix writes it (nix's S3 store)`;
+    const nixS3 = `nix copy --to file://?compression=${compression}, each file then PutObject into S3 as nix writes it, while it compresses the next (kinder than nix 2.8's S3 store, which waits for each)`;
     report(`push ${compression} into S3 through the CLI (start-up included; moto's CPU not counted)`, cliT, nixT, 1.2, nixS3);
     if (extraCa) report(`push ${compression} into S3 through the CLI without NODE_EXTRA_CA_CERTS`, cliNoCaT, nixT, undefined, nixS3);
     report(`push ${compression} into S3 (library, in this process; moto's CPU not counted)`, s3T, nixT, undefined, nixS3);
