@@ -2,7 +2,7 @@ import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { API_VERSION, type ErrorDocument } from './documents.js';
 import { ErrorCode, ExitCode, IwpError, toIwpError } from './errors.js';
 import { Logger, type LogFormat } from './log.js';
-import { printResult, renderText } from './output.js';
+import { outliveReaders, printResult, renderText } from './output.js';
 
 // iwp targets Node 20; the AWS SDK's notice about its future Node 22 requirement is not
 // something a user of our tools can act on, so it stays off stderr unless asked for.
@@ -55,6 +55,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   public override async init(): Promise<void> {
+    outliveReaders();
     await super.init();
     const ctor = this.ctor as typeof BaseCommand & typeof Command;
     const { args, flags, argv } = await this.parse({

@@ -8,6 +8,26 @@ export interface PrintOptions {
   text?: (value: unknown) => string;
 }
 
+const readerMayLeave = new WeakSet<Writable>();
+
+/**
+ * A reader of stdout or stderr that goes away (`cache-ctl push ./result 2>&1 | head -1`) no
+ * longer stops the command halfway: what it would have read is dropped, and the work goes
+ * on to its end, the exit code the work's. Node ignores SIGPIPE, so the first write after the
+ * reader had gone raised EPIPE on the stream, which nothing handled: the process exited 1 in
+ * the middle of its work (a push had sent one path of five and left a 39 MB temp cache).
+ */
+export function outliveReaders(streams: Writable[] = [process.stdout, process.stderr]): void {
+  for (const stream of streams) {
+    if (readerMayLeave.has(stream)) continue;
+    readerMayLeave.add(stream);
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+      throw err;
+    });
+  }
+}
+
 /** Whether results go out as JSON: `--json`, or stdout is not a terminal. */
 export function wantsJson(json: boolean | undefined, stream: { isTTY?: boolean } = process.stdout): boolean {
   return Boolean(json) || !stream.isTTY;
