@@ -4,7 +4,7 @@ import { copyFile, mkdir, readFile, readlink, rename, rm } from 'node:fs/promise
 import { availableParallelism, tmpdir } from 'node:os';
 import pLimit from 'p-limit';
 import { dirname, join } from 'node:path';
-import { ErrorCode, FileStore, IwpError, type ObjectStore, type Runner } from '@iwp/core';
+import { ErrorCode, FileStore, IwpError, removedAtExit, type ObjectStore, type Runner } from '@iwp/core';
 import type { Compression } from './compression.js';
 import { hashPart } from './narinfo.js';
 import { fromNix32 } from './nix32.js';
@@ -84,6 +84,9 @@ export interface CompressedNar {
   release: () => Promise<void>;
 }
 
+/** Temp caches not removed yet, each removed at exit if the push does not get to it (core's removedAtExit: Ctrl-C, SIGTERM). */
+const atExit = new Map<string, () => void>();
+
 /**
  * A fresh temp cache where `store` will take its files from (see compressNarFor); a directory
  * store that is not there is not created (mkdir fails). nix reads a store URL's path up to
@@ -91,13 +94,17 @@ export interface CompressedNar {
  * nix as a link to it from the system's temp directory.
  */
 function tempCache(store: ObjectStore): string {
+  const made = (path: string) => (atExit.set(path, removedAtExit(path)), path);
   const dir = localDir(store);
-  if (!dir) return mkdtempSync(join(tmpdir(), 'iwp-nar-'));
+  if (!dir) return made(mkdtempSync(join(tmpdir(), 'iwp-nar-')));
   const tmp = join(dir, `.push-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   mkdirSync(tmp);
-  if (!/[?#]/.test(tmp)) return tmp;
+  if (!/[?#]/.test(tmp)) return made(tmp);
+  const forget = removedAtExit(tmp); // until the link is there to lead to it
   const link = join(mkdtempSync(join(tmpdir(), 'iwp-nar-')), 'cache');
   symlinkSync(tmp, link);
+  made(link);
+  forget();
   return link;
 }
 
@@ -106,6 +113,8 @@ const removing = (tmp: string) => async () => {
   const target = await readlink(tmp).catch(() => undefined);
   if (target) await rm(target, { recursive: true, force: true });
   await rm(target ? dirname(tmp) : tmp, { recursive: true, force: true });
+  atExit.get(tmp)?.();
+  atExit.delete(tmp);
 };
 const once = (fn: () => Promise<void>) => {
   let done: Promise<void> | undefined;

@@ -2,6 +2,7 @@ export * from './documents.js';
 export * from './duration.js';
 export * from './errors.js';
 export * from './files.js';
+export * from './exit-cleanup.js';
 export * from './input.js';
 export * from './kube.js';
 export * from './log.js';
