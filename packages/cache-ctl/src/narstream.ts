@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { copyFile, mkdir, readFile, readlink, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import pLimit from 'p-limit';
 import { dirname, join } from 'node:path';
@@ -84,8 +84,14 @@ export interface CompressedNar {
   release: () => Promise<void>;
 }
 
-/** Temp caches not removed yet, each removed at exit if the push does not get to it (core's removedAtExit: Ctrl-C, SIGTERM). */
-const atExit = new Map<string, () => void>();
+/**
+ * What each temp cache not removed yet is made of (the directory; for one reached through a
+ * link, the directory and the one holding the link), each path also removed at exit if the
+ * push does not get to it (core's removedAtExit: Ctrl-C, SIGTERM).
+ */
+const made = new Map<string, Array<{ path: string; forget: () => void }>>();
+const removal = (path: string) => ({ path, forget: removedAtExit(path) });
+const kept = (cache: string, removals = [removal(cache)]) => (made.set(cache, removals), cache);
 
 /**
  * A fresh temp cache where `store` will take its files from (see compressNarFor); a directory
@@ -94,27 +100,26 @@ const atExit = new Map<string, () => void>();
  * nix as a link to it from the system's temp directory.
  */
 function tempCache(store: ObjectStore): string {
-  const made = (path: string) => (atExit.set(path, removedAtExit(path)), path);
   const dir = localDir(store);
-  if (!dir) return made(mkdtempSync(join(tmpdir(), 'iwp-nar-')));
+  if (!dir) return kept(mkdtempSync(join(tmpdir(), 'iwp-nar-')));
   const tmp = join(dir, `.push-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   mkdirSync(tmp);
-  if (!/[?#]/.test(tmp)) return made(tmp);
-  const forget = removedAtExit(tmp); // until the link is there to lead to it
-  const link = join(mkdtempSync(join(tmpdir(), 'iwp-nar-')), 'cache');
+  if (!/[?#]/.test(tmp)) return kept(tmp);
+  const removals = [removal(tmp)];
+  const holder = mkdtempSync(join(tmpdir(), 'iwp-nar-'));
+  removals.push(removal(holder));
+  const link = join(holder, 'cache');
   symlinkSync(tmp, link);
-  made(link);
-  forget();
-  return link;
+  return kept(link, removals);
 }
 
 /** Removes a temp cache (tempCache): the directory, and the link nix was given to it, if any. */
 const removing = (tmp: string) => async () => {
-  const target = await readlink(tmp).catch(() => undefined);
-  if (target) await rm(target, { recursive: true, force: true });
-  await rm(target ? dirname(tmp) : tmp, { recursive: true, force: true });
-  atExit.get(tmp)?.();
-  atExit.delete(tmp);
+  for (const { path, forget } of made.get(tmp) ?? []) {
+    await rm(path, { recursive: true, force: true });
+    forget();
+  }
+  made.delete(tmp);
 };
 const once = (fn: () => Promise<void>) => {
   let done: Promise<void> | undefined;

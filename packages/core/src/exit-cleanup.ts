@@ -3,8 +3,7 @@
 // exiting from an error its own cleanup never reached. signal-exit (execa stops its
 // subprocesses the same way) runs the removals and then lets the signal end the process as it
 // would have (exit 130 for SIGINT, 143 for SIGTERM). Only SIGKILL leaves them.
-import { readlinkSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { rmSync } from 'node:fs';
 import { onExit } from 'signal-exit';
 
 const paths = new Set<string>();
@@ -12,9 +11,7 @@ let hooked = false;
 
 /**
  * Removes `path` (recursively) when the process exits or is ended by a signal, unless the
- * returned function is called first (the command removed it itself). A path that is a
- * symbolic link is removed with its target, and with the directory holding the link
- * (cache-ctl's temp caches reached through a link: narstream.ts).
+ * returned function is called first (the command removed it itself).
  */
 export function removedAtExit(path: string): () => void {
   paths.add(path);
@@ -28,15 +25,8 @@ export function removedAtExit(path: string): () => void {
 }
 
 function removeNow(path: string): void {
-  let target: string | undefined;
   try {
-    target = readlinkSync(path);
-  } catch {
-    // not a link
-  }
-  try {
-    if (target) rmSync(target, { recursive: true, force: true });
-    rmSync(target ? dirname(path) : path, { recursive: true, force: true });
+    rmSync(path, { recursive: true, force: true });
   } catch {
     // exiting: nothing more can be done
   }

@@ -8,7 +8,11 @@ export interface PrintOptions {
   text?: (value: unknown) => string;
 }
 
-const readerMayLeave = new WeakSet<Writable>();
+/** A write whose reader has gone: dropped (outliveReaders); any other error is thrown as before. */
+function dropWhenReaderLeft(err: NodeJS.ErrnoException): void {
+  if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+  throw err;
+}
 
 /**
  * A reader of stdout or stderr that goes away (`cache-ctl push ./result 2>&1 | head -1`) no
@@ -18,14 +22,7 @@ const readerMayLeave = new WeakSet<Writable>();
  * the middle of its work (a push had sent one path of five and left a 39 MB temp cache).
  */
 export function outliveReaders(streams: Writable[] = [process.stdout, process.stderr]): void {
-  for (const stream of streams) {
-    if (readerMayLeave.has(stream)) continue;
-    readerMayLeave.add(stream);
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
-      throw err;
-    });
-  }
+  for (const stream of streams) if (!stream.listeners('error').includes(dropWhenReaderLeft)) stream.on('error', dropWhenReaderLeft);
 }
 
 /** Whether results go out as JSON: `--json`, or stdout is not a terminal. */
