@@ -16,8 +16,8 @@ export default class Push extends BaseCommand<typeof Push> {
   static override strict = false;
   static override args = { paths: Args.string({ description: 'store paths, links into the store, .drv or .nix files; - reads stdin' }) };
   static override flags = {
-    to: Flags.string({ description: 'the binary cache [env: IWP_CACHE]', env: 'IWP_CACHE', helpValue: 'URL' }),
-    'sign-key': Flags.string({ description: 'secret key file (nix format) [env: IWP_CACHE_SIGN_KEY]', env: 'IWP_CACHE_SIGN_KEY', required: true, helpValue: 'FILE' }),
+    to: Flags.string({ description: 'the binary cache', env: 'IWP_CACHE', helpValue: 'URL' }),
+    'sign-key': Flags.string({ description: 'secret key file (nix format)', env: 'IWP_CACHE_SIGN_KEY', required: true, helpValue: 'FILE' }),
     compression: Flags.string({ description: 'zstd, xz, bzip2 or none', default: 'zstd' }),
     jobs: Flags.integer({ char: 'j', description: 'paths uploaded at once', default: 4, min: 1, max: 64 }),
   };

@@ -8,7 +8,7 @@ export default class Serve extends BaseCommand<typeof Serve> {
   static override description = 'serve a cache over HTTP to nix substituters (with /metrics); prints a CacheServer document once listening';
   static override examples = ['<%= config.bin %> serve --from s3://nix-cache --listen 127.0.0.1:5050'];
   static override flags = {
-    from: Flags.string({ description: 'the binary cache [env: IWP_CACHE]', env: 'IWP_CACHE', helpValue: 'URL' }),
+    from: Flags.string({ description: 'the binary cache', env: 'IWP_CACHE', helpValue: 'URL' }),
     listen: Flags.string({ description: 'HOST:PORT (port 0: any free port)', default: '127.0.0.1:5050' }),
   };
 

@@ -14,7 +14,7 @@ export default class Verify extends BaseCommand<typeof Verify> {
     store: storeFlag,
     'trusted-key': Flags.string({ description: 'public key(s) a signature must be by (NAME:BASE64; repeat or space-separate)', multiple: true }),
     repair: Flags.boolean({ description: 're-upload broken entries whose paths are in the local store (needs --sign-key)' }),
-    'sign-key': Flags.string({ description: 'secret key for repaired entries [env: IWP_CACHE_SIGN_KEY]', env: 'IWP_CACHE_SIGN_KEY', helpValue: 'FILE' }),
+    'sign-key': Flags.string({ description: 'secret key for repaired entries', env: 'IWP_CACHE_SIGN_KEY', helpValue: 'FILE' }),
     compression: Flags.string({ description: 'compression of repaired entries', default: 'zstd' }),
     jobs: Flags.integer({ char: 'j', description: 'entries checked at once', default: 8, min: 1 }),
   };

@@ -5,5 +5,5 @@ export const withFlag = {
   with: Flags.string({ description: 'optional components: kube-state-metrics, node-exporter (comma-separated or repeated)', multiple: true }),
 };
 export const prometheusUrlFlag = {
-  'prometheus-url': Flags.string({ description: 'a Prometheus to query [env: IWP_PROMETHEUS_URL]', env: 'IWP_PROMETHEUS_URL', default: 'http://127.0.0.1:9090' }),
+  'prometheus-url': Flags.string({ description: 'a Prometheus to query', env: 'IWP_PROMETHEUS_URL', default: 'http://127.0.0.1:9090' }),
 };

@@ -13,7 +13,7 @@ export default class Status extends BaseCommand<typeof Status> {
     ...inputFlag,
     ...clusterFlags,
     ...namespaceFlag,
-    'prometheus-url': Flags.string({ description: 'also list the scrape targets of this Prometheus [env: IWP_PROMETHEUS_URL]', env: 'IWP_PROMETHEUS_URL' }),
+    'prometheus-url': Flags.string({ description: 'also list the scrape targets of this Prometheus', env: 'IWP_PROMETHEUS_URL' }),
     'targets-only': Flags.boolean({ description: 'only the scrape targets (no cluster needed)' }),
   };
 

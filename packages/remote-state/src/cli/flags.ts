@@ -36,5 +36,5 @@ export const leaseFlags = {
 
 /** `--lock-id`: the lock a writer holds (`push`, `rollback`, `prune`), else the one `lock` took in this directory. */
 export const lockIdFlags = {
-  'lock-id': Flags.string({ description: 'the lock you hold, when the stack is locked [env: REMOTE_STATE_LOCK_ID]', env: 'REMOTE_STATE_LOCK_ID' }),
+  'lock-id': Flags.string({ description: 'the lock you hold, when the stack is locked', env: 'REMOTE_STATE_LOCK_ID' }),
 };
