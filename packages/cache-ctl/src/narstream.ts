@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, watch, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import pLimit from 'p-limit';
@@ -9,8 +9,10 @@ import type { Compression } from './compression.js';
 import { hashPart } from './narinfo.js';
 import { fromNix32 } from './nix32.js';
 import type { PathInfo } from './localstore.js';
+import { deferred } from './deferred.js';
+import { chunked } from './chunks.js';
 
-type NarSource = Pick<PathInfo, 'path' | 'narSize' | 'references'>;
+type NarSource = Pick<PathInfo, 'path' | 'narSize' | 'narHash' | 'references'>;
 
 export interface StreamedNar {
   /** sha256 (hex) of the stored (compressed) bytes */
@@ -19,9 +21,9 @@ export interface StreamedNar {
 }
 
 /**
- * NARs compressed at once: as many as there are cores, each nix copy keeping one busy, into
- * a directory and into S3 alike. (Into S3 one fewer was kept free for the uploads while a
- * pipe compressed; with nix compressing, which takes less CPU a NAR, both cores compress:
+ * Copies of large NARs at once: as many as there are cores, each nix copy keeping one busy,
+ * into a directory and into S3 alike. (Into S3 one fewer was kept free for the uploads while
+ * a pipe compressed; with nix compressing, which takes less CPU a NAR, both cores compress:
  * the CLI into the S3 emulator 1.22-1.23 s against 1.28-1.30 s with one, alternated.)
  */
 const cores = availableParallelism();
@@ -33,11 +35,20 @@ const compressing = pLimit(cores);
  * push alone.
  */
 export const SMALL_NAR = 1 << 20;
-const placed = <T>(limit: (fn: () => Promise<T>) => Promise<T>, narSize: number, fn: () => Promise<T>) => (narSize <= SMALL_NAR ? fn() : limit(fn));
 
 /** The directory of a `file://` store, whose objects are plain files under it. */
 function localDir(store: ObjectStore): string | undefined {
   return store instanceof FileStore ? store.url.slice('file://'.length) : undefined;
+}
+
+type NarFile = { file: string; sha256: string; size: number };
+
+/** What nix's narinfo of `path` in the temp cache `tmp` says of its compressed NAR; undefined while nix has not written it. */
+async function narFileOf(tmp: string, path: string): Promise<NarFile | undefined> {
+  const text = await readFile(join(tmp, `${hashPart(path)}.narinfo`), 'utf8').catch(() => '');
+  const m = { url: /^URL: (nar\/[0-9a-z]{52}\.nar[.a-z0-9]*)$/m.exec(text)?.[1], hash: /^FileHash: sha256:([0-9a-z]{52})$/m.exec(text)?.[1], size: /^FileSize: (\d+)$/m.exec(text)?.[1] };
+  if (!m.url || !m.hash || !m.size) return undefined;
+  return { file: join(tmp, m.url), sha256: fromNix32(m.hash, 32).toString('hex'), size: Number(m.size) };
 }
 
 /**
@@ -51,27 +62,38 @@ function localDir(store: ObjectStore): string | undefined {
  * the other references, narinfos that only say they are there, never read for anything else
  * and deleted with it. The NAR hash is checked by local-verify.ts, beside the push: nix copy
  * does not compare it with the registered one.
+ *
+ * Each path's NAR goes to `onNar` as soon as nix has written its narinfo, not when the copy
+ * ends: the temp cache's directory is watched (nix writes each file under a temp name and
+ * renames it into place, so a narinfo seen is whole); what the watch did not report is read
+ * once the copy has ended.
  */
-async function compressNars(run: Runner, infos: NarSource[], compression: Compression, tmp: string, signal?: AbortSignal): Promise<Map<string, { file: string; sha256: string; size: number }>> {
+async function compressNars(run: Runner, infos: NarSource[], compression: Compression, tmp: string, onNar: (path: string, nar: NarFile) => void, signal?: AbortSignal): Promise<void> {
   // a few small files, written in this turn: the nix copy starts before anything else runs
   // on this thread (compressAhead: before the first request loads the AWS SDK)
   const given = new Set(infos.map((i) => i.path));
   const stand = (ref: string) => `StorePath: ${ref}\nURL: nar/none\nNarHash: sha256:${'0'.repeat(52)}\nNarSize: 1\n`;
   for (const r of new Set(infos.flatMap((i) => i.references))) if (!given.has(r)) writeFileSync(join(tmp, `${hashPart(r)}.narinfo`), stand(r));
+  const awaited = new Map(infos.map((i) => [`${hashPart(i.path)}.narinfo`, i.path]));
+  const watcher = watch(tmp, (_event, name) => {
+    const path = name === null ? undefined : awaited.get(name);
+    if (path) void narFileOf(tmp, path).then((nar) => nar && onNar(path, nar));
+  });
+  watcher.on('error', () => undefined); // the end of the copy reads what is left
+  // nix's own temp files (each compressed NAR before it goes into the cache) inside the temp
+  // cache too: nix ended by a signal leaves one where a thread of its own was writing it
+  const scratch = join(tmp, 'tmp');
+  mkdirSync(scratch);
   const args = ['copy', '--extra-experimental-features', 'nix-command', '--no-recursive', '--to', `file://${tmp}?compression=${compression}`, ...given];
-  const r = await run('nix', args, { reject: false, ...(signal ? { signal } : {}) });
+  const r = await run('nix', args, { reject: false, env: { TMPDIR: scratch }, ...(signal ? { signal } : {}) }).finally(() => watcher.close());
   const what = infos.length === 1 ? infos[0]!.path : `${infos.length} paths`;
   const said = r.stderr.trim().split('\n').filter((l) => !l.startsWith('copying ')).slice(-3).join('; ');
   if (r.exitCode !== 0) throw new IwpError(ErrorCode.PROCESS_FAILED, `nix copy of ${what} into a temp cache failed (${r.signal ?? `exit ${r.exitCode}`}): ${said}`);
-  const files = new Map<string, { file: string; sha256: string; size: number }>();
-  const texts = await Promise.all(infos.map((info) => readFile(join(tmp, `${hashPart(info.path)}.narinfo`), 'utf8').catch(() => '')));
+  const nars = await Promise.all(infos.map((info) => narFileOf(tmp, info.path)));
   infos.forEach((info, k) => {
-    const text = texts[k]!;
-    const m = { url: /^URL: (nar\/[0-9a-z]{52}\.nar[.a-z0-9]*)$/m.exec(text)?.[1], hash: /^FileHash: sha256:([0-9a-z]{52})$/m.exec(text)?.[1], size: /^FileSize: (\d+)$/m.exec(text)?.[1] };
-    if (!m.url || !m.hash || !m.size) throw new IwpError(ErrorCode.FAILED, `nix copy of ${info.path} left no narinfo with URL, FileHash and FileSize in its temp cache`);
-    files.set(info.path, { file: join(tmp, m.url), sha256: fromNix32(m.hash, 32).toString('hex'), size: Number(m.size) });
+    if (!nars[k]) throw new IwpError(ErrorCode.FAILED, `nix copy of ${info.path} left no narinfo with URL, FileHash and FileSize in its temp cache`);
+    onNar(info.path, nars[k]);
   });
-  return files;
 }
 
 /** A NAR compressed into a temp cache, which storeNar or discardNar releases (removed once none of its NARs is wanted). */
@@ -82,6 +104,17 @@ export interface CompressedNar {
   /** the file is another path's too (the same NAR in one temp cache): stored by a copy, not moved */
   shared: boolean;
   release: () => Promise<void>;
+}
+
+/**
+ * A path's NAR under way: `nar` once nix has written it; `stop` stops its nix copy (and so
+ * the other paths of that copy); `ended` once the copy has ended and its temp cache is
+ * removed, or left to the NARs still held (CompressedNar.release).
+ */
+export interface Compressing {
+  nar: Promise<CompressedNar>;
+  stop: AbortController;
+  ended: Promise<void>;
 }
 
 /**
@@ -126,25 +159,58 @@ const once = (fn: () => Promise<void>) => {
   return () => (done ??= fn());
 };
 
+type Limit = <T>(fn: () => Promise<T>) => Promise<T>;
+
 /**
- * The path's NAR compressed (compressNars) where `store` will take it from: into a directory
+ * One nix copy of `group` (compressNars) where `store` will take the files from (tempCache):
+ * each path's promise gives its NAR as soon as nix has written it. The temp cache is removed
+ * once the copy has ended and every NAR it gave is stored or discarded (CompressedNar.release);
+ * a path nix did not get to is rejected only once nothing is left of it. Paths of the group
+ * with one NAR hash share one file. `limit`: a place to wait for before the temp cache is
+ * made; `stop` stops the copy, or keeps it from starting.
+ */
+function compressGroup(run: Runner, store: ObjectStore, group: NarSource[], compression: Compression, stop: AbortController, limit?: Limit): Map<string, Compressing> {
+  const nars = new Map(group.map((i) => [i.path, deferred<CompressedNar>()]));
+  const twins = new Map<string, number>();
+  for (const i of group) twins.set(i.narHash, (twins.get(i.narHash) ?? 0) + 1);
+  let tmp: string | undefined;
+  let holds = 1; // the copy's own, then one a NAR given and not released
+  const letGo = async () => {
+    if (--holds === 0 && tmp) await removing(tmp)();
+  };
+  const given = new Set<string>();
+  const give = (info: NarSource) => (nar: NarFile) => {
+    if (given.has(info.path)) return; // by the watch, then at the copy's end
+    given.add(info.path);
+    holds++;
+    const shared = twins.get(info.narHash)! > 1;
+    const release = async () => {
+      if (!shared) await rm(nar.file, { force: true }); // moved away into a directory store; sent to S3
+      await letGo();
+    };
+    nars.get(info.path)!.resolve({ ...nar, shared, release: once(held.hold(nar.size, release)) });
+  };
+  const byPath = new Map(group.map((i) => [i.path, give(i)]));
+  const copy = async () => {
+    stop.signal.throwIfAborted();
+    tmp = tempCache(store);
+    await compressNars(run, group, compression, tmp, (path, nar) => byPath.get(path)!(nar), stop.signal);
+  };
+  const ended = (limit ? limit(copy) : copy()).then(letGo, async (err: unknown) => {
+    await letGo();
+    for (const d of nars.values()) d.reject(err);
+  });
+  return new Map([...nars].map(([path, d]) => [path, { nar: d.promise, stop, ended }]));
+}
+
+/**
+ * The path's NAR compressed (compressGroup) where `store` will take it from: into a directory
  * store, a temp cache in that directory (a name ending `.tmp`, which listings skip), so the
  * file is renamed into place; for any other store (S3) a temp directory of the system's.
  * Waits for a place among the compressions (`compressing`), unless the NAR is small.
- * `signal` stops the nix copy; the temp cache is then removed.
  */
-export async function compressNarFor(run: Runner, store: ObjectStore, info: NarSource, compression: Compression, signal?: AbortSignal): Promise<CompressedNar> {
-  const tmp = tempCache(store);
-  try {
-    const files = await placed(compressing, info.narSize, async () => {
-      signal?.throwIfAborted();
-      return compressNars(run, [info], compression, tmp, signal);
-    });
-    return { ...files.get(info.path)!, shared: false, release: once(removing(tmp)) };
-  } catch (err) {
-    await removing(tmp)();
-    throw err;
-  }
+export function compressNarFor(run: Runner, store: ObjectStore, info: NarSource, compression: Compression): Promise<CompressedNar> {
+  return compressGroup(run, store, [info], compression, new AbortController(), info.narSize <= SMALL_NAR ? undefined : compressing).get(info.path)!.nar;
 }
 
 /** Small NARs (SMALL_NAR) compressed by one nix copy at most: a nix process costs ~20 ms of CPU to start, and a closure holds many small paths. */
@@ -152,45 +218,70 @@ export const BATCH = 64;
 
 /**
  * The NARs of small paths compressed in batches of up to BATCH paths, each batch by one nix
- * copy into one temp cache (compressNars), as many batches at once as there are cores: what
- * was ~20 ms of CPU a path (a nix process each) is that a batch. Each path's promise gives
- * its NAR; the batch's temp cache is removed once every one of its NARs is stored or
- * discarded. `signal` stops the batches under way or to come.
+ * copy into one temp cache (compressGroup), as many batches at once as there are cores: what
+ * was ~20 ms of CPU a path (a nix process each) is that a batch. `stop` stops the batches
+ * under way or to come.
  */
-export function compressSmallNars(run: Runner, store: ObjectStore, infos: NarSource[], compression: Compression, signal?: AbortSignal): Map<string, Promise<CompressedNar>> {
-  const out = new Map<string, Promise<CompressedNar>>();
+export function compressSmallNars(run: Runner, store: ObjectStore, infos: NarSource[], compression: Compression, stop: AbortController): Map<string, Compressing> {
   const batches = pLimit(cores);
+  const out = new Map<string, Compressing>();
   for (let i = 0; i < infos.length; i += BATCH) {
-    const batch = infos.slice(i, i + BATCH);
-    const files = batches(async () => {
-      signal?.throwIfAborted();
-      const tmp = tempCache(store);
-      try {
-        return { tmp, files: await compressNars(run, batch, compression, tmp, signal) };
-      } catch (err) {
-        await removing(tmp)();
-        throw err;
-      }
-    });
-    let left = batch.length;
-    const release = (tmp: string) => async () => {
-      if (--left === 0) await removing(tmp)();
-    };
-    for (const info of batch) {
-      const nar = files.then(({ tmp, files: f }): CompressedNar => {
-        const file = f.get(info.path)!;
-        const shared = [...f.values()].filter((x) => x.file === file.file).length > 1;
-        return { ...file, shared, release: once(release(tmp)) };
-      });
-      nar.catch(() => undefined); // taken by the push, or discarded
-      out.set(info.path, nar);
-    }
+    for (const [path, c] of compressGroup(run, store, infos.slice(i, i + BATCH), compression, stop, batches)) out.set(path, c);
   }
   return out;
 }
 
-/** How many large NARs compress at once (compressNarFor). */
+/** How many large NARs compress at once: one nix copy a core. */
 export const COMPRESSION_SLOTS = cores;
+
+/**
+ * Compressed bytes given (compressGroup) and not stored or discarded yet, in this process: a
+ * copy of large NARs starts only while they are under `max`, so a store slower than nix does
+ * not fill the temp directory with the closure.
+ */
+export const held = {
+  bytes: 0,
+  max: 1 << 30,
+  waiting: new Set<() => void>(),
+  hold(bytes: number, release: () => Promise<void>) {
+    held.bytes += bytes;
+    return async () => {
+      held.bytes -= bytes;
+      for (const wake of held.waiting) wake();
+      await release();
+    };
+  },
+  async below(signal?: AbortSignal) {
+    while (held.bytes >= held.max) {
+      signal?.throwIfAborted();
+      await new Promise<void>((resolve) => {
+        const wake = () => (held.waiting.delete(wake), signal?.removeEventListener('abort', wake), resolve());
+        held.waiting.add(wake);
+        signal?.addEventListener('abort', wake);
+      });
+    }
+  },
+};
+
+/**
+ * The NARs of large paths, in the order given, in chunks of consecutive paths (chunks.ts: as
+ * many as `slots`, more for a closure over CHUNK_BYTES a slot), one nix copy a chunk
+ * (compressGroup), COMPRESSION_SLOTS copies at once, each started only while `held` allows.
+ * One nix process a core rather than one a path: the bench's four 54 MB paths take 0.69 s
+ * of CPU in two copies against 0.76-0.83 s in four. nix orders a chunk's paths itself
+ * (references first); each NAR is given as soon as nix has written it. Each chunk has its own
+ * AbortController (`stop`), which stops its copy (or keeps it from starting) and so fails its
+ * paths not given yet.
+ */
+export function compressLargeNars(run: Runner, store: ObjectStore, infos: NarSource[], compression: Compression, slots = COMPRESSION_SLOTS): Map<string, Compressing> {
+  const out = new Map<string, Compressing>();
+  for (const chunk of chunked(infos, slots)) {
+    const stop = new AbortController();
+    const place: Limit = (fn) => compressing(async () => (await held.below(stop.signal), fn()));
+    for (const [path, c] of compressGroup(run, store, chunk, compression, stop, place)) out.set(path, c);
+  }
+  return out;
+}
 
 /**
  * Stores a compressed NAR under `key`, and removes its temp cache: into a directory a

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import coreEarly, { type EarlyResult } from '@iwp/core/early';
-import pMap from 'p-map';
+import pLimit from 'p-limit';
 import { ErrorCode, FileStore, IwpError, withRetry, type Runner } from '@iwp/core';
 import type { BinaryCache } from './cache.js';
 import { EXT, type Compression } from './compression.js';
@@ -13,7 +13,7 @@ import { toNix32 } from './nix32.js';
 import { deferred } from './deferred.js';
 import { verifyLocalPaths, type Verdict } from './local-verify.js';
 import { checkStart } from './check-start.js';
-import { COMPRESSION_SLOTS, compressNarFor, compressSmallNars, discardNar, SMALL_NAR, storeNar, type CompressedNar, type StreamedNar } from './narstream.js';
+import { compressLargeNars, compressNarFor, compressSmallNars, discardNar, SMALL_NAR, storeNar, type CompressedNar, type Compressing, type StreamedNar } from './narstream.js';
 
 export interface PushOptions {
   /** runs nix (path-info of the closure) */
@@ -42,13 +42,14 @@ export const narKeyOf = (info: Pick<PathInfo, 'narHash'>, compression: Compressi
 
 /**
  * Pushes the closures of `paths`: one existence check for the whole closure, then only the
- * missing paths (pushMissing: NARs of at most 1 MiB first, then in dependency order, `jobs`
- * at a time, each narinfo after those of its references). nix compresses each NAR into a
- * temp cache, whose file is renamed into a directory store or sent to S3 as one PutObject
- * (narstream.ts), and nix checks the path's contents against the NAR hash it registered
- * (local-verify.ts; when: pushMissing); its narinfo, signed, is written only after the NAR
- * is in place and the check has passed. The first large NARs start compressing as soon as the closure is known
- * (compressAhead), while the push takes its lease and asks the cache what it has.
+ * missing paths (pushMissing: NARs of at most 1 MiB first, then in dependency order, each
+ * stored as soon as nix has written it, `jobs` at a time, each narinfo after those of its
+ * references). nix compresses the NARs into temp caches, a few nix copies for the whole
+ * closure, each file renamed into a directory store or sent to S3 as one PutObject
+ * (narstream.ts), and nix checks the paths' contents against the NAR hashes it registered
+ * (local-verify.ts; when: pushMissing); a narinfo, signed, is written only after its NAR is
+ * in place and the check has passed. The large NARs start compressing as soon as the closure
+ * is known (compressAhead), while the push takes its lease and asks the cache what it has.
  *
  * Before anything reaches the store the push checks that the cache exists (bucket or
  * directory, and nix-cache-info), then writes a lease naming its closure and NAR keys, renewed
@@ -103,36 +104,34 @@ function earlyCheck(paths: string[], infos: PathInfo[], missing: PathInfo[]): Pr
 }
 
 /** Compressions started before the push knows which paths the cache is missing. */
-type Ahead = Map<string, { nar: Promise<CompressedNar>; stop: AbortController }>;
+type Ahead = Map<string, Compressing>;
 
 /**
- * Starts compressing the NARs the push would compress first (as many large ones as
- * compress at once), into temp caches, before the lease and the existence check: nothing
- * reaches the store before those, and the three round trips to S3 (~0.1 s with start-up's
- * remains) or the directory's checks no longer come before the first compression. Those
- * of paths the cache has are stopped as soon as it says so (dropAhead): a push with
- * nothing to do spends that much of a core's time, and its answer does not wait for it.
+ * Starts compressing the large NARs of the closure (compressLargeNars: one nix copy a core),
+ * into temp caches, before the lease and the existence check: nothing reaches the store
+ * before those, and the three round trips to S3 (~0.1 s with start-up's remains) or the
+ * directory's checks no longer come before the first compression. The copies holding
+ * paths the cache has are stopped as soon as it says so (dropAhead): a push with nothing to
+ * do spends that much of a core's time, and its answer does not wait for it.
  */
 function compressAhead(cache: BinaryCache, infos: PathInfo[], opts: PushOptions): Ahead {
-  const first = pushOrder(infos).order.filter((i) => i.narSize > SMALL_NAR).slice(0, COMPRESSION_SLOTS);
-  return new Map(
-    first.map((info) => {
-      const stop = new AbortController();
-      const nar = compressNarFor(opts.run, cache.store, info, opts.compression, stop.signal);
-      nar.catch(() => undefined); // taken by pushMissing, or discarded
-      return [info.path, { nar, stop }];
-    }),
-  );
+  const large = pushOrder(infos).order.filter((i) => i.narSize > SMALL_NAR);
+  const ahead: Ahead = compressLargeNars(opts.run, cache.store, large, opts.compression);
+  for (const a of ahead.values()) a.nar.catch(() => undefined); // taken by pushMissing, or discarded
+  return ahead;
 }
 
-/** Stops and removes the compressions started ahead, but those of paths in `keep`. */
+/**
+ * Stops and removes the compressions started ahead, but those of paths in `keep`, once their
+ * copies have ended. A copy stopped for one of its paths takes its others with it:
+ * pushMissing compresses those again.
+ */
 async function dropAhead(ahead: Ahead, keep?: Set<string>): Promise<void> {
-  const dropped = [...ahead].filter(([path]) => !keep?.has(path));
-  for (const [path, a] of dropped) {
-    ahead.delete(path);
-    a.stop.abort();
-  }
-  await Promise.all(dropped.map(([, a]) => discardNar(a.nar)));
+  const stops = new Set([...ahead].filter(([path]) => !keep?.has(path)).map(([, a]) => a.stop));
+  for (const stop of stops) stop.abort();
+  const dropped = [...ahead].filter(([, a]) => stops.has(a.stop));
+  for (const [path] of dropped) ahead.delete(path);
+  await Promise.all(dropped.flatMap(([, a]) => [discardNar(a.nar), a.ended]));
 }
 
 /** NARs of at most 1 MiB first whatever their level (narstream.ts: they take no place among the compressions), then the others in dependency order (`levels`). */
@@ -142,11 +141,13 @@ function pushOrder(paths: PathInfo[]): { levels: PathInfo[]; order: PathInfo[] }
 }
 
 /**
- * NARs go up `jobs` at a time: those of at most 1 MiB first, then the others in dependency
- * order, small paths first within a level (an interrupted push has then completed as many
- * paths as it could); each narinfo as soon as its NAR and the narinfos of its references
- * are in place, and its path's check has passed. A NAR never waits for another path's
- * narinfo; a narinfo never appears before those of its references. Returns bytes.
+ * NARs are compressed those of at most 1 MiB first, then the others in dependency order,
+ * small paths first within a level, in chunks whose paths nix orders itself, references
+ * first (an interrupted push has then completed as many paths as it could); each goes up as
+ * soon as nix has written it, `jobs` at a time; each narinfo as soon as its NAR and the
+ * narinfos of its references are in place, and its path's check has passed. A NAR never
+ * waits for another path's narinfo; a narinfo never appears before those of its references.
+ * Returns bytes.
  *
  * The check of the paths (local-verify.ts), unless the one bin/run.js started is adopted
  * (`checking`): into a directory it starts at once, beside the compressions, as the push
@@ -160,11 +161,13 @@ async function pushMissing(cache: BinaryCache, missing: PathInfo[], opts: PushOp
   const start = checkStart(order);
   const after = checking || cache.store instanceof FileStore ? undefined : start.started;
   const verdict = verifyLocalPaths(order.map((i) => i.path), { early: checking, after }); // in the order the NARs go
-  // the small NARs in batches, one nix copy each (narstream.ts), taken below as those
-  // compressed ahead are; what is not taken is dropped with them
+  // the small NARs in batches, the large ones not compressed ahead in one nix copy a core
+  // (narstream.ts), taken below as those compressed ahead are; what is not taken is dropped
+  // with them
   const batches = new AbortController();
   const small = order.filter((i) => i.narSize <= SMALL_NAR);
-  for (const [path, nar] of compressSmallNars(opts.run, cache.store, small, opts.compression, batches.signal)) ahead.set(path, { nar, stop: batches });
+  for (const [path, c] of compressSmallNars(opts.run, cache.store, small, opts.compression, batches)) ahead.set(path, c);
+  for (const [path, a] of compressLargeNars(opts.run, cache.store, order.filter((i) => i.narSize > SMALL_NAR && !ahead.has(i.path)), opts.compression)) ahead.set(path, a);
   const nars = new Map(order.map((i) => [i.path, deferred<NarInfo>()]));
   const published = new Map<string, Promise<void>>();
   let bytes = 0;
@@ -179,32 +182,35 @@ async function pushMissing(cache: BinaryCache, missing: PathInfo[], opts: PushOp
     done.catch(() => undefined);
     published.set(info.path, done);
   }
-  // on a failure no more NARs start, and the push ends once those under way have ended (and
-  // removed their temp files), not while nix still writes them
-  const underway = new Set<Promise<void>>();
-  await pMap(
-    order,
-    (info) => {
-      const nar = nars.get(info.path)!;
-      let early = ahead.get(info.path)?.nar; // the first attempt takes what was compressed ahead
-      ahead.delete(info.path);
-      const attempt = () => {
-        const compressed = early;
-        early = undefined;
-        return uploadNar(cache, info, opts, compressed, () => start.compressed(info.path));
-      };
-      const upload = withRetry(attempt, { onRetry: (err) => opts.onRetry?.(info.path, err) }).then(nar.resolve, (err: unknown) => {
-        nar.reject(err);
-        throw err;
-      });
-      underway.add(upload);
-      return upload.finally(() => underway.delete(upload));
-    },
-    { concurrency: opts.jobs },
-  ).catch(async (err: unknown) => {
-    await Promise.allSettled(underway);
-    throw err;
+  // NARs go up as nix writes them, `jobs` at a time. On a failure no more start, the
+  // compressions are stopped, and the push ends once those under way have ended (and removed
+  // their temp files), not while nix still writes them.
+  const uploading = pLimit(opts.jobs);
+  let failure: { err: unknown } | undefined;
+  const slot = <T>(fn: () => Promise<T>) =>
+    uploading(() => {
+      if (failure) throw failure.err;
+      return fn();
+    });
+  const uploads = order.map((info) => {
+    let early = ahead.get(info.path)?.nar; // the first attempt takes what was compressed ahead
+    const attempt = () => {
+      if (failure) throw failure.err;
+      const compressed = early;
+      early = undefined;
+      return uploadNar(cache, info, opts, compressed, () => start.compressed(info.path), slot);
+    };
+    const nar = nars.get(info.path)!;
+    return withRetry(attempt, { onRetry: (err) => opts.onRetry?.(info.path, err) }).then(nar.resolve, (err: unknown) => {
+      nar.reject(err);
+      if (!failure) {
+        failure = { err };
+        for (const a of ahead.values()) a.stop.abort();
+      }
+    });
   });
+  await Promise.all(uploads);
+  if (failure) throw failure.err;
   await Promise.all(published.values());
   return bytes;
 }
@@ -223,16 +229,19 @@ export async function pushPath(cache: BinaryCache, info: PathInfo, opts: Pick<Pu
 
 /**
  * Puts the path's NAR into the store (`compressed`: already compressed, into a temp cache;
- * `onCompressed` is called once it is); its narinfo, unsigned, whose NAR hash is the local
- * store's (see `checked`).
+ * `onCompressed` is called once it is; `slot`: a place among the uploads to wait for); its
+ * narinfo, unsigned, whose NAR hash is the local store's (see `checked`).
  */
-export async function uploadNar(cache: BinaryCache, info: PathInfo, opts: Pick<PushOptions, 'run' | 'compression'>, compressed?: Promise<CompressedNar>, onCompressed?: () => void): Promise<NarInfo> {
+export async function uploadNar(cache: BinaryCache, info: PathInfo, opts: Pick<PushOptions, 'run' | 'compression'>, compressed?: Promise<CompressedNar>, onCompressed?: () => void, slot: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn()): Promise<NarInfo> {
   const narKey = narKeyOf(info, opts.compression);
   let nar: StreamedNar;
   try {
     const file = await (compressed ?? compressNarFor(opts.run, cache.store, info, opts.compression));
     onCompressed?.();
-    nar = await storeNar(cache.store, file, narKey);
+    nar = await slot(() => storeNar(cache.store, file, narKey)).catch(async (err: unknown) => {
+      await file.release(); // not stored: the push failed meanwhile
+      throw err;
+    });
   } catch (err) {
     throw new IwpError(ErrorCode.FAILED, `pushing ${info.path}: ${(err as Error).message}`, { cause: err });
   }
