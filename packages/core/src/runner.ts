@@ -1,6 +1,7 @@
 import type { Options, ResultPromise } from 'execa';
 import early, { type EarlyResult } from './early.cjs';
 import { ErrorCode, IwpError, redact } from './errors.js';
+import { childAtExit } from './exit-cleanup.js';
 
 export interface RunResult {
   stdout: string;
@@ -98,6 +99,8 @@ async function start(file: string, args: readonly string[], opts: RunOptions): P
     await preloadRunner();
     const { execa } = await execaModule!;
     const child = execa(file, [...args], execaOptions(opts));
+    // a process group is the caller's to stop; a plain child ends before the removals at exit
+    const ended = !opts.processGroup && child.pid ? childAtExit(child.pid) : () => {};
     const release = opts.processGroup ? stopGroupOnAbort(child.pid, opts) : () => {};
     if (opts.onOutput) {
       for (const name of ['stdout', 'stderr'] as const) {
@@ -108,6 +111,7 @@ async function start(file: string, args: readonly string[], opts: RunOptions): P
     try {
       return (await child) as ExecaResult;
     } finally {
+      ended();
       release();
     }
   } catch (err) {
