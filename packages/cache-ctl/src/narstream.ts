@@ -179,8 +179,11 @@ function compressGroup(run: Runner, store: ObjectStore, group: NarSource[], comp
     if (--holds === 0 && tmp) await removing(tmp)();
   };
   const given = new Set<string>();
+  let failed = false;
   const give = (info: NarSource) => (nar: NarFile) => {
-    if (given.has(info.path)) return; // by the watch, then at the copy's end
+    // by the watch, then at the copy's end; nothing once the copy has failed (a read the
+    // watch started may end while its temp cache is removed)
+    if (failed || given.has(info.path)) return;
     given.add(info.path);
     holds++;
     const shared = twins.get(info.narHash)! > 1;
@@ -197,6 +200,7 @@ function compressGroup(run: Runner, store: ObjectStore, group: NarSource[], comp
     await compressNars(run, group, compression, tmp, (path, nar) => byPath.get(path)!(nar), stop.signal);
   };
   const ended = (limit ? limit(copy) : copy()).then(letGo, async (err: unknown) => {
+    failed = true;
     await letGo();
     for (const d of nars.values()) d.reject(err);
   });
