@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import coreEarly, { type EarlyResult } from '@iwp/core/early';
 import pLimit from 'p-limit';
-import { ErrorCode, FileStore, IwpError, withRetry, type Runner } from '@iwp/core';
+import { ErrorCode, FileStore, IwpError, isTransient, withRetry, type Runner } from '@iwp/core';
 import type { BinaryCache } from './cache.js';
 import { EXT, type Compression } from './compression.js';
 import { DEFAULT_LEASE_MS, takeLease, waitForGc, type CacheLease } from './leases.js';
@@ -201,7 +201,9 @@ async function pushMissing(cache: BinaryCache, missing: PathInfo[], opts: PushOp
       return uploadNar(cache, info, opts, compressed, () => start.compressed(info.path), slot);
     };
     const nar = nars.get(info.path)!;
-    return withRetry(attempt, { onRetry: (err) => opts.onRetry?.(info.path, err) }).then(nar.resolve, (err: unknown) => {
+    // once the push has failed, nothing is tried again
+    const retry = { shouldRetry: (err: unknown) => !failure && isTransient(err), onRetry: (err: unknown) => opts.onRetry?.(info.path, err) };
+    return withRetry(attempt, retry).then(nar.resolve, (err: unknown) => {
       nar.reject(err);
       if (!failure) {
         failure = { err };
