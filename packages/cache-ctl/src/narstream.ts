@@ -74,12 +74,17 @@ async function compressNars(run: Runner, infos: NarSource[], compression: Compre
   const given = new Set(infos.map((i) => i.path));
   const stand = (ref: string) => `StorePath: ${ref}\nURL: nar/none\nNarHash: sha256:${'0'.repeat(52)}\nNarSize: 1\n`;
   for (const r of new Set(infos.flatMap((i) => i.references))) if (!given.has(r)) writeFileSync(join(tmp, `${hashPart(r)}.narinfo`), stand(r));
-  const awaited = new Map(infos.map((i) => [`${hashPart(i.path)}.narinfo`, i.path]));
+  // each narinfo read once: by the watch as nix writes it, or after the copy
+  const byName = new Map(infos.map((i) => [`${hashPart(i.path)}.narinfo`, i.path]));
+  const reads = new Map<string, Promise<NarFile | undefined>>();
   const watcher = watch(tmp, (_event, name) => {
-    const path = name === null ? undefined : awaited.get(name);
-    if (path) void narFileOf(tmp, path).then((nar) => nar && onNar(path, nar));
+    const path = name === null ? undefined : byName.get(name);
+    if (!path || reads.has(path)) return;
+    const read = narFileOf(tmp, path);
+    reads.set(path, read);
+    void read.then((nar) => nar && onNar(path, nar));
   });
-  watcher.on('error', () => undefined); // the end of the copy reads what is left
+  watcher.on('error', () => undefined); // the end of the copy reads what the watch did not
   // nix's own temp files (each compressed NAR before it goes into the cache) inside the temp
   // cache too: nix ended by a signal leaves one where a thread of its own was writing it
   const scratch = join(tmp, 'tmp');
@@ -89,7 +94,7 @@ async function compressNars(run: Runner, infos: NarSource[], compression: Compre
   const what = infos.length === 1 ? infos[0]!.path : `${infos.length} paths`;
   const said = r.stderr.trim().split('\n').filter((l) => !l.startsWith('copying ')).slice(-3).join('; ');
   if (r.exitCode !== 0) throw new IwpError(ErrorCode.PROCESS_FAILED, `nix copy of ${what} into a temp cache failed (${r.signal ?? `exit ${r.exitCode}`}): ${said}`);
-  const nars = await Promise.all(infos.map((info) => narFileOf(tmp, info.path)));
+  const nars = await Promise.all(infos.map(async (info) => (await reads.get(info.path)) ?? narFileOf(tmp, info.path)));
   infos.forEach((info, k) => {
     if (!nars[k]) throw new IwpError(ErrorCode.FAILED, `nix copy of ${info.path} left no narinfo with URL, FileHash and FileSize in its temp cache`);
     onNar(info.path, nars[k]);

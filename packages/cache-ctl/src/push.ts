@@ -115,10 +115,9 @@ type Ahead = Map<string, Compressing>;
  * do spends that much of a core's time, and its answer does not wait for it.
  */
 function compressAhead(cache: BinaryCache, infos: PathInfo[], opts: PushOptions): Ahead {
-  const large = pushOrder(infos).order.filter((i) => i.narSize > SMALL_NAR);
-  const ahead: Ahead = compressLargeNars(opts.run, cache.store, large, opts.compression);
-  for (const a of ahead.values()) a.nar.catch(() => undefined); // taken by pushMissing, or discarded
-  return ahead;
+  // a NAR not taken by pushMissing is discarded (dropAhead); its promise, a deferred's, is
+  // never reported as unhandled
+  return compressLargeNars(opts.run, cache.store, pushOrder(infos).order.filter((i) => i.narSize > SMALL_NAR), opts.compression);
 }
 
 /**
