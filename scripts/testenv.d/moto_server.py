@@ -9,7 +9,9 @@ Connections are served on threads so that they stay open (HTTP/1.1 keep-alive, a
 does): a single-threaded werkzeug answers in HTTP/1.0 and closes every connection, so each
 request paid a new connection. A request's body is read before the lock is taken (a 5 MB
 upload does not hold up the requests decided meanwhile) and its answer is complete before
-the lock is let go.
+the lock is let go. A body that ends before its Content-Length (the client went away) is
+not handed to moto, which would store what came as the object: S3 stores nothing and answers
+IncompleteBody, and so does this.
 
 moto lists its own package directory on every request to recognise a service by host
 (about 175 stat calls, twice per request); that list never changes while it runs, so it is
@@ -33,6 +35,12 @@ _modules = tuple(backends.list_of_moto_modules())
 backends.list_of_moto_modules = lambda: _modules
 
 
+INCOMPLETE_BODY = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>IncompleteBody</Code><Message>You did not provide'
+    b" the number of bytes specified by the Content-Length HTTP header</Message></Error>"
+)
+
+
 def one_at_a_time(app):
     lock = threading.Lock()
 
@@ -40,6 +48,10 @@ def one_at_a_time(app):
         length = environ.get("CONTENT_LENGTH")
         if length or environ.get("wsgi.input_terminated"):
             body = environ["wsgi.input"].read(int(length)) if length else environ["wsgi.input"].read()
+            if length and len(body) < int(length):
+                # the client went away before the whole body: S3 stores nothing (IncompleteBody)
+                start_response("400 Bad Request", [("Content-Type", "application/xml"), ("Connection", "close")])
+                return [INCOMPLETE_BODY]
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
             environ.pop("HTTP_TRANSFER_ENCODING", None)

@@ -1,22 +1,26 @@
 import t from 'tap';
+import { Readable } from 'node:stream';
 import { makeS3Client, openStore, S3Store, type ObjectStore } from '@iwp/core';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { acquireLock, baseOf, entryKey, envelopeBody, isCasLost, makeEnvelope, ObjectLockBackend, parseState, pointerBody, pointerOf, prune, rekey, releaseLock, Stack, withDigest } from '../src/index.js';
 import { bucket, needsS3, tempDir } from './helpers.js';
 
 // A version is one create of `versions/<999999999999 - N>.<N>.json` with If-None-Match: *,
-// sent once the lock read is answered: these are the properties that commit must keep, on S3
-// and on a directory, and how a stack in the pointer layout before it moves over.
+// which takes effect only once the lock read is answered (on S3 its last byte goes then):
+// these are the properties that commit must keep, on S3 and on a directory, and how a stack
+// in the pointer layout before it moves over.
 const state = (value: unknown) => parseState(Buffer.from(JSON.stringify(value)), false, 'test');
 const versionsOf = async (store: ObjectStore) => (await store.list('web/versions/')).map((o) => o.key);
 const historyOf = async (store: ObjectStore) => (await store.list('web/history/')).map((o) => o.key);
 
-t.test('s3: a push is the lock read, then the create of its version, sent once the lock read is answered', { skip: needsS3 }, async (t) => {
+t.test('s3: a push is the lock read and the create of its version, whose last byte goes once the lock read is answered', { skip: needsS3 }, async (t) => {
   const s3 = makeS3Client({});
   const events: string[] = [];
   const name = (ctx: { commandName?: string }, args: { input?: unknown }) => `${ctx.commandName?.replace('Command', '')} ${String((args.input as { Key?: string }).Key).replace(/^p\/web\//, '').replace(/^versions\/.*/, 'version')}`;
   s3.middlewareStack.add((next, ctx) => async (args) => {
     events.push(`send ${name(ctx, args)}`);
+    const body = (args.request as { body?: unknown }).body;
+    if (body instanceof Readable) body.once('end', () => events.push(`body end ${name(ctx, args)}`));
     const out = await next(args);
     events.push(`answer ${name(ctx, args)}`);
     return out;
@@ -28,7 +32,7 @@ t.test('s3: a push is the lock read, then the create of its version, sent once t
   events.length = 0;
   await stack().push(state({ v: 2, pad: 'x'.repeat(300_000) }), baseOf(v1));
   t.same(events.filter((e) => e.startsWith('send')), ['send GetObject lock.json', 'send PutObject version'], '2 requests: the lock read, the create');
-  t.ok(events.indexOf('send PutObject version') > events.indexOf('answer GetObject lock.json'), 'the create is sent after the lock read is answered');
+  t.ok(events.indexOf('body end PutObject version') > events.indexOf('answer GetObject lock.json'), 'its last byte goes after the lock read is answered');
 });
 
 for (const kind of ['s3', 'file'] as const) {

@@ -2,7 +2,7 @@
 // known size and SHA-256 as one PutObject signed with that hash.
 import type { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { awsSdk } from '../aws-sdk.js';
 import { withRetry } from '../retry.js';
 import type { LocalFile } from './types.js';
@@ -51,6 +51,45 @@ export function sentAfter<C extends { middlewareStack: PutObjectCommand['middlew
     await after;
     return next(args);
   }, { step: 'build', priority: 'low', name: 'iwpSentAfter' });
+  return command;
+}
+
+/**
+ * A body sent now but for its last byte, which follows once `after` is fulfilled: S3 stores
+ * an object only when its whole body has come, so a write that must take effect after
+ * another request is answered (remote-state's create after its lock read) is on the wire
+ * while that request is answered, not sent after it. `after` rejected: the request is
+ * aborted (`signal`) before its last byte, and S3 stores nothing (an incomplete body).
+ * Undefined for an empty body, which has no last byte to hold.
+ */
+export function heldBody(body: Buffer | readonly Buffer[], after: Promise<unknown>): { Body: Readable; ContentLength: number; signal: AbortSignal } | undefined {
+  const pieces = (Array.isArray(body) ? body : [body]).filter((b) => b.length > 0);
+  const last = pieces.pop();
+  if (!last) return undefined;
+  const stream = new Readable({ read() {} });
+  for (const b of pieces) stream.push(b);
+  stream.push(last.subarray(0, -1));
+  const abort = new AbortController();
+  after.then(
+    () => {
+      stream.push(last.subarray(-1));
+      stream.push(null);
+    },
+    (why: unknown) => abort.abort(why),
+  );
+  return { Body: stream, ContentLength: pieces.reduce((n, b) => n + b.length, last.length), signal: abort.signal };
+}
+
+/**
+ * The SDK tells the console (or the client's logger) when a request with a stream body fails,
+ * as it cannot send that body again: for a held body aborted on purpose, the caller reports
+ * the reason instead, and this command's SDK log goes nowhere.
+ */
+export function quietOnAbort<C extends { middlewareStack: PutObjectCommand['middlewareStack'] }>(command: C): C {
+  command.middlewareStack.add((next, context) => {
+    context.logger = { debug() {}, info() {}, warn() {}, error() {} };
+    return next;
+  }, { step: 'initialize', priority: 'high', name: 'iwpQuietOnAbort' });
   return command;
 }
 

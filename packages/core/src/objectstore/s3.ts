@@ -5,7 +5,7 @@ import { isTransient, withRetry } from '../retry.js';
 import { s3Endpoint, s3Key, type S3Location } from '../aws.js';
 import { awsSdk } from '../aws-sdk.js';
 import { s3ErrorName, translateS3Error } from './s3-errors.js';
-import { base64Sha256, sentAfter, signedWithHash, uploadFile, uploadStream } from './s3-upload.js';
+import { base64Sha256, heldBody, quietOnAbort, sentAfter, signedWithHash, uploadFile, uploadStream } from './s3-upload.js';
 import { casLost, type Condition, type ObjectEntry, type ObjectHead, type PutBody, type LocalFile, type ObjectStore, type StoredObject, type WriteOptions } from './types.js';
 
 type S3 = typeof import('@aws-sdk/client-s3');
@@ -108,12 +108,18 @@ export class S3Store implements ObjectStore {
     // pieces go out as a stream, which the SDK does not send again: retried here, each
     // attempt with a fresh stream of the same pieces
     const pieces = Array.isArray(body);
-    opts.after?.catch(() => undefined); // its rejection is this put's, reported when it is awaited
+    const after = opts.after;
+    after?.catch(() => undefined); // its rejection is this put's, reported when it is awaited
+    let refused = false;
+    after?.catch(() => (refused = true));
+    // signed with a known hash, the body goes now but for its last byte (heldBody)
+    const holds = after !== undefined && opts.contentSha256 !== undefined;
     const send = async (): Promise<{ etag: string }> => {
+      const held = holds ? heldBody(typeof body === 'string' ? Buffer.from(body) : body, after) : undefined;
       const command = new (sdk().PutObjectCommand)({
         Bucket: this.loc.bucket,
         Key: this.key(rel),
-        ...bodyParams(body),
+        ...(held ? { Body: held.Body, ContentLength: held.ContentLength } : bodyParams(body)),
         ContentType: 'application/json',
         ...(cond.ifMatch ? { IfMatch: cond.ifMatch } : {}),
         ...(cond.ifNoneMatch ? { IfNoneMatch: cond.ifNoneMatch } : {}),
@@ -122,14 +128,17 @@ export class S3Store implements ObjectStore {
         ...(opts.metadata ? { Metadata: opts.metadata } : {}),
       });
       if (opts.contentSha256) signedWithHash(command, opts.contentSha256);
-      if (opts.after) sentAfter(command, opts.after);
-      const out = await this.s3.send(command);
+      if (held) quietOnAbort(command);
+      else if (after) sentAfter(command, after);
+      const out = await this.s3.send(command, held ? { abortSignal: held.signal } : {});
       return { etag: out.ETag ?? '' };
     };
     try {
-      return await (pieces ? withRetry(send) : send());
+      // a stream body is not sent again by the SDK: each attempt here makes a fresh one
+      return await (pieces || holds ? withRetry(send, { shouldRetry: (err) => !refused && isTransient(err) }) : send());
     } catch (err) {
-      if (opts.after && (await opts.after.then(() => false, (why: unknown) => why === err))) throw err;
+      // `after` rejected: nothing was written, and its reason is this put's
+      if (after) await after;
       throw this.translate(err, rel);
     }
   }

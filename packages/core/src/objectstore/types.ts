@@ -48,11 +48,14 @@ export interface WriteOptions {
    */
   metadata?: Record<string, string>;
   /**
-   * `put` only: the write is made ready now (on S3 built and serialized, in a directory
-   * written to a temp file) and takes effect once this is fulfilled: signed and sent, or
-   * renamed into place. Rejected: nothing is written and `put` rejects with its reason,
-   * unchanged. A writer whose commit must follow another write overlaps the commit's
-   * preparation with that write this way.
+   * `put` only: the write is made ready now and takes effect once this is fulfilled. On S3
+   * with `contentSha256` given, the request is sent now but for the body's last byte, which
+   * goes then (S3 stores an object only when its whole body has come); without it, the
+   * request is built and serialized now and signed and sent then. In a directory, it is
+   * written to a temp file now and renamed into place then. Rejected: nothing is written (on
+   * S3 the request is aborted before its last byte) and `put` rejects with its reason,
+   * unchanged. A writer whose commit must follow another request overlaps the commit with it
+   * this way.
    */
   after?: Promise<unknown>;
 }
