@@ -280,13 +280,17 @@ export const held = {
  * of CPU in two copies against 0.76-0.83 s in four. nix orders a chunk's paths itself
  * (references first); each NAR is given as soon as nix has written it. Each chunk has its own
  * AbortController (`stop`), which stops its copy (or keeps it from starting) and so fails its
- * paths not given yet.
+ * paths not given yet. With `later`, the chunks after the first wait for it (settled either
+ * way) before they take a place.
  */
-export function compressLargeNars(run: Runner, store: ObjectStore, infos: NarSource[], compression: Compression, slots = COMPRESSION_SLOTS): Map<string, Compressing> {
+export function compressLargeNars(run: Runner, store: ObjectStore, infos: NarSource[], compression: Compression, slots = COMPRESSION_SLOTS, later?: Promise<unknown>): Map<string, Compressing> {
   const out = new Map<string, Compressing>();
-  for (const chunk of chunked(infos, slots)) {
+  for (const [k, chunk] of chunked(infos, slots).entries()) {
     const stop = new AbortController();
-    const place: Limit = (fn) => compressing(async () => (await held.below(stop.signal), fn()));
+    const place: Limit = async (fn) => {
+      if (k > 0 && later) await later.catch(() => undefined);
+      return compressing(async () => (await held.below(stop.signal), fn()));
+    };
     for (const [path, c] of compressGroup(run, store, chunk, compression, stop, place)) out.set(path, c);
   }
   return out;

@@ -3,11 +3,13 @@ import { readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { FileStore, runProcess, type Runner } from '@iwp/core';
 import { COMPRESSION_SLOTS, compressLargeNars, held } from '../src/narstream.js';
 import { queryPathInfo } from '../src/localstore.js';
 import { hashPart } from '../src/narinfo.js';
+import { takeLease } from '../src/leases.js';
 import { bucket, cliJson, fileCache, fixture, loggedNix, needsNix, needsS3, storePathsOf, tempDir } from './helpers.js';
 
 // Large NARs are compressed in chunks, one nix copy a core rather than one a path
@@ -43,6 +45,26 @@ t.test('into a directory: four large NARs in one nix copy a core, each once, the
   const store = join(await tempDir(t, 'iwp-subst-'), 'store');
   await execa('nix', ['copy', '--extra-experimental-features', 'nix-command', '--no-check-sigs', '--from', url, '--to', store, top]);
   t.equal((await execa('nix', ['store', 'verify', '--extra-experimental-features', 'nix-command', '--no-trust', '--store', store, '--recursive', top])).exitCode, 0, 'nix substitutes it and finds every NAR hash right');
+});
+
+t.test('before the cache has answered, one copy compresses ahead; the others start once it has', { skip: needsNix }, async (t) => {
+  const { top, closure, parts } = await largeClosure(t, 4, 2);
+  const { env, copies } = await loggedNix(t);
+  const { url, path, key } = await fileCache(t);
+  // a gc holding the cache: the push waits for it before it asks what the cache has
+  const gc = await takeLease(new FileStore(path), 'gc', {});
+  const push = cliJson(['push', top, '--to', url, '--sign-key', key.sec], { env });
+  push.catch(() => undefined);
+  const large = async () => copiesOf(await copies(), parts);
+  for (let i = 0; i < 100 && (await large()).length === 0; i++) await sleep(100);
+  await sleep(1500);
+  const ahead = await large();
+  t.equal(ahead.length, 1, 'one copy while the push waits for the gc');
+  await gc.release();
+  t.match(await push, { uploaded: closure.length, skipped: 0 });
+  const all = await large();
+  t.equal(all.length, Math.min(COMPRESSION_SLOTS, parts.length), 'the others once the cache has answered');
+  t.same(all.flat().sort(), parts, 'each compressed once');
 });
 
 t.test('a cache that has some of the large paths: copies holding those are stopped, the missing ones compressed again', { skip: needsNix }, async (t) => {
