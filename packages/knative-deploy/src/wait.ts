@@ -1,6 +1,7 @@
 import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { ErrorCode, IwpError, kubeClientNode, timedOut } from '@iwp/core';
 import type { Condition, Knative, KService } from './client.js';
+import { revisionFailures } from './pod-failures.js';
 import { GROUP, VERSION } from './spec.js';
 
 export interface WaitOptions {
@@ -11,6 +12,8 @@ export interface WaitOptions {
   generations?: Map<string, number>;
   /** called once per service when it turns Ready */
   onReady?: (svc: KService) => void;
+  /** lines added to a failure's message (waitReady: what the failing revision's containers say) */
+  explain?: (svc: KService) => Promise<string[]>;
 }
 
 type State = { phase: 'ready' } | { phase: 'failed'; message: string } | { phase: 'pending'; message: string };
@@ -81,9 +84,13 @@ class ReadyWait {
       this.opts.onReady?.(svc);
       if (this.done.size === this.want.size) this.finish();
     } else if (state.phase === 'failed' && !this.failing.has(k)) {
-      const fail = () => this.finish(new IwpError(ErrorCode.FAILED, `service ${k} failed: ${state.message}`, { details: { conditions: svc.status?.conditions ?? [] } }));
-      if (!this.opts.errorWindowMs) fail();
-      else this.failing.set(k, setTimeout(fail, this.opts.errorWindowMs));
+      const fail = async () => {
+        const containers = (await this.opts.explain?.(svc).catch(() => undefined)) ?? [];
+        const message = [`service ${k} failed: ${state.message}`, ...containers].join('; ');
+        this.finish(new IwpError(ErrorCode.FAILED, message, { details: { conditions: svc.status?.conditions ?? [], ...(containers.length > 0 ? { containers } : {}) } }));
+      };
+      if (!this.opts.errorWindowMs) void fail();
+      else this.failing.set(k, setTimeout(() => void fail(), this.opts.errorWindowMs));
     }
   }
 
@@ -137,12 +144,18 @@ async function startInformer(informer: ServiceInformer, namespace: string, w: Re
 /**
  * Waits with one watch per namespace (never a poll loop) until every named service is Ready,
  * or fails: Ready=False lasting `errorWindowMs` is exit 1 with the condition's reason and
- * message, the deadline is exit 5 naming what is still pending, a deleted service is exit 4.
+ * message, followed by what the containers of the service's latest revision say of their
+ * failure (pod-failures.ts; `details.containers`), the deadline is exit 5 naming what is still pending, a deleted service is exit 4.
  * The informers resume a watch the server closes from the last resourceVersion seen and
  * re-list on 410; a watch that fails is started again.
  */
 export async function waitReady(kn: Knative, targets: { namespace: string; name: string }[], opts: WaitOptions): Promise<KService[]> {
-  const w = new ReadyWait(targets, opts);
+  const core = kn.kc.makeApiClient(kubeClientNode().CoreV1Api);
+  const explain = async (svc: KService) => {
+    const revision = svc.status?.latestCreatedRevisionName;
+    return revision ? revisionFailures(core, svc.metadata.namespace, revision) : [];
+  };
+  const w = new ReadyWait(targets, { explain, ...opts });
   const timer = setTimeout(() => w.finish(w.timedOut()), opts.timeoutMs);
   const informers = [...new Set(targets.map((t) => t.namespace))].map((namespace) => ({ namespace, informer: makeServiceInformer(kn, namespace, w) }));
   try {

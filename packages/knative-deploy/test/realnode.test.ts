@@ -114,9 +114,11 @@ if (typeof cluster === 'string') {
     const queue = (await apps.readNamespacedDeployment({ name: 'crashy-00001-deployment', namespace: 'default' })).spec!.template.spec!.containers.find((c) => c.name === 'queue-proxy')!.image!;
     const bad = await cli(['apply', '--name', 'crashy', '--scale-min', '1', '--image', queue, '--wait-timeout', '180s'], { env });
     t.equal(bad.exitCode, 1, 'apply fails', { stderr: bad.stderr });
-    const err = JSON.parse(bad.stdout) as { kind: string; message: string };
+    const err = JSON.parse(bad.stdout) as { kind: string; message: string; details?: { containers?: string[] } };
     t.match(err, { kind: 'Error', message: /crashy-00002/ }, err.message);
     t.match(err.message, /ExitCode|exit code|Container failed/i, 'names the container\'s failure');
+    // whichever condition Knative reported first, the pod's own account follows it
+    t.match(err.details?.containers ?? [], [/^container user-container: .*exit code 1\b/], 'the exit code the pod reports');
     const svc = JSON.parse((await cli(['get', 'crashy'], { env })).stdout) as { latestReadyRevision: string };
     t.equal(svc.latestReadyRevision, 'crashy-00001');
     t.equal((await get(ingress, 'crashy.default.svc.cluster.local')).body, 'Hello World!\n', 'traffic stays on the Ready revision');
