@@ -45,6 +45,18 @@ export function serviceState(svc: KService, generation = svc.metadata.generation
 
 const key = (ns: string, name: string) => `${ns}/${name}`;
 
+/** How long a failure waits for its explanation (WaitOptions.explain) before it is reported without one. */
+const EXPLAIN_MS = 5000;
+
+/** An explanation, or undefined when it fails or takes longer than EXPLAIN_MS. */
+function explained(lines: Promise<string[]> | undefined): Promise<string[] | undefined> {
+  if (!lines) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    setTimeout(() => resolve(undefined), EXPLAIN_MS).unref();
+    lines.then(resolve, () => resolve(undefined));
+  });
+}
+
 /** The services a wait is for, what it has seen of them, and how it ends (once). */
 class ReadyWait {
   readonly want: Map<string, number | undefined>;
@@ -85,7 +97,7 @@ class ReadyWait {
       if (this.done.size === this.want.size) this.finish();
     } else if (state.phase === 'failed' && !this.failing.has(k)) {
       const fail = async () => {
-        const containers = (await this.opts.explain?.(svc).catch(() => undefined)) ?? [];
+        const containers = (await explained(this.opts.explain?.(svc))) ?? [];
         const message = [`service ${k} failed: ${state.message}`, ...containers].join('; ');
         this.finish(new IwpError(ErrorCode.FAILED, message, { details: { conditions: svc.status?.conditions ?? [], ...(containers.length > 0 ? { containers } : {}) } }));
       };

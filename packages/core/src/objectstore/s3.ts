@@ -109,9 +109,8 @@ export class S3Store implements ObjectStore {
     // attempt with a fresh stream of the same pieces
     const pieces = Array.isArray(body);
     const after = opts.after;
-    after?.catch(() => undefined); // its rejection is this put's, reported when it is awaited
     let refused = false;
-    after?.catch(() => (refused = true));
+    after?.catch(() => (refused = true)); // its rejection is this put's, reported when it is awaited
     // signed with a known hash, the body goes now but for its last byte (heldBody)
     const holds = after !== undefined && opts.contentSha256 !== undefined;
     const send = async (): Promise<{ etag: string }> => {
