@@ -119,9 +119,10 @@ type Ahead = Map<string, Compressing>;
  * thread loads the AWS SDK and sends the requests, and one core is what it leaves free
  * (alternated against all chunks at once, medians of 10, 14 and 16 pushes of the bench's
  * closure into the emulator: 1.19x, 1.17x and 1.16x of the bench's peer against 1.24x, 1.18x
- * and 1.25x; into a directory no difference, 0.60 s against 0.62 s, 0.67 s against 0.65 s). The copies holding paths the cache has are stopped as
- * soon as it says so (dropAhead): a push with nothing to do spends at most that one copy's
- * time, and its answer does not wait for it.
+ * and 1.25x; into a directory no difference, 0.60 s against 0.62 s, 0.67 s against 0.65 s).
+ * The copies holding paths the cache has are stopped as soon as it says so (dropAhead): a
+ * push with nothing to do spends at most that one copy's time, and its answer does not wait
+ * for it.
  */
 function compressAhead(cache: BinaryCache, infos: PathInfo[], opts: PushOptions, later: Promise<void>): Ahead {
   // a NAR not taken by pushMissing is discarded (dropAhead); its promise, a deferred's, is

@@ -157,7 +157,8 @@ async function startInformer(informer: ServiceInformer, namespace: string, w: Re
  * Waits with one watch per namespace (never a poll loop) until every named service is Ready,
  * or fails: Ready=False lasting `errorWindowMs` is exit 1 with the condition's reason and
  * message, followed by what the containers of the service's latest revision say of their
- * failure (pod-failures.ts; `details.containers`), the deadline is exit 5 naming what is still pending, a deleted service is exit 4.
+ * failure (pod-failures.ts; `details.containers`), the deadline is exit 5 naming what is
+ * still pending, a deleted service is exit 4.
  * The informers resume a watch the server closes from the last resourceVersion seen and
  * re-list on 410; a watch that fails is started again.
  */
