@@ -240,17 +240,30 @@ async function buildAwsSdkChunk(core, force) {
   const out = join(core.dir, 'dist', '.startup');
   const info = join(out, 'aws-sdk.json');
   if (!force && existsSync(info) && JSON.stringify(readJson(info).inputs) === JSON.stringify(want)) return false;
-  const { AWS_SDK_CHUNK_MODULES } = await import(pathToFileURL(join(core.dir, 'dist', 'aws-sdk.js')).href);
+  const { AWS_SDK_CHUNK } = await import(pathToFileURL(join(core.dir, 'dist', 'aws-sdk.js')).href);
   const tmp = join(core.dir, 'dist', '.startup.tmp');
   rmSync(tmp, { recursive: true, force: true });
   const { build } = await import('esbuild');
+  // the names core takes, imported from the SDK's ES modules (`module` before `main`) so that
+  // what nothing imports is left out; each module's names as one object, exported under the
+  // module's name (an arbitrary export name, ES2022)
+  const modules = Object.entries(AWS_SDK_CHUNK);
+  const entry = [
+    ...modules.map(([m, names], i) => `import { ${names.map((n) => `${n} as m${i}_${n}`).join(', ')} } from ${JSON.stringify(m)};`),
+    ...modules.map(([, names], i) => `const m${i} = { ${names.map((n) => `${n}: m${i}_${n}`).join(', ')} };`),
+    `export { ${modules.map(([m], i) => `m${i} as ${JSON.stringify(m)}`).join(', ')} };`,
+  ].join('\n');
   await build({
-    stdin: { contents: `module.exports = { ${AWS_SDK_CHUNK_MODULES.map((m) => `${JSON.stringify(m)}: require(${JSON.stringify(m)})`).join(', ')} };`, resolveDir: core.dir, sourcefile: 'aws-sdk-entry.cjs', loader: 'js' },
+    stdin: { contents: entry, resolveDir: core.dir, sourcefile: 'aws-sdk-entry.mjs', loader: 'js' },
     outfile: join(tmp, 'aws-sdk.cjs'),
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    mainFields: ['module', 'main'],
+    // their import() of node's built-ins as require(): a vm script made from V8's code cache
+    // has no dynamic import callback in Node 20
+    supported: { 'dynamic-import': false },
     logLevel: 'error',
     legalComments: 'none',
   });
@@ -284,9 +297,11 @@ async function warmAwsSdk(coreDir, code) {
     new s3.GetObjectCommand(b),
     new s3.PutObjectCommand({ ...b, Body: Buffer.from('x'), ContentType: 'text/plain', IfNoneMatch: '*' }),
     new s3.DeleteObjectCommand(b),
-  ].map((c) => client.send(c).catch(() => undefined));
-  sent.push(new modules['@aws-sdk/lib-storage'].Upload({ client, params: { ...b, Body: Buffer.from('x') } }).done().catch(() => undefined));
-  await Promise.all(sent);
+  ].map((c) => client.send(c));
+  sent.push(new modules['@aws-sdk/lib-storage'].Upload({ client, params: { ...b, Body: Buffer.from('x') } }).done());
+  // each must have got as far as connecting: any other failure is the chunk's
+  const failed = (await Promise.allSettled(sent)).filter((r) => r.status !== 'rejected' || r.reason?.code !== 'ECONNREFUSED');
+  if (failed.length) throw new Error(`a request from the chunk failed before connecting: ${failed.map((r) => r.reason?.stack ?? r.status).join('\n')}`);
   writeFileSync(`${code}.v8cache`, codeCache());
 }
 

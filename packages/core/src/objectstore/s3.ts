@@ -3,12 +3,12 @@ import { Readable } from 'node:stream';
 import type { IwpError } from '../errors.js';
 import { isTransient, withRetry } from '../retry.js';
 import { s3Endpoint, s3Key, type S3Location } from '../aws.js';
-import { awsSdk } from '../aws-sdk.js';
+import { awsSdk, type AwsSdk } from '../aws-sdk.js';
 import { s3ErrorName, translateS3Error } from './s3-errors.js';
 import { base64Sha256, heldBody, quietOnAbort, sentAfter, signedWithHash, uploadFile, uploadStream } from './s3-upload.js';
 import { casLost, type Condition, type ObjectEntry, type ObjectHead, type PutBody, type LocalFile, type ObjectStore, type StoredObject, type WriteOptions } from './types.js';
 
-type S3 = typeof import('@aws-sdk/client-s3');
+type S3 = AwsSdk['@aws-sdk/client-s3'];
 const sdk = (): S3 => awsSdk('@aws-sdk/client-s3');
 
 /**
