@@ -14,6 +14,7 @@
 //   node scripts/build-cli.mjs --force [tool...]  build anyway
 // Each tool is built in dist/.startup.tmp and renamed into place when complete.
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -282,9 +283,14 @@ async function warmAwsSdk(coreDir, code) {
   const { loadAwsSdkChunk } = await import(pathToFileURL(join(coreDir, 'dist', 'aws-sdk.js')).href);
   const { modules, codeCache } = loadAwsSdkChunk(code);
   const s3 = modules['@aws-sdk/client-s3'];
+  // a port that was just free: nothing listens, every request is refused
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
   const client = new s3.S3Client({
     region: 'us-east-1',
-    endpoint: 'http://127.0.0.1:9',
+    endpoint: `http://127.0.0.1:${port}`,
     forcePathStyle: true,
     maxAttempts: 1,
     credentials: { accessKeyId: 'warm', secretAccessKey: 'warm' },
