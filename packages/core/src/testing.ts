@@ -40,6 +40,9 @@ export async function cliJson(run: CliRun, args: string[], opts: Options = {}): 
   return JSON.parse(String(r.stdout)) as Record<string, unknown>;
 }
 
+/** A test's skip reason without the S3 emulator of the test environment (`AWS_ENDPOINT_URL`), else false. */
+export const needsS3 = process.env.AWS_ENDPOINT_URL ? false : 'needs the S3 emulator (scripts/testenv up)';
+
 /** A fresh bucket in the S3 emulator of the test environment (`AWS_ENDPOINT_URL`). */
 export async function testBucket(name: string): Promise<string> {
   const { CreateBucketCommand } = awsSdk('@aws-sdk/client-s3');

@@ -12,9 +12,8 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { AWS_SDK_CHUNK, awsSdk, awsSdkChunkFiles, loadAwsSdkChunk } from '../src/aws-sdk.js';
 import { makeS3Client, S3Store } from '../src/index.js';
-import { tempDir, testBucket } from '../src/testing.js';
+import { needsS3, tempDir, testBucket } from '../src/testing.js';
 
-const needsS3 = process.env.AWS_ENDPOINT_URL ? false : 'needs the S3 emulator (scripts/testenv up)';
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 

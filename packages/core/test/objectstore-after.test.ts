@@ -6,9 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileStore, makeS3Client, S3Store, type ObjectStore } from '../src/index.js';
-import { tempDir, testBucket } from '../src/testing.js';
-
-const needsS3 = process.env.AWS_ENDPOINT_URL ? false : 'needs the S3 emulator (scripts/testenv up)';
+import { needsS3, tempDir, testBucket } from '../src/testing.js';
 
 function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } {
   let resolve!: () => void;

@@ -6,9 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileStore, makeS3Client, S3Store } from '../src/index.js';
-import { tempDir, testBucket } from '../src/testing.js';
+import { needsS3, tempDir, testBucket } from '../src/testing.js';
 
-const needsS3 = process.env.AWS_ENDPOINT_URL ? false : 'needs the S3 emulator (scripts/testenv up)';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 t.test('S3: metadata goes up with the body and comes back with it; a copy keeps it', { skip: needsS3 }, async (t) => {

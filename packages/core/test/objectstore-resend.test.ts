@@ -10,9 +10,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileStore, makeS3Client, S3Store } from '../src/index.js';
-import { startFaultProxy, tempDir, testBucket } from '../src/testing.js';
+import { needsS3, startFaultProxy, tempDir, testBucket } from '../src/testing.js';
 
-const needsS3 = process.env.AWS_ENDPOINT_URL ? false : 'needs the S3 emulator (scripts/testenv up)';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const piecesOf = (i: number) => [Buffer.from('{"state":'), randomBytes((1 << 20) + i * 4099), Buffer.from(`,"n":${i}}\n`)];
 
