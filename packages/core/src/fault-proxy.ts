@@ -31,6 +31,8 @@ export interface FaultProxy {
   /** `host:port`, for registries */
   host: string;
   counts: Record<Fault, number>;
+  /** delayed requests whose body has arrived whole: each reaches the server after `delayMs`, whatever its client does meanwhile */
+  readonly held: number;
   /** replaces the plan (e.g. turn faults off, or hold requests with a long delay) */
   plan(p: FaultPlan): void;
   close(): Promise<void>;
@@ -81,6 +83,7 @@ export async function startFaultProxy(upstream: string, plan: FaultPlan = {}, se
   const decider = new FaultDecider(plan, seed);
   const counts = Object.fromEntries(FAULTS.map((f) => [f, 0])) as Record<Fault, number>;
   const sockets = new Set<Socket>();
+  let held = 0;
   const server = createServer((req, res) => {
     const fault = decider.decide(req);
     counts[fault]++;
@@ -89,7 +92,10 @@ export async function startFaultProxy(upstream: string, plan: FaultPlan = {}, se
       // the request arrives whole, and reaches the server late: even after its client died
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => setTimeout(() => forward(up, req, res, fault, Buffer.concat(chunks)), decider.current.delayMs ?? 500));
+      req.on('end', () => {
+        held++;
+        setTimeout(() => forward(up, req, res, fault, Buffer.concat(chunks)), decider.current.delayMs ?? 500);
+      });
     } else {
       forward(up, req, res, fault);
     }
@@ -104,6 +110,9 @@ export async function startFaultProxy(upstream: string, plan: FaultPlan = {}, se
     url: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
     counts,
+    get held() {
+      return held;
+    },
     plan: (p) => decider.replan(p),
     close: () =>
       new Promise((r) => {

@@ -79,8 +79,11 @@ t.test('kill -9 during push, then the same push again: converges', { skip: needs
   // delivers it afterwards (the server got it, the client never knew), so version 2 exists
   proxy.plan({ rates: { delay: 1 }, delayMs: 2000, match: (r) => r.method === 'PUT' && r.url.includes('versions/999999999997.000000000002.json') });
   const push = ws.run(['push', 's.json']);
-  for (let i = 0; i < 200 && proxy.counts.delay === 0; i++) await sleep(50);
+  // killed once the proxy holds the create whole: its last byte goes only after the lock
+  // read is answered, and a push killed before that writes nothing (IncompleteBody)
+  for (let i = 0; i < 200 && proxy.held === 0; i++) await sleep(50);
   t.equal(proxy.counts.delay, 1, 'the push is writing version 2');
+  t.equal(proxy.held, 1, 'its create has reached the proxy whole');
   push.kill('SIGKILL');
   t.equal((await push).signal, 'SIGKILL');
   await sleep(2500);
