@@ -1,7 +1,8 @@
 // What cache-ctl starts from bin/run.js before its CLI loads (core's early.cts): for a `push`
 // of store paths, the `nix path-info` of their closure, the first thing the push waits for,
 // and, into a directory store, the check of the closure's contents (`nix store verify`),
-// which then runs on the core node's loading leaves idle. Into S3 the push checks only the
+// which then runs on the core node's loading leaves idle (not for zstd, whose NARs are
+// hashed as they are made). Into S3 the push checks only the
 // paths it uploads, once the compressions leave a core free (push.ts).
 // CommonJS with only core's early module: it runs before anything else is loaded.
 import { realpathSync } from 'node:fs';
@@ -55,5 +56,7 @@ export function startEarlyWork(root: string, argv: readonly string[], env: NodeJ
   const tops = [...new Set(paths as string[])];
   startEarly('nix', pathInfoArgs(tops, true));
   const to = line.flags.to ?? env.IWP_CACHE;
-  if (typeof to === 'string' && to.startsWith('file://')) startEarly('nix', verifyArgs(tops));
+  // zstd NARs are made on worker threads, which hash them on the way (nar-workers.ts): no check of their own
+  const zstdInWorkers = (line.flags.compression ?? 'zstd') === 'zstd' && env.IWP_NAR_COMPRESSOR !== 'nix';
+  if (typeof to === 'string' && to.startsWith('file://') && !zstdInWorkers) startEarly('nix', verifyArgs(tops));
 }

@@ -10,7 +10,9 @@ import { hashPart } from './narinfo.js';
 import { fromNix32 } from './nix32.js';
 import type { PathInfo } from './localstore.js';
 import { deferred } from './deferred.js';
+import { changedError } from './local-verify.js';
 import { chunked } from './chunks.js';
+import { inWorkers, narInWorker } from './nar-workers.js';
 
 type NarSource = Pick<PathInfo, 'path' | 'narSize' | 'narHash' | 'references'>;
 
@@ -120,6 +122,12 @@ export interface Compressing {
   nar: Promise<CompressedNar>;
   stop: AbortController;
   ended: Promise<void>;
+  /**
+   * Made on a worker thread (nar-workers.ts), which hashed the NAR on the way: fulfilled when
+   * that hash is the one the local store registered, rejected (changedError) when it is not,
+   * so the path needs no other check. Absent for a NAR nix compressed.
+   */
+  checked?: Promise<void>;
 }
 
 /**
@@ -219,6 +227,7 @@ function compressGroup(run: Runner, store: ObjectStore, group: NarSource[], comp
  * Waits for a place among the compressions (`compressing`), unless the NAR is small.
  */
 export function compressNarFor(run: Runner, store: ObjectStore, info: NarSource, compression: Compression): Promise<CompressedNar> {
+  if (inWorkers(compression)) return compressInWorkers(store, [info], new AbortController()).get(info.path)!.nar;
   return compressGroup(run, store, [info], compression, new AbortController(), info.narSize <= SMALL_NAR ? undefined : compressing).get(info.path)!.nar;
 }
 
@@ -232,6 +241,7 @@ export const BATCH = 64;
  * under way or to come.
  */
 export function compressSmallNars(run: Runner, store: ObjectStore, infos: NarSource[], compression: Compression, stop: AbortController): Map<string, Compressing> {
+  if (inWorkers(compression)) return compressInWorkers(store, infos, stop);
   const batches = pLimit(cores);
   const out = new Map<string, Compressing>();
   for (let i = 0; i < infos.length; i += BATCH) {
@@ -284,6 +294,13 @@ export const held = {
  * way) before they take a place.
  */
 export function compressLargeNars(run: Runner, store: ObjectStore, infos: NarSource[], compression: Compression, slots = COMPRESSION_SLOTS, later?: Promise<unknown>): Map<string, Compressing> {
+  if (inWorkers(compression)) {
+    const out = new Map<string, Compressing>();
+    for (const [k, info] of infos.entries()) {
+      for (const [path, c] of compressInWorkers(store, [info], new AbortController(), k > 0 ? later : undefined)) out.set(path, c);
+    }
+    return out;
+  }
   const out = new Map<string, Compressing>();
   for (const [k, chunk] of chunked(infos, slots).entries()) {
     const stop = new AbortController();
@@ -292,6 +309,46 @@ export function compressLargeNars(run: Runner, store: ObjectStore, infos: NarSou
       return compressing(async () => (await held.below(stop.signal), fn()));
     };
     for (const [path, c] of compressGroup(run, store, chunk, compression, stop, place)) out.set(path, c);
+  }
+  return out;
+}
+
+/**
+ * zstd NARs made on worker threads (nar-workers.ts), each path's into a temp directory of its
+ * own where `store` will take the file from (tempCache), in the order given, as many at once
+ * as there are cores, each started only while `held` allows and, with `after`, once that has
+ * settled. Each path's `checked` compares the NAR hash computed on the way with the one the
+ * local store registered. `stop` keeps the paths not started from starting (a path under way
+ * ends, and its file is removed).
+ */
+function compressInWorkers(store: ObjectStore, infos: NarSource[], stop: AbortController, after?: Promise<unknown>): Map<string, Compressing> {
+  const out = new Map<string, Compressing>();
+  for (const info of infos) {
+    const nar = deferred<CompressedNar>();
+    const checked = deferred<void>();
+    checked.promise.catch(() => undefined); // read by the push's narinfo, or not at all (dropped)
+    const make = async () => {
+      await after?.catch(() => undefined);
+      stop.signal.throwIfAborted();
+      await held.below(stop.signal);
+      stop.signal.throwIfAborted();
+      const tmp = tempCache(store);
+      const remove = removing(tmp);
+      try {
+        const made = await narInWorker(info.path, join(tmp, 'nar'));
+        if (made.narHash !== info.narHash || made.narSize !== info.narSize) checked.reject(changedError(info.path, info.narHash, made.narHash));
+        else checked.resolve();
+        nar.resolve({ file: made.file, sha256: made.fileSha256, size: made.fileSize, shared: false, release: once(held.hold(made.fileSize, remove)) });
+      } catch (err) {
+        await remove();
+        throw err;
+      }
+    };
+    const ended = make().catch((err: unknown) => {
+      nar.reject(err);
+      checked.reject(err);
+    });
+    out.set(info.path, { nar: nar.promise, stop, ended, checked: checked.promise });
   }
   return out;
 }

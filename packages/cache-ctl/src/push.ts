@@ -13,6 +13,7 @@ import { toNix32 } from './nix32.js';
 import { deferred } from './deferred.js';
 import { verifyLocalPaths, type Verdict } from './local-verify.js';
 import { checkStart } from './check-start.js';
+import { inWorkers, warmNarWorkers } from './nar-workers.js';
 import { compressLargeNars, compressNarFor, compressSmallNars, discardNar, SMALL_NAR, storeNar, type CompressedNar, type Compressing, type StreamedNar } from './narstream.js';
 
 export interface PushOptions {
@@ -44,11 +45,12 @@ export const narKeyOf = (info: Pick<PathInfo, 'narHash'>, compression: Compressi
  * Pushes the closures of `paths`: one existence check for the whole closure, then only the
  * missing paths (pushMissing: NARs of at most 1 MiB first, then in dependency order, each
  * stored as soon as nix has written it, `jobs` at a time, each narinfo after those of its
- * references). nix compresses the NARs into temp caches, a few nix copies for the whole
- * closure, each file renamed into a directory store or sent to S3 as one PutObject
- * (narstream.ts), and nix checks the paths' contents against the NAR hashes it registered
- * (local-verify.ts; when: pushMissing); a narinfo, signed, is written only after its NAR is
- * in place and the check has passed. The large NARs start compressing as soon as the closure
+ * references). zstd NARs are made on worker threads, which hash each NAR as they make it
+ * and so check it against the NAR hash nix registered (nar-workers.ts); otherwise nix
+ * compresses the NARs into temp caches, a few nix copies for the whole closure, and checks
+ * the paths' contents (local-verify.ts; when: pushMissing). Each file is renamed into a
+ * directory store or sent to S3 as one PutObject (narstream.ts); a narinfo, signed, is
+ * written only after its NAR is in place and the check has passed. The large NARs start compressing as soon as the closure
  * is known (compressAhead), while the push takes its lease and asks the cache what it has.
  *
  * Before anything reaches the store the push checks that the cache exists (bucket or
@@ -57,6 +59,7 @@ export const narKeyOf = (info: Pick<PathInfo, 'narHash'>, compression: Compressi
  * on a transient error after the store's own retries is pushed again from the start.
  */
 export async function pushClosure(cache: BinaryCache, paths: string[], opts: PushOptions): Promise<PushResult> {
+  if (inWorkers(opts.compression)) warmNarWorkers(); // they load while nix answers
   const infos = await queryPathInfo(opts.run, paths, true);
   const hashes = infos.map((i) => hashPart(i.path));
   const answered = deferred<void>();
@@ -81,7 +84,7 @@ export async function pushClosure(cache: BinaryCache, paths: string[], opts: Pus
       // the chunks held back start now, those with paths the cache has only to end at once
       answered.resolve();
       await dropAhead(ahead, new Set(missing.map((i) => i.path)));
-      const checking = earlyCheck(paths, infos, missing);
+      const checking = earlyCheck(paths, infos, missing, opts.compression);
       const bytes = await pushMissing(cache, missing, { ...opts, leaseLost: held.heartbeat.failure }, ahead, checking);
       return { paths: infos.length, uploaded: missing.length, skipped: infos.length - missing.length, bytes, storePaths: infos.map((i) => i.path).sort() };
     } finally {
@@ -99,10 +102,10 @@ export async function pushClosure(cache: BinaryCache, paths: string[], opts: Pus
  * pushMissing checks only the paths it uploads (a push of one new path on top of a large
  * closure the cache has hashed the whole closure before).
  */
-function earlyCheck(paths: string[], infos: PathInfo[], missing: PathInfo[]): Promise<EarlyResult> | undefined {
+function earlyCheck(paths: string[], infos: PathInfo[], missing: PathInfo[], compression: Compression): Promise<EarlyResult> | undefined {
   const args = early.verifyArgs(paths);
   const bytes = (of: PathInfo[]) => of.reduce((n, i) => n + i.narSize, 0);
-  if (missing.length > 0 && 2 * bytes(missing) >= bytes(infos)) return coreEarly.takeEarly('nix', args);
+  if (!inWorkers(compression) && missing.length > 0 && 2 * bytes(missing) >= bytes(infos)) return coreEarly.takeEarly('nix', args);
   void coreEarly.dropEarly('nix', args);
   return undefined;
 }
@@ -167,9 +170,6 @@ function pushOrder(paths: PathInfo[]): { levels: PathInfo[]; order: PathInfo[] }
 async function pushMissing(cache: BinaryCache, missing: PathInfo[], opts: PushOptions & { leaseLost: () => unknown }, ahead: Ahead, checking?: Promise<EarlyResult>): Promise<number> {
   // NARs in `order`; narinfos in dependency order (`levels`), each chained to its references'
   const { levels, order } = pushOrder(missing);
-  const start = checkStart(order);
-  const after = checking || cache.store instanceof FileStore ? undefined : start.started;
-  const verdict = verifyLocalPaths(order.map((i) => i.path), { early: checking, after }); // in the order the NARs go
   // the small NARs in batches, the large ones not compressed ahead in one nix copy a core
   // (narstream.ts), taken below as those compressed ahead are; what is not taken is dropped
   // with them
@@ -177,6 +177,13 @@ async function pushMissing(cache: BinaryCache, missing: PathInfo[], opts: PushOp
   const small = order.filter((i) => i.narSize <= SMALL_NAR);
   for (const [path, c] of compressSmallNars(opts.run, cache.store, small, opts.compression, batches)) ahead.set(path, c);
   for (const [path, a] of compressLargeNars(opts.run, cache.store, order.filter((i) => i.narSize > SMALL_NAR && !ahead.has(i.path)), opts.compression)) ahead.set(path, a);
+  // NARs made on worker threads were checked as they were made; the others by nix
+  const inStream = new Map([...ahead].flatMap(([path, c]) => (c.checked ? [[path, c.checked] as const] : [])));
+  const rest = order.filter((i) => !inStream.has(i.path));
+  const start = checkStart(rest);
+  const after = checking || cache.store instanceof FileStore ? undefined : start.started;
+  const byNix = rest.length > 0 ? verifyLocalPaths(rest.map((i) => i.path), { early: checking, after }) : undefined; // in the order the NARs go
+  const verdict: Verdict = (path) => inStream.get(path) ?? byNix!(path);
   const nars = new Map(order.map((i) => [i.path, deferred<NarInfo>()]));
   const published = new Map<string, Promise<void>>();
   let bytes = 0;

@@ -5,6 +5,10 @@ import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { bucket, buildClosure, cliJson, fileCache, loggedNix, needsNix, needsS3, storePathsOf, tempDir } from './helpers.js';
 
+// of pushes whose NARs nix copy compresses and nix checks: zstd's are made on worker threads
+// unless IWP_NAR_COMPRESSOR=nix (nar-workers.ts; nar-zstd.test.ts)
+process.env.IWP_NAR_COMPRESSOR = 'nix';
+
 // A push starts compressing its first large NARs as soon as it knows the closure, before it
 // asks the cache what it has (push.ts, compressAhead); those of paths the cache has are
 // stopped and removed. `nix` is a wrapper that logs each call; TMPDIR is the test's own, so

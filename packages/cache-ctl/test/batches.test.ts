@@ -6,6 +6,10 @@ import { execa } from 'execa';
 import { BATCH } from '../src/narstream.js';
 import { bucket, cliJson, fileCache, fixture, loggedNix, needsNix, needsS3, storePathsOf, tempDir } from './helpers.js';
 
+// of pushes whose NARs nix copy compresses and nix checks: zstd's are made on worker threads
+// unless IWP_NAR_COMPRESSOR=nix (nar-workers.ts; nar-zstd.test.ts)
+process.env.IWP_NAR_COMPRESSOR = 'nix';
+
 // Small NARs are compressed in batches, one nix copy of up to BATCH paths each, instead of
 // a nix process a path (narstream.ts, compressSmallNars). `nix` is a wrapper that logs each
 // call; TMPDIR is the test's own, so what a push into S3 leaves in it can be seen (helpers.ts, loggedNix).

@@ -9,6 +9,10 @@ import coreEarly from '@iwp/core/early';
 import early from '../src/early.cjs';
 import { bin, bucket, buildClosure, cliJson, fileCache, fixture, keyPair, loggedNix, needsNix, needsS3, storePathsOf, tempDir } from './helpers.js';
 
+// of pushes whose NARs nix copy compresses and nix checks: zstd's are made on worker threads
+// unless IWP_NAR_COMPRESSOR=nix (nar-workers.ts; nar-zstd.test.ts)
+process.env.IWP_NAR_COMPRESSOR = 'nix';
+
 // What the check of a push's contents reads, and who starts it (push.ts, pushMissing and
 // earlyCheck): into a directory, the `nix store verify` of the closure bin/run.js started,
 // adopted when the missing paths are at least half of the closure's bytes; otherwise, and
@@ -62,34 +66,41 @@ t.test('into S3: no early check; the push checks the paths it uploads', { skip: 
   t.same(storePathsOf(pathChecks(lines)[0]!).sort(), [...closure].sort(), 'one nix-store --verify-path of the paths pushed');
 });
 
-t.test('into S3: a store path changed since nix registered it is not published, nor what needs it, and its NAR is deleted', { skip: needsS3 }, async (t) => {
-  const { top, closure } = await buildClosure(3, t);
-  const dep = closure.find((p) => p.endsWith('-cc-dep'))!;
-  await chmod(dep, 0o644);
-  await appendFile(dep, 'changed\n');
-  await chmod(dep, 0o444);
-  const key = await keyPair(t, await tempDir(t));
-  const b = await bucket('check-changed');
-  await cliJson(['init', `s3://${b}`]);
-  const r = await execa('node', [bin, 'push', top, '--to', `s3://${b}`, '--sign-key', key.sec], { reject: false });
-  t.equal(r.exitCode, 1);
-  t.match(String(r.stderr), `${dep} changed in the local store`);
-  const keys = ((await makeS3Client({}).send(new ListObjectsV2Command({ Bucket: b }))).Contents ?? []).map((o) => o.Key!);
-  const hash = (p: string) => p.slice('/nix/store/'.length, '/nix/store/'.length + 32);
-  t.notOk(keys.includes(`${hash(dep)}.narinfo`), 'no narinfo for the changed path');
-  t.notOk(keys.includes(`${hash(top)}.narinfo`), 'nor for the path that references it');
-  const registered = String((await execa('nix-store', ['--query', '--hash', dep])).stdout).trim().replace(/^sha256:/, '');
-  t.same(keys.filter((k) => k.startsWith(`nar/${registered}`)), [], "and the changed path's NAR, uploaded meanwhile, is deleted");
-});
+for (const [how, compressor] of [['nix copy and nix', 'nix'], ['worker threads', 'workers']]) {
+  t.test(`into S3, NARs made and checked by ${how}: a store path changed since nix registered it is not published, nor what needs it, and its NAR is deleted`, { skip: needsS3 }, async (t) => {
+    const { top, closure } = await buildClosure(3, t);
+    const dep = closure.find((p) => p.endsWith('-cc-dep'))!;
+    await chmod(dep, 0o644);
+    await appendFile(dep, 'changed\n');
+    await chmod(dep, 0o444);
+    const key = await keyPair(t, await tempDir(t));
+    const b = await bucket('check-changed');
+    await cliJson(['init', `s3://${b}`]);
+    const r = await execa('node', [bin, 'push', top, '--to', `s3://${b}`, '--sign-key', key.sec], { reject: false, env: { IWP_NAR_COMPRESSOR: compressor } });
+    t.equal(r.exitCode, 1);
+    t.match(String(r.stderr), new RegExp(`${dep} changed in the local store: its NAR hashes to sha256:\\w+, the store says sha256:\\w+`));
+    const keys = ((await makeS3Client({}).send(new ListObjectsV2Command({ Bucket: b }))).Contents ?? []).map((o) => o.Key!);
+    const hash = (p: string) => p.slice('/nix/store/'.length, '/nix/store/'.length + 32);
+    t.notOk(keys.includes(`${hash(dep)}.narinfo`), 'no narinfo for the changed path');
+    t.notOk(keys.includes(`${hash(top)}.narinfo`), 'nor for the path that references it');
+    const registered = String((await execa('nix-store', ['--query', '--hash', dep])).stdout).trim().replace(/^sha256:/, '');
+    t.same(keys.filter((k) => k.startsWith(`nar/${registered}`)), [], "and the changed path's NAR, uploaded meanwhile, is deleted");
+  });
+}
 
-t.test('bin/run.js starts the check of the closure only for a push into a directory', { skip: needsNix }, async (t) => {
+t.test('bin/run.js starts the check of the closure only for a push into a directory whose NARs nix compresses', { skip: needsNix }, async (t) => {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const p = '/nix/store/00000000000000000000000000000000-x';
+  const nix = { IWP_NAR_COMPRESSOR: 'nix' };
   const cases: Array<[string[], NodeJS.ProcessEnv, boolean]> = [
-    [['push', '--to', 's3://b', p], {}, false],
-    [['push', p], { IWP_CACHE: 's3://b' }, false],
-    [['push', p], { IWP_CACHE: 'file:///c' }, true],
-    [['push', '--to=file:///c', p], { IWP_CACHE: 's3://b' }, true],
+    [['push', '--to', 's3://b', p], nix, false],
+    [['push', p], { ...nix, IWP_CACHE: 's3://b' }, false],
+    [['push', p], { ...nix, IWP_CACHE: 'file:///c' }, true],
+    [['push', '--to=file:///c', p], { ...nix, IWP_CACHE: 's3://b' }, true],
+    // zstd NARs made on worker threads are hashed as they are made (nar-workers.ts)
+    [['push', '--to=file:///c', p], { IWP_CACHE: 's3://b' }, false],
+    [['push', '--to=file:///c', '--compression', 'zstd', p], {}, false],
+    [['push', '--to=file:///c', '--compression', 'xz', p], {}, true],
   ];
   for (const [argv, env, checked] of cases) {
     early.startEarlyWork(root, argv, env);
@@ -97,7 +108,7 @@ t.test('bin/run.js starts the check of the closure only for a push into a direct
     t.ok(info, `path-info started for ${argv.join(' ')}`);
     await info;
     const check = coreEarly.takeEarly('nix', early.verifyArgs([p]));
-    t.equal(Boolean(check), checked, `${argv.join(' ')} (IWP_CACHE=${env.IWP_CACHE}): ${checked ? 'checked early' : 'no early check'}`);
+    t.equal(Boolean(check), checked, `${argv.join(' ')} (${JSON.stringify(env)}): ${checked ? 'checked early' : 'no early check'}`);
     await check;
   }
 });

@@ -12,6 +12,10 @@ import { hashPart } from '../src/narinfo.js';
 import { takeLease } from '../src/leases.js';
 import { bucket, cliJson, fileCache, fixture, loggedNix, needsNix, needsS3, storePathsOf, tempDir } from './helpers.js';
 
+// of pushes whose NARs nix copy compresses and nix checks: zstd's are made on worker threads
+// unless IWP_NAR_COMPRESSOR=nix (nar-workers.ts; nar-zstd.test.ts)
+process.env.IWP_NAR_COMPRESSOR = 'nix';
+
 // Large NARs are compressed in chunks, one nix copy a core rather than one a path
 // (narstream.ts, compressLargeNars; chunks.ts), and each NAR is stored as soon as nix has
 // written it. `nix` is a wrapper that logs each call; TMPDIR is the test's own

@@ -7,6 +7,10 @@ import coreEarly from '@iwp/core/early';
 import early from '../src/early.cjs';
 import { bin, buildClosure, cliJson, fileCache, needsNix, storePathsOf, tempDir } from './helpers.js';
 
+// of pushes whose NARs nix copy compresses and nix checks: zstd's are made on worker threads
+// unless IWP_NAR_COMPRESSOR=nix (nar-workers.ts; nar-zstd.test.ts)
+process.env.IWP_NAR_COMPRESSOR = 'nix';
+
 // bin/run.js starts a push's `nix path-info` and, into a directory store, its `nix store
 // verify` before the CLI loads (src/early.cts); the push adopts those runs instead of
 // starting its own (check.test.ts: when it does not). `nix` here is a wrapper that logs

@@ -1,0 +1,95 @@
+import t from 'tap';
+import { createHash, randomUUID } from 'node:crypto';
+import { chmod, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { makeS3Client } from '@iwp/core';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { writeNar } from '../src/nar-writer.js';
+import { narToZstd } from '../src/nar-zstd.js';
+import { bucket, buildClosure, cliJson, fileCache, keyPair, loggedNix, needsNix, needsS3, tempDir } from './helpers.js';
+
+// NARs made on worker threads (nar-zstd.ts, nar-workers.ts): the bytes of `nix-store --dump`,
+// compressed to the bytes of `nix copy`, hashed on the way; a zstd push runs no nix copy and
+// no nix check of its own.
+const NIX = ['--extra-experimental-features', 'nix-command'];
+type T = { teardown(fn: () => unknown): void };
+
+/** A store path holding what NARs are made of: nested directories, a symlink, executable and empty files, a name not in ASCII, a file over the 1 MiB buffer. */
+async function oddPath(t: T): Promise<string> {
+  const dir = join(await tempDir(t), `odd-${randomUUID().slice(0, 8)}`);
+  await mkdir(join(dir, 'b', 'deeper'), { recursive: true });
+  await writeFile(join(dir, 'b', 'deeper', 'seven'), 'seven!\n'); // not a multiple of 8
+  await writeFile(join(dir, 'empty'), '');
+  await writeFile(join(dir, 'run'), '#!/bin/sh\necho hi\n');
+  await chmod(join(dir, 'run'), 0o755);
+  await writeFile(join(dir, 'ünïcode'), 'é');
+  await writeFile(join(dir, 'B'), 'upper before lower');
+  await writeFile(join(dir, 'big'), Buffer.from(Array.from({ length: (3 << 20) + 5 }, (_, i) => (i * 7919) % 251)));
+  await symlink('b/deeper/seven', join(dir, 'link'));
+  const r = await execa('nix-store', ['--add', dir]);
+  const path = String(r.stdout).trim();
+  t.teardown(() => execa('nix-store', ['--delete', path], { reject: false }));
+  return path;
+}
+
+const dump = async (path: string) => (await execa('nix-store', ['--dump', path], { encoding: 'buffer' })).stdout as Uint8Array;
+
+t.test('writeNar writes the bytes of nix-store --dump', { skip: needsNix }, async (t) => {
+  const path = await oddPath(t);
+  const chunks: Buffer[] = [];
+  writeNar(path, (c) => chunks.push(Buffer.from(c)));
+  t.ok(chunks.length > 3, `in chunks (${chunks.length})`);
+  t.ok(chunks.every((c) => c.length <= 1 << 20), 'of at most 1 MiB');
+  t.ok(Buffer.concat(chunks).equals(await dump(path)), 'byte for byte');
+});
+
+t.test('narToZstd: the NAR hash the store registered, the bytes nix copy writes, a file that decompresses to the NAR', { skip: needsNix }, async (t) => {
+  const dir = await tempDir(t);
+  const { closure } = await buildClosure(3, t);
+  for (const path of [await oddPath(t), ...closure]) {
+    const dest = join(dir, `${randomUUID()}.nar.zst`);
+    const made = narToZstd(path, dest);
+    const registered = String((await execa('nix-store', ['--query', '--hash', path])).stdout).trim();
+    t.equal(made.narHash, registered, `${path}: the registered NAR hash`);
+    const file = await readFile(dest);
+    t.equal(made.fileSize, file.length, 'FileSize');
+    t.equal(made.fileSha256, createHash('sha256').update(file).digest('hex'), 'FileHash');
+    const back = await execa('zstd', ['-dc', dest], { encoding: 'buffer' });
+    t.ok(Buffer.from(back.stdout as Uint8Array).equals(await dump(path)), 'decompresses to nix-store --dump');
+    t.equal(made.narSize, (await dump(path)).length, 'NarSize');
+    // nix copy of the same path, zstd at nix's level: the same bytes
+    const n = join(dir, `nix-${randomUUID()}`);
+    await execa('nix', ['copy', ...NIX, '--to', `file://${n}?compression=zstd`, path]);
+    const info = await readFile(join(n, `${path.slice('/nix/store/'.length, '/nix/store/'.length + 32)}.narinfo`), 'utf8');
+    t.ok((await readFile(join(n, /^URL: (.*)$/m.exec(info)![1]!))).equals(file), 'byte for byte what nix copy writes');
+  }
+});
+
+t.test('a zstd push runs no nix copy and no nix check: the NARs are made and checked on worker threads', { skip: needsS3 }, async (t) => {
+  const { env, log, tmp } = await loggedNix(t);
+  const { top, closure } = await buildClosure(3, t);
+  const key = await keyPair(t, await tempDir(t));
+  const calls = async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+  const dirCache = await fileCache(t);
+  t.match(await cliJson(['push', top, '--to', dirCache.url, '--sign-key', dirCache.key.sec], { env }), { uploaded: closure.length });
+  t.same((await calls()).filter((l) => !l.startsWith('path-info ')), [], 'into a directory: nix answered path-info only (bin/run.js started no check)');
+  const s3 = `s3://${await bucket('workers')}`;
+  await cliJson(['init', s3]);
+  await writeFile(log, '');
+  t.match(await cliJson(['push', top, '--to', s3, '--sign-key', key.sec], { env }), { uploaded: closure.length });
+  const lines = await calls();
+  t.same(lines.filter((l) => !l.startsWith('path-info ')), [], 'into S3: nix answered path-info only');
+  t.same(await readdir(tmp), [], 'nothing left in the temp directory');
+  const keys = ((await makeS3Client({}).send(new ListObjectsV2Command({ Bucket: s3.slice(5) }))).Contents ?? []).map((o) => o.Key!);
+  t.equal(keys.filter((k) => k.endsWith('.narinfo')).length, closure.length, 'a narinfo a path');
+  // the same with IWP_NAR_COMPRESSOR=nix: nix copy and nix's check
+  const s3b = `s3://${await bucket('by-nix')}`;
+  await cliJson(['init', s3b]);
+  await writeFile(log, '');
+  t.match(await cliJson(['push', top, '--to', s3b, '--sign-key', key.sec], { env: { ...env, IWP_NAR_COMPRESSOR: 'nix' } }), { uploaded: closure.length });
+  const byNix = await calls();
+  t.ok(byNix.some((l) => l.startsWith('copy ')), 'IWP_NAR_COMPRESSOR=nix: nix copy compresses');
+  t.ok(byNix.some((l) => l.startsWith('nix-store --verify-path ')), 'and nix checks');
+});
+
