@@ -17,7 +17,20 @@ const SLASH = Buffer.from('/');
  * Only the owner's execute bit counts, as in nix.
  */
 export function writeNar(path: string, sink: (chunk: Buffer) => void): void {
-  const buf = Buffer.allocUnsafe(STAGE);
+  if (busy) throw new Error('writeNar: called again from its own sink');
+  busy = true;
+  try {
+    write(path, sink, (stage ??= Buffer.allocUnsafe(STAGE)));
+  } finally {
+    busy = false;
+  }
+}
+
+/** The buffer writeNar builds NARs in, one a thread, reused from NAR to NAR (most are small). */
+let stage: Buffer | undefined;
+let busy = false;
+
+function write(path: string, sink: (chunk: Buffer) => void, buf: Buffer): void {
   let at = 0;
   const flush = () => {
     if (at > 0) sink(buf.subarray(0, at));

@@ -23,6 +23,7 @@ export interface NarZstd {
 export const ZSTD_LEVEL = 3;
 
 let binding: typeof Zstd | undefined;
+let kept: { cctx: Zstd.CCtx; out: Buffer } | undefined;
 /** libzstd, through zstd-napi's native binding (built by pnpm install). */
 function zstd(): typeof Zstd {
   return (binding ??= createRequire(import.meta.url)('zstd-napi/binding') as typeof Zstd);
@@ -37,11 +38,13 @@ function zstd(): typeof Zstd {
  */
 export function narToZstd(path: string, dest: string, level = ZSTD_LEVEL): NarZstd {
   const z = zstd();
-  const cctx = new z.CCtx();
+  // one context and one output buffer a thread, reused from NAR to NAR: a closure is mostly
+  // small paths, and a context costs more to make than a small NAR to compress
+  const { cctx, out } = (kept ??= { cctx: new z.CCtx(), out: Buffer.allocUnsafe(1 << 20) });
+  cctx.reset(z.ResetDirective.sessionAndParameters);
   cctx.setParameter(z.CParameter.compressionLevel, level);
   const narHash = createHash('sha256');
   const fileHash = createHash('sha256');
-  const out = Buffer.allocUnsafe(1 << 20);
   const fd = openSync(dest, 'wx');
   let narSize = 0;
   let fileSize = 0;
