@@ -31,8 +31,14 @@ export function inWorkers(compression: Compression, env: NodeJS.ProcessEnv = pro
   return compression === 'zstd' && env.IWP_NAR_COMPRESSOR !== 'nix' && bindingBuilt();
 }
 
+/** dist/nar-worker.js, beside this module in dist/ (the bundled CLI resolves it there too), or from src/ (tests) */
+function workerFile(): URL {
+  const here = new URL('./nar-worker.js', import.meta.url);
+  return existsSync(here) ? here : new URL('../dist/nar-worker.js', import.meta.url);
+}
+
 let pool: WorkerPool<NarTask, NarZstd> | undefined;
-const threads = () => (pool ??= new WorkerPool<NarTask, NarZstd>(new URL('./nar-worker.js', import.meta.url), availableParallelism()));
+const threads = () => (pool ??= new WorkerPool<NarTask, NarZstd>(workerFile(), availableParallelism()));
 
 /** Starts the worker threads, so that they have loaded by the time the first NAR is asked for. */
 export function warmNarWorkers(): void {

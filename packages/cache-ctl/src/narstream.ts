@@ -316,8 +316,8 @@ export function compressLargeNars(run: Runner, store: ObjectStore, infos: NarSou
 /**
  * zstd NARs made on worker threads (nar-workers.ts), each path's into a temp directory of its
  * own where `store` will take the file from (tempCache), in the order given, as many at once
- * as there are cores, each started only while `held` allows and, with `after`, once that has
- * settled. Each path's `checked` compares the NAR hash computed on the way with the one the
+ * as there are cores (`compressing`), each started only while `held` allows and, with
+ * `after`, once that has settled. Each path's `checked` compares the NAR hash computed on the way with the one the
  * local store registered. `stop` keeps the paths not started from starting (a path under way
  * ends, and its file is removed).
  */
@@ -327,9 +327,14 @@ function compressInWorkers(store: ObjectStore, infos: NarSource[], stop: AbortCo
     const nar = deferred<CompressedNar>();
     const checked = deferred<void>();
     checked.promise.catch(() => undefined); // read by the push's narinfo, or not at all (dropped)
+    // a place among the compressions first, then `held`, so that the bytes held are
+    // weighed when a thread is free for the NAR, not when it is asked for
     const make = async () => {
       await after?.catch(() => undefined);
       stop.signal.throwIfAborted();
+      await compressing(() => makeNow());
+    };
+    const makeNow = async () => {
       await held.below(stop.signal);
       stop.signal.throwIfAborted();
       const tmp = tempCache(store);

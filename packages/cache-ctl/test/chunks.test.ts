@@ -2,7 +2,6 @@ import t from 'tap';
 import { readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { FileStore, runProcess, type Runner } from '@iwp/core';
@@ -10,7 +9,7 @@ import { COMPRESSION_SLOTS, compressLargeNars, held } from '../src/narstream.js'
 import { queryPathInfo } from '../src/localstore.js';
 import { hashPart } from '../src/narinfo.js';
 import { takeLease } from '../src/leases.js';
-import { bucket, cliJson, fileCache, fixture, loggedNix, needsNix, needsS3, storePathsOf, tempDir } from './helpers.js';
+import { bucket, cliJson, fileCache, largeClosure, loggedNix, needsNix, needsS3, storePathsOf, tempDir } from './helpers.js';
 
 // of pushes whose NARs nix copy compresses and nix checks: zstd's are made on worker threads
 // unless IWP_NAR_COMPRESSOR=nix (nar-workers.ts; nar-zstd.test.ts)
@@ -21,14 +20,6 @@ process.env.IWP_NAR_COMPRESSOR = 'nix';
 // written it. `nix` is a wrapper that logs each call; TMPDIR is the test's own
 // (helpers.ts, loggedNix).
 type T = { teardown(fn: () => unknown): void };
-
-async function largeClosure(t: T, n: number, mib: number) {
-  const r = await execa('nix-build', ['--no-out-link', fixture('large.nix'), '--argstr', 'nonce', randomUUID(), '--arg', 'n', String(n), '--arg', 'mib', String(mib)]);
-  const top = String(r.stdout).trim();
-  const closure = String((await execa('nix-store', ['--query', '--requisites', top])).stdout).split('\n').filter(Boolean).sort();
-  t.teardown(() => execa('nix-store', ['--delete', ...closure], { reject: false }));
-  return { top, closure, parts: closure.filter((p) => p !== top) };
-}
 
 /** The logged nix copies that compressed any of `paths`, as the lists of those paths. */
 const copiesOf = (calls: string[], paths: string[]) => calls.map((c) => storePathsOf(c).filter((p) => paths.includes(p))).filter((c) => c.length > 0);

@@ -27,6 +27,15 @@ export async function buildClosure(bigMiB = 0, t?: T): Promise<{ top: string; cl
   return { top, closure };
 }
 
+/** large.nix: `n` parts of `mib` MiB each (NARs over SMALL_NAR) and a top referencing them, deleted at teardown. */
+export async function largeClosure(t: T, n: number, mib: number) {
+  const r = await execa('nix-build', ['--no-out-link', fixture('large.nix'), '--argstr', 'nonce', randomUUID(), '--arg', 'n', String(n), '--arg', 'mib', String(mib)]);
+  const top = String(r.stdout).trim();
+  const closure = String((await execa('nix-store', ['--query', '--requisites', top])).stdout).split('\n').filter(Boolean).sort();
+  t.teardown(() => execa('nix-store', ['--delete', ...closure], { reject: false }));
+  return { top, closure, parts: closure.filter((p) => p !== top) };
+}
+
 /** sha256 of `nix-store --dump PATH` */
 export async function dumpHash(path: string): Promise<string> {
   const r = await execa('nix-store', ['--dump', path], { encoding: 'buffer' });

@@ -2,12 +2,14 @@ import t from 'tap';
 import { createHash, randomUUID } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { makeS3Client } from '@iwp/core';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { writeNar } from '../src/nar-writer.js';
 import { narToZstd } from '../src/nar-zstd.js';
-import { bucket, buildClosure, cliJson, fileCache, keyPair, loggedNix, needsNix, needsS3, tempDir } from './helpers.js';
+import { COMPRESSION_SLOTS, compressLargeNars, held } from '../src/narstream.js';
+import { queryPathInfo } from '../src/localstore.js';
+import { FileStore, makeS3Client, runProcess } from '@iwp/core';
+import { bucket, buildClosure, cliJson, largeClosure, fileCache, keyPair, loggedNix, needsNix, needsS3, tempDir } from './helpers.js';
 
 // NARs made on worker threads (nar-zstd.ts, nar-workers.ts): the bytes of `nix-store --dump`,
 // compressed to the bytes of `nix copy`, hashed on the way; a zstd push runs no nix copy and
@@ -93,3 +95,28 @@ t.test('a zstd push runs no nix copy and no nix check: the NARs are made and che
   t.ok(byNix.some((l) => l.startsWith('nix-store --verify-path ')), 'and nix checks');
 });
 
+
+t.test('on worker threads too, a NAR waits to start while the NARs given and not stored hold too many bytes', { skip: needsNix || (COMPRESSION_SLOTS < 2 && 'one core: one compression at a time') }, async (t) => {
+  const { parts } = await largeClosure(t, 3, 2);
+  const dir = await tempDir(t);
+  const infos = await queryPathInfo(runProcess, parts, false);
+  const max = held.max;
+  held.max = 1; // any NAR held is too many
+  t.teardown(() => void (held.max = max));
+  const nars = compressLargeNars(runProcess, new FileStore(dir), infos, 'zstd');
+  const given = await Promise.all(infos.slice(0, 2).map((i) => nars.get(i.path)!.nar));
+  let third = false;
+  void nars.get(infos[2]!.path)!.nar.then(() => (third = true));
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+  await settle();
+  t.notOk(third, 'two made at once, before either was held; the third waits');
+  await given[0]!.release();
+  await settle();
+  t.notOk(third, 'one NAR stored, one still held: it waits');
+  await given[1]!.release();
+  const last = await nars.get(infos[2]!.path)!.nar;
+  t.pass('made once none was held');
+  await last.release();
+  await Promise.all([...nars.values()].map((n) => n.ended));
+  t.same(await readdir(dir), [], 'nothing left');
+});
