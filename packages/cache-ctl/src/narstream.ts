@@ -227,7 +227,10 @@ function compressGroup(run: Runner, store: ObjectStore, group: NarSource[], comp
  * Waits for a place among the compressions (`compressing`), unless the NAR is small.
  */
 export function compressNarFor(run: Runner, store: ObjectStore, info: NarSource, compression: Compression): Promise<CompressedNar> {
-  if (inWorkers(compression)) return compressInWorkers(store, [info], new AbortController()).get(info.path)!.nar;
+  if (inWorkers(compression)) {
+    const stop = new AbortController();
+    return compressInWorkers(store, [info], stop, { limit: info.narSize <= SMALL_NAR ? undefined : largeLimit(stop) }).get(info.path)!.nar;
+  }
   return compressGroup(run, store, [info], compression, new AbortController(), info.narSize <= SMALL_NAR ? undefined : compressing).get(info.path)!.nar;
 }
 
@@ -297,7 +300,8 @@ export function compressLargeNars(run: Runner, store: ObjectStore, infos: NarSou
   if (inWorkers(compression)) {
     const out = new Map<string, Compressing>();
     for (const [k, info] of infos.entries()) {
-      for (const [path, c] of compressInWorkers(store, [info], new AbortController(), k > 0 ? later : undefined)) out.set(path, c);
+      const stop = new AbortController();
+      for (const [path, c] of compressInWorkers(store, [info], stop, { after: k > 0 ? later : undefined, limit: largeLimit(stop) })) out.set(path, c);
     }
     return out;
   }
@@ -314,28 +318,36 @@ export function compressLargeNars(run: Runner, store: ObjectStore, infos: NarSou
 }
 
 /**
+ * A place among the compressions of large NARs (`compressing`), then `held`'s leave, so that
+ * the bytes held are weighed when a place is free for the NAR, not when it is asked for.
+ */
+const largeLimit =
+  (stop: AbortController): Limit =>
+  (fn) =>
+    compressing(async () => (await held.below(stop.signal), fn()));
+
+/**
  * zstd NARs made on worker threads (nar-workers.ts), each path's into a temp directory of its
- * own where `store` will take the file from (tempCache), in the order given, as many at once
- * as there are cores (`compressing`), each started only while `held` allows and, with
- * `after`, once that has settled. Each path's `checked` compares the NAR hash computed on the way with the one the
+ * own where `store` will take the file from (tempCache), in the order given, each started,
+ * with `after`, once that has settled, and with `limit` (large NARs: largeLimit), once it
+ * gives a place. Small NARs take none: they go to the threads' queue at once, and a thread
+ * takes them before the next large NAR, as nix's batches of them run beside the large ones'
+ * copies. Each path's `checked` compares the NAR hash computed on the way with the one the
  * local store registered. `stop` keeps the paths not started from starting (a path under way
  * ends, and its file is removed).
  */
-function compressInWorkers(store: ObjectStore, infos: NarSource[], stop: AbortController, after?: Promise<unknown>): Map<string, Compressing> {
+function compressInWorkers(store: ObjectStore, infos: NarSource[], stop: AbortController, opts: { after?: Promise<unknown> | undefined; limit?: Limit | undefined } = {}): Map<string, Compressing> {
   const out = new Map<string, Compressing>();
   for (const info of infos) {
     const nar = deferred<CompressedNar>();
     const checked = deferred<void>();
     checked.promise.catch(() => undefined); // read by the push's narinfo, or not at all (dropped)
-    // a place among the compressions first, then `held`, so that the bytes held are
-    // weighed when a thread is free for the NAR, not when it is asked for
     const make = async () => {
-      await after?.catch(() => undefined);
+      await opts.after?.catch(() => undefined);
       stop.signal.throwIfAborted();
-      await compressing(() => makeNow());
+      await (opts.limit ? opts.limit(makeNow) : makeNow());
     };
     const makeNow = async () => {
-      await held.below(stop.signal);
       stop.signal.throwIfAborted();
       const tmp = tempCache(store);
       const remove = removing(tmp);

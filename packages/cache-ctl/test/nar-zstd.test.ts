@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { writeNar } from '../src/nar-writer.js';
 import { narToZstd } from '../src/nar-zstd.js';
-import { COMPRESSION_SLOTS, compressLargeNars, held } from '../src/narstream.js';
+import { COMPRESSION_SLOTS, compressLargeNars, compressSmallNars, held } from '../src/narstream.js';
 import { queryPathInfo } from '../src/localstore.js';
 import { FileStore, makeS3Client, runProcess } from '@iwp/core';
 import { bucket, buildClosure, cliJson, largeClosure, fileCache, keyPair, loggedNix, needsNix, needsS3, tempDir } from './helpers.js';
@@ -118,5 +118,23 @@ t.test('on worker threads too, a NAR waits to start while the NARs given and not
   t.pass('made once none was held');
   await last.release();
   await Promise.all([...nars.values()].map((n) => n.ended));
+  t.same(await readdir(dir), [], 'nothing left');
+});
+
+t.test('on worker threads a small NAR does not wait behind the large ones waiting for a place: a thread takes it before them', { skip: needsNix || (COMPRESSION_SLOTS < 2 && 'one core: one compression at a time') }, async (t) => {
+  const { parts } = await largeClosure(t, 4, 16); // two running, two waiting for a place
+  const { top } = await buildClosure(0, t);
+  const dir = await tempDir(t);
+  const [large, [small]] = await Promise.all([queryPathInfo(runProcess, parts, false), queryPathInfo(runProcess, [top], false)]);
+  const store = new FileStore(dir);
+  const order: string[] = [];
+  const given = (m: Map<string, { nar: Promise<{ release: () => Promise<void> }> }>, name: (p: string) => string) =>
+    [...m].map(([p, c]) => c.nar.then(async (n) => (order.push(name(p)), await n.release())));
+  const bigs = compressLargeNars(runProcess, store, large, 'zstd');
+  const smalls = compressSmallNars(runProcess, store, [small!], 'zstd', new AbortController());
+  await Promise.all([...given(bigs, (p) => `large ${large.findIndex((i) => i.path === p) + 1}`), ...given(smalls, () => 'small')]);
+  // two threads: the small NAR goes to a thread at once, or once the first large one is made
+  t.ok(order.indexOf('small') <= 1, `the small NAR among the first two made (${order.join(', ')})`);
+  await Promise.all([...bigs.values(), ...smalls.values()].map((c) => c.ended));
   t.same(await readdir(dir), [], 'nothing left');
 });
