@@ -5,8 +5,10 @@
 // hashed as they are made). Into S3 the push checks only the
 // paths it uploads, once the compressions leave a core free (push.ts).
 // CommonJS with only core's early module: it runs before anything else is loaded.
-import { realpathSync } from 'node:fs';
-import { commandLine, startEarly } from '@iwp/core/early';
+import { existsSync, realpathSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { commandLine, startEarly, startEarlyWorkers } from '@iwp/core/early';
 
 const NIX_FLAGS = ['--extra-experimental-features', 'nix-command'];
 const TOP_STORE_PATH = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-[^/]+$/;
@@ -56,7 +58,29 @@ export function startEarlyWork(root: string, argv: readonly string[], env: NodeJ
   const tops = [...new Set(paths as string[])];
   startEarly('nix', pathInfoArgs(tops, true));
   const to = line.flags.to ?? env.IWP_CACHE;
-  // zstd NARs are made on worker threads, which hash them on the way (nar-workers.ts): no check of their own
-  const zstdInWorkers = (line.flags.compression ?? 'zstd') === 'zstd' && env.IWP_NAR_COMPRESSOR !== 'nix';
-  if (typeof to === 'string' && to.startsWith('file://') && !zstdInWorkers) startEarly('nix', verifyArgs(tops));
+  // zstd NARs are made on worker threads, which hash them on the way (nar-workers.ts): no
+  // check of their own; the threads start now, and load while the bundle does
+  const zstdInWorkers = (line.flags.compression ?? 'zstd') === 'zstd' && env.IWP_NAR_COMPRESSOR !== 'nix' && zstdBindingBuilt(root);
+  if (zstdInWorkers) startEarlyWorkers(narWorkerFile(root), availableParallelism());
+  else if (typeof to === 'string' && to.startsWith('file://')) startEarly('nix', verifyArgs(tops));
+}
+
+/** The module of the worker threads that make zstd NARs (nar-workers.ts), under the package's root. */
+export function narWorkerFile(root: string): string {
+  return join(root, 'dist', 'nar-worker.js');
+}
+
+const built = new Map<string, boolean>();
+/** zstd-napi's native binding, resolved from the package at `root`, is there (pnpm install builds it; an optional dependency). */
+export function zstdBindingBuilt(root: string): boolean {
+  let b = built.get(root);
+  if (b === undefined) {
+    try {
+      b = existsSync(join(dirname(require.resolve('zstd-napi/package.json', { paths: [root] })), 'build', 'Release', 'binding.node'));
+    } catch {
+      b = false;
+    }
+    built.set(root, b);
+  }
+  return b;
 }

@@ -1,46 +1,37 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
+import coreEarly from '@iwp/core/early';
 import { WorkerPool } from '@iwp/core/workers';
 import type { Compression } from './compression.js';
+import early from './early.cjs';
 import type { NarTask } from './nar-worker.js';
 import type { NarZstd } from './nar-zstd.js';
 
-let built: boolean | undefined;
-/** zstd-napi's native binding is there (pnpm install builds it; nar-zstd.ts loads it). */
-function bindingBuilt(): boolean {
-  if (built === undefined) {
-    try {
-      const pkg = createRequire(import.meta.url).resolve('zstd-napi/package.json');
-      built = existsSync(join(dirname(pkg), 'build', 'Release', 'binding.node'));
-    } catch {
-      built = false;
-    }
-  }
-  return built;
-}
+/** The package's root, above dist/ (and src/, for the tests): dist/nar-worker.js is the threads' module either way. */
+const root = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Whether a push makes its NARs on worker threads (nar-zstd.ts) rather than with nix copy
- * (narstream.ts): for zstd, when the binding is built, unless `IWP_NAR_COMPRESSOR=nix`.
- * Each path is then read once, where nix copy and the check of its contents
- * (local-verify.ts) read it twice in two processes.
+ * (narstream.ts): for zstd, when zstd-napi's binding is built (an optional dependency), unless
+ * `IWP_NAR_COMPRESSOR=nix`. Each path is then read once, where nix copy and the check of its
+ * contents (local-verify.ts) read it twice in two processes.
  */
 export function inWorkers(compression: Compression, env: NodeJS.ProcessEnv = process.env): boolean {
-  return compression === 'zstd' && env.IWP_NAR_COMPRESSOR !== 'nix' && bindingBuilt();
-}
-
-/** dist/nar-worker.js, beside this module in dist/ (the bundled CLI resolves it there too), or from src/ (tests) */
-function workerFile(): URL {
-  const here = new URL('./nar-worker.js', import.meta.url);
-  return existsSync(here) ? here : new URL('../dist/nar-worker.js', import.meta.url);
+  return compression === 'zstd' && env.IWP_NAR_COMPRESSOR !== 'nix' && early.zstdBindingBuilt(root);
 }
 
 let pool: WorkerPool<NarTask, NarZstd> | undefined;
-const threads = () => (pool ??= new WorkerPool<NarTask, NarZstd>(workerFile(), availableParallelism()));
+/** One thread a core: those bin/run.js started before the bundle loaded (early.cts), adopted; others as needed. */
+function threads(): WorkerPool<NarTask, NarZstd> {
+  if (!pool) {
+    const file = early.narWorkerFile(root);
+    pool = new WorkerPool<NarTask, NarZstd>(pathToFileURL(file), availableParallelism());
+    pool.adopt(coreEarly.takeEarlyWorkers(file));
+  }
+  return pool;
+}
 
-/** Starts the worker threads, so that they have loaded by the time the first NAR is asked for. */
+/** Starts the worker threads not started yet, so that they have loaded by the time the first NAR is asked for. */
 export function warmNarWorkers(): void {
   threads().warm();
 }

@@ -2,6 +2,7 @@ import t from 'tap';
 import { appendFile, chmod, readFile, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
 import { execa } from 'execa';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { makeS3Client } from '@iwp/core';
@@ -88,21 +89,24 @@ for (const [how, compressor] of [['nix copy and nix', 'nix'], ['worker threads',
   });
 }
 
-t.test('bin/run.js starts the check of the closure only for a push into a directory whose NARs nix compresses', { skip: needsNix }, async (t) => {
+t.test('bin/run.js starts the check of the closure only for a push into a directory whose NARs nix compresses, and the worker threads for one whose NARs they make', { skip: needsNix }, async (t) => {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const p = '/nix/store/00000000000000000000000000000000-x';
   const nix = { IWP_NAR_COMPRESSOR: 'nix' };
-  const cases: Array<[string[], NodeJS.ProcessEnv, boolean]> = [
-    [['push', '--to', 's3://b', p], nix, false],
-    [['push', p], { ...nix, IWP_CACHE: 's3://b' }, false],
-    [['push', p], { ...nix, IWP_CACHE: 'file:///c' }, true],
-    [['push', '--to=file:///c', p], { ...nix, IWP_CACHE: 's3://b' }, true],
-    // zstd NARs made on worker threads are hashed as they are made (nar-workers.ts)
-    [['push', '--to=file:///c', p], { IWP_CACHE: 's3://b' }, false],
-    [['push', '--to=file:///c', '--compression', 'zstd', p], {}, false],
-    [['push', '--to=file:///c', '--compression', 'xz', p], {}, true],
+  // [argv, env, an early check, early worker threads]
+  const cases: Array<[string[], NodeJS.ProcessEnv, boolean, boolean]> = [
+    [['push', '--to', 's3://b', p], nix, false, false],
+    [['push', p], { ...nix, IWP_CACHE: 's3://b' }, false, false],
+    [['push', p], { ...nix, IWP_CACHE: 'file:///c' }, true, false],
+    [['push', '--to=file:///c', p], { ...nix, IWP_CACHE: 's3://b' }, true, false],
+    // zstd NARs made on worker threads are hashed as they are made (nar-workers.ts): the
+    // threads start instead, into a directory and into S3
+    [['push', '--to=file:///c', p], { IWP_CACHE: 's3://b' }, false, true],
+    [['push', '--to=file:///c', '--compression', 'zstd', p], {}, false, true],
+    [['push', '--to', 's3://b', p], {}, false, true],
+    [['push', '--to=file:///c', '--compression', 'xz', p], {}, true, false],
   ];
-  for (const [argv, env, checked] of cases) {
+  for (const [argv, env, checked, threads] of cases) {
     early.startEarlyWork(root, argv, env);
     const info = coreEarly.takeEarly('nix', early.pathInfoArgs([p], true));
     t.ok(info, `path-info started for ${argv.join(' ')}`);
@@ -110,5 +114,8 @@ t.test('bin/run.js starts the check of the closure only for a push into a direct
     const check = coreEarly.takeEarly('nix', early.verifyArgs([p]));
     t.equal(Boolean(check), checked, `${argv.join(' ')} (${JSON.stringify(env)}): ${checked ? 'checked early' : 'no early check'}`);
     await check;
+    const started = coreEarly.takeEarlyWorkers(early.narWorkerFile(root));
+    t.equal(started.length, threads ? availableParallelism() : 0, `${argv.join(' ')} (${JSON.stringify(env)}): ${threads ? 'a worker thread a core' : 'no worker thread'} started early`);
+    await Promise.all(started.map((w) => w.terminate()));
   }
 });

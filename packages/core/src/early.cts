@@ -12,6 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 
 /** How an early program ended: output as text, as node gave it. */
 export interface EarlyResult {
@@ -35,6 +36,8 @@ interface Registry {
   runs: EarlyRun[];
   /** the exit handler that stops runs never adopted is in place */
   reaping?: boolean;
+  /** worker threads started early, by the path of their module, and whether each has exited */
+  workers?: Map<string, Array<{ worker: Worker; exited: boolean }>>;
 }
 
 const KEY = Symbol.for('iwp.early');
@@ -72,6 +75,29 @@ export function startEarly(file: string, args: readonly string[]): void {
       for (const run of registry().runs.splice(0)) run.child.kill();
     });
   }
+}
+
+/**
+ * Starts `n` worker threads running the module at `file` (a path) now, for a WorkerPool to
+ * adopt (takeEarlyWorkers): they load their module while the bundle does. They do not keep
+ * the process alive, and one that fails before it is adopted is left out.
+ */
+export function startEarlyWorkers(file: string, n: number): void {
+  const list = Array.from({ length: n }, () => {
+    const entry = { worker: new Worker(file), exited: false };
+    entry.worker.unref();
+    entry.worker.on('error', () => undefined).on('exit', () => (entry.exited = true));
+    return entry;
+  });
+  (registry().workers ??= new Map()).set(file, list);
+}
+
+/** The worker threads started early for the module at `file` and still running (they are then the caller's). */
+export function takeEarlyWorkers(file: string): Worker[] {
+  const workers = registry().workers;
+  const list = workers?.get(file) ?? [];
+  workers?.delete(file);
+  return list.filter((e) => !e.exited).map((e) => e.worker);
 }
 
 /** Stops an early run of exactly `file args` that is not wanted after all (SIGTERM); true if there was one. */

@@ -44,6 +44,15 @@ export class WorkerPool<I, O> {
     while (this.threads.length < Math.max(1, Math.min(threads, this.size))) this.start();
   }
 
+  /** Takes threads already started on this pool's module (core's early.cts: startEarlyWorkers) as its own, up to its size. */
+  adopt(workers: Worker[]): void {
+    for (const w of workers) {
+      if (this.threads.length < Math.max(1, this.size)) this.attach(w);
+      else void w.terminate();
+    }
+    this.pump();
+  }
+
   async close(): Promise<void> {
     const idle = this.threads.filter((t) => t.running.size === 0);
     for (const t of idle) this.threads.splice(this.threads.indexOf(t), 1);
@@ -51,7 +60,11 @@ export class WorkerPool<I, O> {
   }
 
   private start(): Thread<I, O> {
-    const t: Thread<I, O> = { w: new Worker(this.file), running: new Map() };
+    return this.attach(new Worker(this.file));
+  }
+
+  private attach(w: Worker): Thread<I, O> {
+    const t: Thread<I, O> = { w, running: new Map() };
     this.threads.push(t);
     const fail = (err: Error): void => {
       const i = this.threads.indexOf(t);

@@ -2,7 +2,9 @@ import t from 'tap';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { threadId } from 'node:worker_threads';
+import earlyModule from '../src/early.cjs';
 import { WorkerPool } from '../src/workers.js';
 
 // worker modules written for the test, serving tasks with core's built serveWorker
@@ -48,4 +50,31 @@ serveWorker(async () => { running++; peak = Math.max(peak, running); await new P
   const two = await Promise.all([1, 2].map((n) => single.run(n)));
   t.equal(new Set(two.map((r) => r.threadId)).size, 2, 'one task a thread by default');
   t.same(two.map((r) => r.peak), [1, 1]);
+});
+
+t.test('WorkerPool.adopt: threads started early (early.cts) answer the tasks, no more than the size of the pool; one whose module fails fails its task', async (t) => {
+  const { startEarlyWorkers, takeEarlyWorkers } = earlyModule;
+  const body = `import { threadId } from 'node:worker_threads';\nserveWorker(async (n) => ({ n: n * 2, threadId }));`;
+  const file = await module(t, body);
+  const path = fileURLToPath(file);
+  startEarlyWorkers(path, 3);
+  const early = takeEarlyWorkers(path);
+  t.equal(early.length, 3, 'three started');
+  t.same(takeEarlyWorkers(path), [], 'and taken once');
+  const ids = new Set(early.map((w) => w.threadId));
+  const pool = new WorkerPool<number, { n: number; threadId: number }>(file, 2);
+  t.teardown(() => pool.close());
+  pool.adopt(early);
+  const out = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => pool.run(n)));
+  t.same(out.map((o) => o.n), [2, 4, 6, 8, 10, 12]);
+  t.ok(out.every((o) => ids.has(o.threadId) && o.threadId !== threadId), 'answered by the early threads');
+  t.equal(new Set(out.map((o) => o.threadId)).size, 2, 'two of them: the pool keeps its size');
+
+  // a thread whose module fails, adopted before or after it has died: the task fails, never hangs
+  const broken = await module(t, 'throw new Error("broken worker module");');
+  startEarlyWorkers(fileURLToPath(broken), 1);
+  const dying = new WorkerPool<number, number>(broken, 1);
+  t.teardown(() => dying.close());
+  dying.adopt(takeEarlyWorkers(fileURLToPath(broken)));
+  await t.rejects(dying.run(1), /broken worker module|exited/);
 });
