@@ -60,8 +60,8 @@ export function startEarlyWork(root: string, argv: readonly string[], env: NodeJ
   const to = line.flags.to ?? env.IWP_CACHE;
   // zstd NARs are made on worker threads, which hash them on the way (nar-workers.ts): no
   // check of their own; the threads start now, and load while the bundle does
-  const zstdInWorkers = (line.flags.compression ?? 'zstd') === 'zstd' && env.IWP_NAR_COMPRESSOR !== 'nix' && zstdBindingBuilt(root);
-  if (zstdInWorkers) startEarlyWorkers(narWorkerFile(root), availableParallelism());
+  const compression = line.flags.compression ?? 'zstd';
+  if (narsInWorkers(root, compression, env)) startEarlyWorkers(narWorkerFile(root), availableParallelism());
   else if (typeof to === 'string' && to.startsWith('file://')) startEarly('nix', verifyArgs(tops));
 }
 
@@ -70,9 +70,18 @@ export function narWorkerFile(root: string): string {
   return join(root, 'dist', 'nar-worker.js');
 }
 
+/**
+ * Whether a push with `compression` makes its NARs on worker threads (nar-workers.ts) rather
+ * than with nix copy (narstream.ts): for zstd, when zstd-napi's binding is built (an optional
+ * dependency), unless `IWP_NAR_COMPRESSOR=nix`.
+ */
+export function narsInWorkers(root: string, compression: unknown, env: NodeJS.ProcessEnv): boolean {
+  return compression === 'zstd' && env.IWP_NAR_COMPRESSOR !== 'nix' && zstdBindingBuilt(root);
+}
+
 const built = new Map<string, boolean>();
-/** zstd-napi's native binding, resolved from the package at `root`, is there (pnpm install builds it; an optional dependency). */
-export function zstdBindingBuilt(root: string): boolean {
+/** zstd-napi's native binding, resolved from the package at `root`, is there (pnpm install builds it). */
+function zstdBindingBuilt(root: string): boolean {
   let b = built.get(root);
   if (b === undefined) {
     try {

@@ -11,13 +11,12 @@ import type { NarZstd } from './nar-zstd.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * Whether a push makes its NARs on worker threads (nar-zstd.ts) rather than with nix copy
- * (narstream.ts): for zstd, when zstd-napi's binding is built (an optional dependency), unless
- * `IWP_NAR_COMPRESSOR=nix`. Each path is then read once, where nix copy and the check of its
- * contents (local-verify.ts) read it twice in two processes.
+ * Whether a push makes its NARs on worker threads (nar-zstd.ts; early.cts, narsInWorkers, says
+ * when). Each path is then read once, where nix copy and the check of its contents
+ * (local-verify.ts) read it twice in two processes.
  */
 export function inWorkers(compression: Compression, env: NodeJS.ProcessEnv = process.env): boolean {
-  return compression === 'zstd' && env.IWP_NAR_COMPRESSOR !== 'nix' && early.zstdBindingBuilt(root);
+  return early.narsInWorkers(root, compression, env);
 }
 
 let pool: WorkerPool<NarTask, NarZstd> | undefined;

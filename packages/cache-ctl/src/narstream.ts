@@ -229,7 +229,7 @@ function compressGroup(run: Runner, store: ObjectStore, group: NarSource[], comp
 export function compressNarFor(run: Runner, store: ObjectStore, info: NarSource, compression: Compression): Promise<CompressedNar> {
   if (inWorkers(compression)) {
     const stop = new AbortController();
-    return compressInWorkers(store, [info], stop, { limit: info.narSize <= SMALL_NAR ? undefined : largeLimit(stop) }).get(info.path)!.nar;
+    return compressInWorkers(store, [info], stop, info.narSize <= SMALL_NAR ? undefined : largePlace(stop)).get(info.path)!.nar;
   }
   return compressGroup(run, store, [info], compression, new AbortController(), info.narSize <= SMALL_NAR ? undefined : compressing).get(info.path)!.nar;
 }
@@ -297,57 +297,49 @@ export const held = {
  * way) before they take a place.
  */
 export function compressLargeNars(run: Runner, store: ObjectStore, infos: NarSource[], compression: Compression, slots = COMPRESSION_SLOTS, later?: Promise<unknown>): Map<string, Compressing> {
+  const out = new Map<string, Compressing>();
   if (inWorkers(compression)) {
-    const out = new Map<string, Compressing>();
     for (const [k, info] of infos.entries()) {
       const stop = new AbortController();
-      for (const [path, c] of compressInWorkers(store, [info], stop, { after: k > 0 ? later : undefined, limit: largeLimit(stop) })) out.set(path, c);
+      for (const [path, c] of compressInWorkers(store, [info], stop, largePlace(stop, k > 0 ? later : undefined))) out.set(path, c);
     }
     return out;
   }
-  const out = new Map<string, Compressing>();
   for (const [k, chunk] of chunked(infos, slots).entries()) {
     const stop = new AbortController();
-    const place: Limit = async (fn) => {
-      if (k > 0 && later) await later.catch(() => undefined);
-      return compressing(async () => (await held.below(stop.signal), fn()));
-    };
-    for (const [path, c] of compressGroup(run, store, chunk, compression, stop, place)) out.set(path, c);
+    for (const [path, c] of compressGroup(run, store, chunk, compression, stop, largePlace(stop, k > 0 ? later : undefined))) out.set(path, c);
   }
   return out;
 }
 
 /**
- * A place among the compressions of large NARs (`compressing`), then `held`'s leave, so that
- * the bytes held are weighed when a place is free for the NAR, not when it is asked for.
+ * A place among the compressions of large NARs (`compressing`), once `after` (if any) has
+ * settled either way, then `held`'s leave, so that the bytes held are weighed when a place is
+ * free for the NARs, not when they are asked for. `stop` ends the wait for `held`.
  */
-const largeLimit =
-  (stop: AbortController): Limit =>
-  (fn) =>
-    compressing(async () => (await held.below(stop.signal), fn()));
+const largePlace =
+  (stop: AbortController, after?: Promise<unknown>): Limit =>
+  async (fn) => {
+    await after?.catch(() => undefined);
+    return compressing(async () => (await held.below(stop.signal), fn()));
+  };
 
 /**
  * zstd NARs made on worker threads (nar-workers.ts), each path's into a temp directory of its
  * own where `store` will take the file from (tempCache), in the order given, each started,
- * with `after`, once that has settled, and with `limit` (large NARs: largeLimit), once it
- * gives a place. Small NARs take none: they go to the threads' queue at once, and a thread
+ * with `limit` (large NARs: largePlace), once it gives a place. Small NARs take none: they go to the threads' queue at once, and a thread
  * takes them before the next large NAR, as nix's batches of them run beside the large ones'
  * copies. Each path's `checked` compares the NAR hash computed on the way with the one the
  * local store registered. `stop` keeps the paths not started from starting (a path under way
  * ends, and its file is removed).
  */
-function compressInWorkers(store: ObjectStore, infos: NarSource[], stop: AbortController, opts: { after?: Promise<unknown> | undefined; limit?: Limit | undefined } = {}): Map<string, Compressing> {
+function compressInWorkers(store: ObjectStore, infos: NarSource[], stop: AbortController, limit?: Limit): Map<string, Compressing> {
   const out = new Map<string, Compressing>();
   for (const info of infos) {
     const nar = deferred<CompressedNar>();
     const checked = deferred<void>();
     checked.promise.catch(() => undefined); // read by the push's narinfo, or not at all (dropped)
     const make = async () => {
-      await opts.after?.catch(() => undefined);
-      stop.signal.throwIfAborted();
-      await (opts.limit ? opts.limit(makeNow) : makeNow());
-    };
-    const makeNow = async () => {
       stop.signal.throwIfAborted();
       const tmp = tempCache(store);
       const remove = removing(tmp);
@@ -361,7 +353,7 @@ function compressInWorkers(store: ObjectStore, infos: NarSource[], stop: AbortCo
         throw err;
       }
     };
-    const ended = make().catch((err: unknown) => {
+    const ended = (limit ? limit(make) : make()).catch((err: unknown) => {
       nar.reject(err);
       checked.reject(err);
     });
