@@ -9,4 +9,4 @@ export interface NarTask {
   dest: string;
 }
 
-serveWorker<NarTask, NarZstd>(async (t) => narToZstd(t.path, t.dest));
+serveWorker<NarTask, NarZstd>(async (t, ctx) => narToZstd(t.path, t.dest, undefined, ctx.stopped));

@@ -35,7 +35,11 @@ export function warmNarWorkers(): void {
   threads().warm();
 }
 
-/** The NAR of `path`, compressed with zstd into the new file `file` on a worker thread: its NAR hash and size as computed, and the file's. */
-export async function narInWorker(path: string, file: string): Promise<NarZstd & { file: string }> {
-  return { ...(await threads().run({ path, dest: file })), file };
+/**
+ * The NAR of `path`, compressed with zstd into the new file `file` on a worker thread: its NAR
+ * hash and size as computed, and the file's. Once `signal` aborts it fails (AbortError): at
+ * once if it has not started, else within a chunk (nar-zstd.ts).
+ */
+export async function narInWorker(path: string, file: string, signal?: AbortSignal): Promise<NarZstd & { file: string }> {
+  return { ...(await threads().run({ path, dest: file }, signal)), file };
 }

@@ -34,9 +34,10 @@ function zstd(): typeof Zstd {
  * on this thread: each chunk of the NAR is hashed (the NAR hash, to compare with the one the
  * local store registered), compressed by libzstd, and the compressed bytes hashed as they are
  * written. No pipe and no second read of the path: what `nix copy` and `nix-store
- * --verify-path` of the path do in two passes and two processes.
+ * --verify-path` of the path do in two passes and two processes. Once `stopped()` is true it
+ * throws an AbortError at the next chunk (of at most 1 MiB); the caller removes `dest`.
  */
-export function narToZstd(path: string, dest: string, level = ZSTD_LEVEL): NarZstd {
+export function narToZstd(path: string, dest: string, level = ZSTD_LEVEL, stopped?: () => boolean): NarZstd {
   const z = zstd();
   // one context and one output buffer a thread, reused from NAR to NAR: a closure is mostly
   // small paths, and a context costs more to make than a small NAR to compress
@@ -57,6 +58,8 @@ export function narToZstd(path: string, dest: string, level = ZSTD_LEVEL): NarZs
   };
   try {
     writeNar(path, (chunk) => {
+      // a push that no longer wants this NAR (the cache has the path) ends it within a chunk
+      if (stopped?.()) throw new DOMException(`the NAR of ${path} is no longer wanted`, 'AbortError');
       narHash.update(chunk);
       narSize += chunk.length;
       for (let off = 0; off < chunk.length; ) {

@@ -330,8 +330,9 @@ const largePlace =
  * with `limit` (large NARs: largePlace), once it gives a place. Small NARs take none: they go to the threads' queue at once, and a thread
  * takes them before the next large NAR, as nix's batches of them run beside the large ones'
  * copies. Each path's `checked` compares the NAR hash computed on the way with the one the
- * local store registered. `stop` keeps the paths not started from starting (a path under way
- * ends, and its file is removed).
+ * local store registered. `stop` keeps the paths not started from starting, and ends those
+ * under way within a chunk (their files are removed): a push with nothing to upload does not
+ * wait for the NAR it began before the cache answered.
  */
 function compressInWorkers(store: ObjectStore, infos: NarSource[], stop: AbortController, limit?: Limit): Map<string, Compressing> {
   const out = new Map<string, Compressing>();
@@ -344,7 +345,7 @@ function compressInWorkers(store: ObjectStore, infos: NarSource[], stop: AbortCo
       const tmp = tempCache(store);
       const remove = removing(tmp);
       try {
-        const made = await narInWorker(info.path, join(tmp, 'nar'));
+        const made = await narInWorker(info.path, join(tmp, 'nar'), stop.signal);
         if (made.narHash !== info.narHash || made.narSize !== info.narSize) checked.reject(changedError(info.path, info.narHash, made.narHash));
         else checked.resolve();
         nar.resolve({ file: made.file, sha256: made.fileSha256, size: made.fileSize, shared: false, release: once(held.hold(made.fileSize, remove)) });

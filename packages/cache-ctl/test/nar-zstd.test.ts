@@ -138,3 +138,27 @@ t.test('on worker threads a small NAR does not wait behind the large ones waitin
   await Promise.all([...bigs.values(), ...smalls.values()].map((c) => c.ended));
   t.same(await readdir(dir), [], 'nothing left');
 });
+
+t.test('on worker threads a NAR stopped under way ends within a chunk and leaves nothing; its thread then makes the next one', { skip: needsNix }, async (t) => {
+  const { parts } = await largeClosure(t, 1, 64);
+  const [info] = await queryPathInfo(runProcess, parts, false);
+  const dir = await tempDir(t);
+  const store = new FileStore(dir);
+  const first = compressLargeNars(runProcess, store, [info!], 'zstd').get(info!.path)!;
+  // under way: the thread has opened the file it writes
+  const writing = async (): Promise<boolean> => {
+    for (const e of await readdir(dir)) if ((await readdir(join(dir, e)).catch(() => [])).includes('nar')) return true;
+    return false;
+  };
+  while (!(await writing())) await new Promise((resolve) => setTimeout(resolve, 2));
+  first.stop.abort();
+  await t.rejects(first.nar, { name: 'AbortError' }, 'the NAR ends unmade (a 64 MiB NAR; one chunk is 1 MiB)');
+  await first.ended;
+  t.same(await readdir(dir), [], 'its file and temp cache removed');
+  const again = compressLargeNars(runProcess, store, [info!], 'zstd').get(info!.path)!;
+  const nar = await again.nar;
+  await again.checked;
+  t.equal(nar.size, (await readFile(nar.file)).length, 'the next NAR is made whole');
+  await nar.release();
+  await again.ended;
+});

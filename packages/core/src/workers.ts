@@ -4,6 +4,14 @@ interface Task<I, O> {
   input: I;
   resolve: (o: O) => void;
   reject: (err: unknown) => void;
+  /** set to 1 when the task is stopped while it runs (shared with its thread: see serveWorker) */
+  stopped?: Int32Array;
+}
+
+/** What a task's function is told beside its input: whether the caller has stopped it. */
+export interface TaskContext {
+  /** true once the task's signal has aborted; a task that checks it between steps can end early (throw) */
+  stopped(): boolean;
 }
 
 type Reply<O> = { id: number } & ({ ok: true; value: O } | { ok: false; error: { message: string; name?: string; code?: string; stack?: string } });
@@ -28,9 +36,28 @@ export class WorkerPool<I, O> {
 
   constructor(private readonly file: URL, private readonly size: number, private readonly perThread = 1) {}
 
-  run(input: I): Promise<O> {
+  /**
+   * Runs `input` on a thread. Once `signal` aborts, a task still queued is rejected with its
+   * reason and never runs; a running one is told (TaskContext.stopped: a thread busy with
+   * synchronous work cannot take a message, so the flag is shared memory) and settles as its
+   * function does, early if it checks.
+   */
+  run(input: I, signal?: AbortSignal): Promise<O> {
     return new Promise<O>((resolve, reject) => {
-      this.queue.push({ input, resolve, reject });
+      if (signal?.aborted) return reject(signal.reason);
+      const task: Task<I, O> = { input, resolve, reject };
+      const stop = (): void => {
+        const queued = this.queue.indexOf(task);
+        if (queued >= 0) {
+          this.queue.splice(queued, 1);
+          reject(signal!.reason);
+        } else if (task.stopped) Atomics.store(task.stopped, 0, 1);
+      };
+      signal?.addEventListener('abort', stop, { once: true });
+      const done = (): void => signal?.removeEventListener('abort', stop);
+      task.resolve = (o) => (done(), resolve(o));
+      task.reject = (err) => (done(), reject(err));
+      this.queue.push(task);
       this.pump();
     });
   }
@@ -98,19 +125,23 @@ export class WorkerPool<I, O> {
       if (!t) return;
       const task = this.queue.shift()!;
       const id = this.nextId++;
+      task.stopped = new Int32Array(new SharedArrayBuffer(4));
       t.running.set(id, task);
       t.w.ref();
-      t.w.postMessage({ id, input: task.input });
+      t.w.postMessage({ id, input: task.input, stopped: task.stopped });
     }
   }
 }
 
-/** In a worker module: answers each task posted by a WorkerPool with `fn`'s result (several at once when the pool's `perThread` allows). */
-export function serveWorker<I, O>(fn: (input: I) => Promise<O>): void {
+/**
+ * In a worker module: answers each task posted by a WorkerPool with `fn`'s result (several at
+ * once when the pool's `perThread` allows). `fn` may check `ctx.stopped()` between steps.
+ */
+export function serveWorker<I, O>(fn: (input: I, ctx: TaskContext) => Promise<O>): void {
   if (isMainThread || !parentPort) throw new Error('serveWorker: not in a worker thread');
   const port = parentPort;
-  port.on('message', ({ id, input }: { id: number; input: I }) => {
-    fn(input).then(
+  port.on('message', ({ id, input, stopped }: { id: number; input: I; stopped: Int32Array }) => {
+    fn(input, { stopped: () => Atomics.load(stopped, 0) === 1 }).then(
       (value) => port.postMessage({ id, ok: true, value } satisfies Reply<O>),
       (err: Error & { code?: string }) => port.postMessage({ id, ok: false, error: { message: err.message, name: err.name, code: err.code, stack: err.stack } } satisfies Reply<O>),
     );

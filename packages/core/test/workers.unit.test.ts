@@ -78,3 +78,34 @@ t.test('WorkerPool.adopt: threads started early (early.cts) answer the tasks, no
   dying.adopt(takeEarlyWorkers(fileURLToPath(broken)));
   await t.rejects(dying.run(1), /broken worker module|exited/);
 });
+
+t.test('WorkerPool.run with a signal: a queued task stopped never runs; a running one is told, through memory it shares, while its thread is busy', async (t) => {
+  const body = `const ran = [];
+serveWorker(async (task, ctx) => {
+  if (task.spin) {
+    // synchronous work: the thread takes no message until it returns
+    for (const end = Date.now() + task.spin; Date.now() < end; ) {
+      if (ctx.stopped()) throw Object.assign(new Error('stopped under way'), { name: 'AbortError' });
+    }
+    return 'spun';
+  }
+  ran.push(task.n);
+  return [...ran];
+});`;
+  const pool = new WorkerPool<{ spin?: number; n?: number }, string | number[]>(await module(t, body), 1);
+  t.teardown(() => pool.close());
+  const busy = new AbortController();
+  const queued = new AbortController();
+  const spinning = pool.run({ spin: 60_000 }, busy.signal);
+  const waiting = pool.run({ n: 1 }, queued.signal);
+  queued.abort(new Error('not wanted'));
+  await t.rejects(waiting, /not wanted/, 'the queued task fails with the reason given');
+  await new Promise((resolve) => setTimeout(resolve, 100)); // the spinning task has started
+  busy.abort();
+  await t.rejects(spinning, { name: 'AbortError', message: 'stopped under way' }, 'the running task saw it (it would spin for a minute)');
+  t.same(await pool.run({ n: 2 }), [2], 'the thread serves the next task; the queued one never ran');
+  const already = new AbortController();
+  already.abort(new Error('stopped before'));
+  await t.rejects(pool.run({ n: 3 }, already.signal), /stopped before/);
+  t.same(await pool.run({ n: 4 }), [2, 4], 'nor one stopped before it was run');
+});
