@@ -26,7 +26,10 @@ export async function privateS3(python, fixture) {
       l.close(() => resolve(p));
     });
   });
-  const child = spawn(python, [server, '127.0.0.1', String(port), ...(fixture ? [fixture] : [])], { stdio: 'ignore' });
+  // in a session of its own, as scripts/testenv starts the shared one (lib.sh, start_bg):
+  // the kernel's autogroups then share the CPU between it and the bench's process tree, as S3
+  // runs on machines of its own, rather than thread by thread with the threads of a push
+  const child = spawn(python, [server, '127.0.0.1', String(port), ...(fixture ? [fixture] : [])], { stdio: 'ignore', detached: true });
   // the bench's process does not wait for it, and takes it along when it exits
   child.unref();
   process.once('exit', () => child.kill());
