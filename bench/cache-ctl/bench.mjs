@@ -113,6 +113,13 @@ try {
   let t0 = performance.now();
   const again = await pushClosure(cache, [top], { run: runProcess, key, compression, jobs: 4 });
   console.log(`second push: ${secs(performance.now() - t0)}, uploaded ${again.uploaded}`);
+  // a push with nothing to upload (a pipeline's usual case) through the CLI, against nix copy
+  // of the same closure into the same cache, which has it all; no goal
+  const full = `file://${join(dir, `ours-${rounds - 1}`)}`;
+  const noopCli = [], noopNix = [];
+  const noops = [async () => noopCli.push(await cliPush(full)), async () => noopNix.push(await measure(() => run('nix', ['copy', '--extra-experimental-features', 'nix-command', '--to', `${full}?compression=${compression}`, top])))];
+  for (let round = 0; round < rounds; round++) for (let i = 0; i < 2; i++) await noops[(round + i) % 2]();
+  report(`push with nothing to upload through the CLI (start-up included)`, noopCli, noopNix);
 
   // 1b. most closures are many small paths: 100 of ~100 bytes, a chain (the test suite's
   // fixture), pushed through the CLI against nix copy into a directory; no goal, start-up
