@@ -5,6 +5,7 @@
 import t, { type Test } from 'tap';
 import { execa, type ResultPromise } from 'execa';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IngressServer, LOCAL_INGRESS_CLASS } from '../src/ingress/server.js';
@@ -15,16 +16,32 @@ import { get, until } from './lib/realnode.js';
 const server = join(import.meta.dirname, '..', '..', '..', 'nix', 'images', 'helloworld', 'server.js');
 const group = { group: 'networking.internal.knative.dev', version: 'v1alpha1', plural: 'ingresses' };
 
+/** A loopback port nothing listens on now (the kernel's pick), for a process to listen on next. */
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((resolve) => s.close(resolve));
+  return port;
+}
+
 async function app(t: Test, target: string): Promise<number> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
   // CommonJS, as in the image (this repository's package.json says "module")
   const dir = await mkdtemp(join(tmpdir(), 'kd-hello-'));
   await copyFile(server, join(dir, 'server.cjs'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const p: ResultPromise = execa('node', [join(dir, 'server.cjs')], { env: { PORT: String(port), TARGET: target }, reject: false, stdin: 'ignore' });
-  t.teardown(() => void p.kill());
-  await until(`helloworld ${target}`, () => fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok), 10_000, 100);
-  return port;
+  // a port the kernel just gave (a random one in 20000-40000 could be another server's: the
+  // test environment runs dozens); a server that exits before it answers is started again
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const p: ResultPromise = execa('node', [join(dir, 'server.cjs')], { env: { PORT: String(port), TARGET: target }, reject: false, stdin: 'ignore' });
+    t.teardown(() => void p.kill());
+    let exited = false;
+    void p.then(() => (exited = true));
+    const up = await until(`helloworld ${target}`, async () => exited || (await fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok)), 30_000, 100);
+    if (up && !exited) return port;
+    if (attempt === 3) throw new Error(`helloworld ${target} exited before it answered: ${(await p).stderr}`);
+  }
 }
 
 const kingress = (ns: string, name: string, cls: string, percents: [number, number]) => ({
