@@ -10,6 +10,7 @@ export * from './output.js';
 export * from './progress.js';
 export * from './runner.js';
 export * from './process-state.js';
+export * from './ports.js';
 export * from './validate.js';
 export * from './aws.js';
 export * from './image-ref.js';

@@ -5,9 +5,9 @@
 import t, { type Test } from 'tap';
 import { execa, type ResultPromise } from 'execa';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@iwp/core';
 import { IngressServer, LOCAL_INGRESS_CLASS } from '../src/ingress/server.js';
 import { SKIP_LABEL } from './standin/ingress.js';
 import { clients, namespace, skipUnlessKnative } from './lib/env.js';
@@ -15,15 +15,6 @@ import { get, until } from './lib/realnode.js';
 
 const server = join(import.meta.dirname, '..', '..', '..', 'nix', 'images', 'helloworld', 'server.js');
 const group = { group: 'networking.internal.knative.dev', version: 'v1alpha1', plural: 'ingresses' };
-
-/** A loopback port nothing listens on now (the kernel's pick), for a process to listen on next. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 async function app(t: Test, target: string): Promise<number> {
   // CommonJS, as in the image (this repository's package.json says "module")

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type Options } from 'execa';
+import { freePort } from '@iwp/core';
 import { cliJson as coreCliJson, cliRunner, tempDir } from '@iwp/core/testing';
 
 export const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url));
@@ -16,15 +17,7 @@ type T = { teardown(fn: () => unknown): void };
 export const cli = cliRunner(bin, { json: 'end' });
 export const cliJson = (args: string[], opts: Options = {}) => coreCliJson(cli, args, opts);
 
-/** A free port on loopback. */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+export { freePort };
 
 /** Starts the built Prometheus with a config file; stopped at teardown. Returns its URL. */
 export async function startPrometheus(t: T, configText: string): Promise<string> {

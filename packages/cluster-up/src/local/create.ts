@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CoreV1Api } from '@kubernetes/client-node';
-import { ErrorCode, IwpError, conflict, kubeClientNode, loadKubeConfig, type Cluster, type Logger, type Runner } from '@iwp/core';
+import { ErrorCode, IwpError, conflict, freePort, kubeClientNode, loadKubeConfig, type Cluster, type Logger, type Runner } from '@iwp/core';
 import { createClusterAddons } from './addons.js';
 import { generatePki, issueCert, type Pki } from './certs.js';
 import { apiGet, CONTROL_PLANE, controlPlaneSpecs, waitFor } from './controlplane.js';
@@ -11,7 +11,7 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { claimSlot, type NetPlan } from './netplan.js';
 import { ensureNodes, labelNodes, nodeReadiness, type NodeRequest } from './nodes.js';
 import { checkNodeTools, defaultNodeTools, ensureSandboxImage } from './nodetools.js';
-import { freePort, startDetached } from './procs.js';
+import { startDetached } from './procs.js';
 import { checkAlive, nodeProcs, startRealNodes, type NodeTools } from './realnode.js';
 import { coreApi, exists, isReal, localStateDir, SERVICE_CIDR, SERVICE_IP, writeState, type LocalState } from './state.js';
 import { statusLocal } from './status.js';

@@ -1,5 +1,4 @@
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
@@ -13,18 +12,6 @@ export interface ProcSpec {
   env?: Record<string, string>;
   /** a command the process is started through (nsenter, a cgroup joiner); it ends in an exec of `bin` */
   wrap?: string[];
-}
-
-/** A free TCP port on 127.0.0.1 (bound and released; the kernel does not hand it out again at once). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /**
