@@ -28,7 +28,7 @@ export async function privateS3(python, fixture) {
   });
   // in a session of its own, as scripts/testenv starts the shared one (lib.sh, start_bg):
   // the kernel's autogroups then share the CPU between it and the bench's process tree, as S3
-  // runs on machines of its own, rather than thread by thread with the threads of a push
+  // runs on machines of its own, rather than thread by thread with the threads of a push.
   // Objects stay in its memory: moto writes an object over 5 MB to a temp file of this
   // machine's disk (SpooledTemporaryFile), which S3 never does. Pushes of large NARs into it,
   // 8 alternated against the cache-ctl bench's peer: with the spill, the CLI's rounds took

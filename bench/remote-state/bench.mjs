@@ -66,8 +66,6 @@ console.log(`state size: ${(parsed.bytes.length / 1e6).toFixed(1)} MB`);
 const N = 60;
 let base = baseOf(await kept.head());
 const pushT = [], keptT = [], putT = [], newT = [], floorT = [], pullT = [], getT = [];
-// the floor of a push that stages its state and then commits: the SDK's PutObject of the
-// same bytes, then a compare-and-swap PutObject of a small pointer, one after the other
 // the floor of a push: the requests it sends, without its envelope, sealing and checks: the
 // lock read sent, the state hashed while it is answered, then one conditional PutObject of the
 // state under a key of its own version (If-None-Match: *), signed with that hash through the
